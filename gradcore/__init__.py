@@ -1,0 +1,44 @@
+"""gradcore: a define-by-run autograd engine with PyTorch's API, on NumPy (CPU) or CuPy (CUDA).
+
+``import gradcore as torch`` runs PyTorch tutorial code.  Importing gradcore never imports
+CuPy, torch or matplotlib.
+"""
+from . import _dtype
+from ._device import device
+from ._dtype import (dtype, float32, float64, float16, int64, int32, int16, int8, uint8,  # noqa
+                     bool, float, double, half, long, int, short,
+                     get_default_dtype, set_default_dtype, promote_types)
+from .tensor import Tensor, Size
+from . import autograd, cuda, ops
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
+from ._tensor_str import set_printoptions, get_printoptions
+from .backend import manual_seed as _manual_seed
+
+__version__ = "0.1.0"
+
+globals().update(ops.FUNCTIONS)
+
+
+def manual_seed(seed):
+    """Seed every generator (CPU and CUDA) so rand/randn/randint repeat."""
+    _manual_seed(seed)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def result_type(tensor1, tensor2):
+    return _dtype.result_type(tensor1, tensor2)
+
+
+def can_cast(from_, to):
+    return from_._cat <= to._cat
+
+
+def is_floating_point(input):
+    return input.is_floating_point()

@@ -1,0 +1,75 @@
+"""Device: where a tensor's array lives ("cpu" -> NumPy, "cuda:N" -> CuPy).
+
+Parsing is case-insensitive because the tutorial writes ``torch.device("CPU")``.
+"""
+
+_VALID = "cpu, cuda"
+
+
+class device:
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):  # noqa: A002  (PyTorch's parameter name)
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if isinstance(type, int) and not isinstance(type, bool):
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError(f"device() received an invalid combination of arguments - got "
+                            f"({type.__class__.__name__}), but expected one of: (str type, "
+                            f"int index)")
+        spec = type.strip().lower()
+        kind, sep, idx = spec.partition(":")
+        if sep:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was "
+                                   f"passed explicitly: {type}")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            index = int(idx)
+        if kind not in ("cpu", "cuda"):
+            raise RuntimeError(f"Expected one of {_VALID} device type at start of device string: "
+                               f"{type}")
+        if index is not None and (not isinstance(index, int) or index < 0):
+            raise RuntimeError(f"Device index must not be negative, got {index}")
+        if kind == "cpu" and index not in (None, 0):
+            raise RuntimeError(f"CPU device index must be -1 or zero, got {index}")
+        self.type = kind
+        self.index = None if kind == "cpu" else index
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except RuntimeError:
+                return False
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return (device, (str(self),))
+
+
+CPU = device("cpu")
+
+
+def as_device(d):
+    """A device from a device, a string or an int (CUDA ordinal); None means the CPU."""
+    if d is None:
+        return CPU
+    if isinstance(d, device):
+        return d
+    return device(d)

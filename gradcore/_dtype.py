@@ -1,0 +1,141 @@
+"""dtypes and PyTorch's type-promotion rules.
+
+A ``dtype`` wraps a NumPy dtype (CuPy uses the same ones).  Promotion follows PyTorch:
+operands are split into dimensioned tensors, zero-dim tensors and Python scalars, and a
+lower "kind" of operand only decides the result when it is of a higher category
+(bool < integer < floating).  So a Python float never turns a float32 tensor into float64,
+and ``int_tensor * 1.5`` is float32 (the default dtype).
+"""
+import builtins as _b
+
+import numpy as np
+
+_builtin_float, _builtin_int, _builtin_bool = _b.float, _b.int, _b.bool
+
+__all__ = ["dtype", "float32", "float", "float64", "double", "float16", "half", "int64", "long",
+           "int32", "int", "int16", "short", "int8", "uint8", "bool"]
+
+_BOOL, _INT, _FLOAT = 0, 1, 2
+
+
+class dtype:
+    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "_cat")
+
+    def __init__(self, name, np_dtype, cat):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.itemsize = self.np.itemsize
+        self.is_floating_point = cat == _FLOAT
+        self.is_signed = self.np.kind in "fi"
+        self._cat = cat
+
+    def __repr__(self):
+        return "gradcore." + self.name
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+    def to_real(self):
+        return self
+
+
+float32 = dtype("float32", np.float32, _FLOAT)
+float64 = dtype("float64", np.float64, _FLOAT)
+float16 = dtype("float16", np.float16, _FLOAT)
+int64 = dtype("int64", np.int64, _INT)
+int32 = dtype("int32", np.int32, _INT)
+int16 = dtype("int16", np.int16, _INT)
+int8 = dtype("int8", np.int8, _INT)
+uint8 = dtype("uint8", np.uint8, _INT)
+bool = dtype("bool", np.bool_, _BOOL)  # noqa: A001  (torch.bool)
+float, double, half, long, int, short = float32, float64, float16, int64, int32, int16  # noqa: A001
+
+_ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool)
+_FROM_NP = {d.np: d for d in _ALL}
+
+
+def _by_name(name):
+    return globals()[name]
+
+
+_default_dtype = [float32]
+
+
+def get_default_dtype():
+    return _default_dtype[0]
+
+
+def set_default_dtype(d):
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_dtype[0] = d
+
+
+def from_numpy_dtype(np_dtype):
+    """The gradcore dtype of a NumPy/CuPy array dtype; TypeError for unsupported ones."""
+    try:
+        return _FROM_NP[np_dtype]
+    except KeyError:
+        raise TypeError(f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype)}. The only "
+                        "supported types are: float64, float32, float16, int64, int32, int16, "
+                        "int8, uint8, and bool.") from None
+
+
+def to_dtype(d):
+    """Accept a gradcore dtype, a NumPy dtype, or Python's float/int/bool types."""
+    if isinstance(d, dtype):
+        return d
+    if d is _builtin_float:
+        return get_default_dtype()
+    if d is _builtin_int:
+        return int64
+    if d is _builtin_bool:
+        return bool
+    return from_numpy_dtype(np.dtype(d))
+
+
+def promote_types(a, b):
+    """torch.promote_types for two gradcore dtypes."""
+    if a is b or b is bool:
+        return a
+    if a is bool:
+        return b
+    if a._cat != b._cat:  # integer with floating: the floating type, whatever the sizes
+        return a if a._cat > b._cat else b
+    return _FROM_NP[np.promote_types(a.np, b.np)]
+
+
+def scalar_dtype(x):
+    """The dtype a Python scalar has when it stands alone (torch.tensor(x))."""
+    if isinstance(x, _builtin_bool) or isinstance(x, np.bool_):
+        return bool
+    if isinstance(x, (_builtin_int, np.integer)):
+        return int64
+    return get_default_dtype()
+
+
+def _combine(higher, lower):
+    # PyTorch's combine_categories: the lower kind of operand wins only with a higher category.
+    if higher is None:
+        return lower
+    if lower is None or higher.is_floating_point:
+        return higher
+    if higher is bool or lower.is_floating_point:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(*operands):
+    """torch.result_type over Tensors (anything with .dtype and .ndim) and Python scalars."""
+    dim = zero = wrapped = None
+    for x in operands:
+        d = getattr(x, "dtype", None)
+        if isinstance(d, dtype):
+            if x.ndim:
+                dim = d if dim is None else promote_types(dim, d)
+            else:
+                zero = d if zero is None else promote_types(zero, d)
+        else:
+            d = scalar_dtype(x)
+            wrapped = d if wrapped is None else promote_types(wrapped, d)
+    return _combine(dim, _combine(zero, wrapped))

@@ -1,0 +1,324 @@
+"""The backward engine: iterative, dependency-counted, gradients kept in a side table.
+
+1. Walk the graph from the roots without recursion and count, for every node, how many edges
+   lead into it.  (With ``inputs``, mark which nodes lead to a wanted gradient.)
+2. Run nodes from a ready heap -- later-created nodes first, as PyTorch does -- once all their
+   incoming gradients have arrived.  Each gradient is checked against the input it is for
+   (shape, dtype, device) and summed into the side table.
+3. Leaves (AccumulateGrad) write ``.grad``; ``retain_grad()`` tensors keep theirs; hooks run;
+   saved tensors are freed after a node ran unless ``retain_graph``.
+"""
+import heapq
+
+from .grad_mode import _state
+
+_MAX_SEQ = 1 << 62  # AccumulateGrad runs as soon as it is ready
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, (tuple, list)):
+        return tuple(x)
+    return (x,)
+
+
+def _make_grads(outputs, grads):
+    from ..tensor import Tensor, _wrap
+    grads = _as_tuple(grads) or (None,) * len(outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
+                           if not grads else
+                           f"Mismatch in number of gradients: got {len(grads)} gradients for "
+                           f"{len(outputs)} outputs")
+    out = []
+    for i, (o, g) in enumerate(zip(outputs, grads)):
+        if not isinstance(o, Tensor):
+            raise TypeError(f"backward() expects Tensors as outputs, got {type(o).__name__}")
+        if g is None:
+            if o._arr.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if o._arr.dtype.kind != "f":
+                raise RuntimeError(f"grad can be implicitly created only for real scalar "
+                                   f"outputs but got {o.dtype}")
+            g = _wrap(o._be.xp.ones(o._arr.shape, dtype=o._arr.dtype), o._be)
+        else:
+            if not isinstance(g, Tensor):
+                g = _wrap(o._be.asarray(g, dtype=o._arr.dtype), o._be)
+            if g._arr.shape != o._arr.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{g.shape!r} and output[{i}] has a shape of {o.shape!r}.")
+            if g._be is not o._be:
+                raise RuntimeError(f"Mismatch in device: grad_output[{i}] is on {g.device} and "
+                                   f"output[{i}] is on {o.device}.")
+            if g._arr.dtype != o._arr.dtype:
+                raise RuntimeError(f"Mismatch in dtype: grad_output[{i}] has a dtype of "
+                                   f"{g.dtype} and output[{i}] has a dtype of {o.dtype}.")
+        out.append(g)
+    return tuple(out)
+
+
+def _root_edge(t, i):
+    if not t._rg:
+        raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
+                           "grad_fn")
+    return (t._node, t._out_nr) if t._node is not None else (t._grad_accumulator(), 0)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (see Tensor.backward)."""
+    tensors = _as_tuple(tensors)
+    grads = _make_grads(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    only = None
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        only = [_input_edge(t, "backward") for t in inputs]
+    _run(tensors, grads, retain_graph, create_graph, only, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return d(outputs)/d(inputs) without touching ``.grad``."""
+    from ..tensor import _wrap
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    grads = _make_grads(outputs, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    edges = [_input_edge(t, "grad") for t in inputs]
+    got = _run(outputs, grads, retain_graph, create_graph, edges, accumulate=False)
+    result = []
+    for t, e in zip(inputs, edges):
+        g = got.get(e)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+            if materialize_grads:
+                g = _wrap(t._be.xp.zeros_like(t._arr), t._be)
+        result.append(g)
+    return tuple(result)
+
+
+def _input_edge(t, fn):
+    from ..tensor import Tensor
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{fn}(): inputs must be Tensors, got {type(t).__name__}")
+    if not t._rg:
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
+    return (t._node, t._out_nr) if t._node is not None else (t._grad_accumulator(), 0)
+
+
+def _discover(roots, wanted):
+    """Count incoming edges per node; with ``wanted`` edges, also find the nodes to run."""
+    deps = {}
+    seen = set(roots)
+    order = []  # post-order: children before parents (for the 'needed' pass)
+    stack = [(n, iter(n.next_functions)) for n in roots]
+    while stack:
+        node, it = stack[-1]
+        for nxt, _ in it:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, iter(nxt.next_functions)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    if wanted is None:
+        return deps, None
+    targets = {n for n, _ in wanted}
+    needed = set()  # nodes whose output some wanted gradient depends on
+    reach = set()   # nodes that are wanted or lead to one
+    for node in order:
+        if node in targets:
+            reach.add(node)
+        for nxt, _ in node.next_functions:
+            if nxt is not None and nxt in reach:
+                reach.add(node)
+                needed.add(node)
+    return deps, needed
+
+
+def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
+    from ..tensor import _wrap
+    roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
+    root_nodes = list(dict.fromkeys(n for n, _ in roots))
+    deps, needed = _discover(root_nodes, wanted)
+    wanted_set = set(wanted) if wanted is not None else None
+    runnable = None if wanted is None else needed | {n for n, _ in wanted}
+    captured = {}
+    owned = set()        # arrays that must not become a .grad without a copy
+    buffers = {}
+    for (node, nr), g in zip(roots, grads):
+        owned.add(id(g._arr))
+        _add(buffers, node, nr, g)
+    heap = [((-_MAX_SEQ if n._is_accumulate else -n._seq), id(n), n)
+            for n in root_nodes if not deps.get(n)]
+    heapq.heapify(heap)
+    prev = _state.enabled
+    _state.enabled = create_graph
+    try:
+        while heap:
+            node = heapq.heappop(heap)[2]
+            gin = buffers.pop(node, None)
+            if gin is None:  # no gradient arrived: nothing to run, but release the children
+                _release_children(node, deps, buffers, heap, runnable)
+                continue
+            d = node.__dict__
+            pre = d.get("_pre_hooks")
+            if pre:
+                for nr, hooks in pre.items():
+                    if gin[nr] is not None:
+                        for fn in tuple(hooks.values()):
+                            new = fn(gin[nr])
+                            if new is not None:
+                                gin[nr] = new
+            retain = d.get("_retain")
+            if retain:
+                for nr, ref in retain.items():
+                    t = ref()
+                    if t is not None and gin[nr] is not None:
+                        _retain(t, gin[nr], create_graph)
+            if node._is_accumulate:
+                _accumulate(node, gin[0], wanted_set, captured, accumulate, create_graph, owned)
+                continue
+            if wanted_set is not None:
+                for nr, g in enumerate(gin):
+                    if (node, nr) in wanted_set:
+                        captured[(node, nr)] = g
+                if node not in needed:
+                    continue
+            gout = _call(node, gin)
+            if not retain_graph:
+                node._release()
+            for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, gout)):
+                if nxt is None:
+                    continue
+                if g is not None:
+                    _add(buffers, nxt, nr, _validate(node, i, g))
+                _arrived(nxt, deps, heap, runnable)
+    finally:
+        _state.enabled = prev
+    return captured
+
+
+def _arrived(node, deps, heap, runnable):
+    left = deps[node] - 1
+    deps[node] = left
+    if left == 0 and (runnable is None or node in runnable):
+        heapq.heappush(heap, ((-_MAX_SEQ if node._is_accumulate else -node._seq), id(node),
+                              node))
+
+
+def _release_children(node, deps, buffers, heap, runnable):
+    for nxt, _ in node.next_functions:
+        if nxt is not None:
+            _arrived(nxt, deps, heap, runnable)
+
+
+def _add(buffers, node, nr, g):
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * (1 if node._is_accumulate else node._n_outputs)
+    old = buf[nr]
+    buf[nr] = g if old is None else old + g
+
+
+def _call(node, gin):
+    d = node.__dict__
+    if d.get("_freed"):
+        node.saved_tensors  # raises the "backward through the graph a second time" error
+    pre = d.get("_node_pre_hooks")
+    if pre:
+        for fn in tuple(pre.values()):
+            new = fn(tuple(gin))
+            if new is not None:
+                gin = list(new)
+    if node.materialize_grads and None in gin and "_out_meta" in d:
+        from ..tensor import _wrap
+        be = node._be
+        gin = [g if g is not None or m is None else _wrap(be.xp.zeros(m[0], m[1]), be)
+               for g, m in zip(gin, node._out_meta)]
+    gout = node._run_backward(gin)
+    post = d.get("_post_hooks")
+    if post:
+        for fn in tuple(post.values()):
+            new = fn(gout, tuple(gin))
+            if new is not None:
+                gout = tuple(new)
+    return gout
+
+
+def _validate(node, i, g):
+    """Check a gradient against the input it is for (PyTorch's validate_outputs)."""
+    meta = node._in_meta[i]
+    shape = meta[0]
+    if g._arr.shape != shape:
+        from ..tensor import _wrap
+        try:
+            node._be.xp.broadcast_shapes(shape, g._arr.shape)
+            ok = len(g._arr.shape) >= len(shape)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
+                               f"{i} - got {list(g._arr.shape)} but expected shape compatible "
+                               f"with {list(shape)}")
+        from ..ops.shape import sum_to
+        g = sum_to(g, shape)
+    if len(meta) > 2 and g._be is not meta[2]:
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} "
+                           f"- expected device {meta[2].device} but got {g.device}")
+    if g._arr.dtype != meta[1]:
+        from .._dtype import from_numpy_dtype
+        g = g.to(from_numpy_dtype(meta[1]))
+    return g
+
+
+def _retain(t, g, create_graph):
+    from ..tensor import _wrap
+    if t._grad is None:
+        t._grad = g if create_graph else _wrap(g._arr.copy(), g._be)
+    else:
+        t._grad = t._grad + g
+
+
+def _accumulate(node, g, wanted, captured, accumulate, create_graph, owned):
+    from ..tensor import _wrap
+    var = node.variable
+    if var._hooks:
+        for fn in tuple(var._hooks.values()):
+            new = fn(g)
+            if new is not None:
+                g = new
+    if wanted is not None and (node, 0) in wanted:
+        captured[(node, 0)] = g
+        if not accumulate:
+            return
+    elif wanted is not None:
+        return
+    old = var._grad
+    if old is None:
+        if create_graph:
+            var._grad = g
+        else:
+            arr = g._arr
+            if id(arr) in owned or arr.base is not None or not arr.flags.writeable:
+                arr = arr.copy()
+            owned.add(id(arr))
+            var._grad = _wrap(arr, g._be)
+    elif create_graph or old._rg:
+        var._grad = old + g
+    else:
+        old._be.xp.add(old._arr, g._arr, out=old._arr)
+        old._bump_version()

@@ -1,0 +1,378 @@
+"""Graph nodes and Functions.
+
+A node is what ``tensor.grad_fn`` returns: it holds the edges to the nodes of its inputs
+(``next_functions``), the tensors saved for backward, and computes input gradients from
+output gradients.  A ``Function`` subclass defines ``forward``/``backward``; ``apply`` runs
+forward and, when grad mode is on and an input requires grad, records a node.
+
+Two flavours of Function share this machinery:
+
+* ``Function`` is PyTorch's public custom-Function API: ``forward(ctx, *args)`` gets Tensors
+  (under no_grad) and returns Tensors.
+* ``ArrayFunction`` is for gradcore's own ops: ``forward(ctx, *args)`` gets Tensors and returns
+  backend arrays, which ``apply`` wraps.  Its lean ``apply`` is the hot path of every op.
+
+Both write ``backward(ctx, *grad_outputs)`` with Tensor ops, so every backward is itself
+differentiable (double backward needs nothing extra).
+"""
+import itertools
+
+from .grad_mode import _state
+from . import hooks as _th
+
+_seq = itertools.count()
+
+
+class Node:
+    """Base of every grad_fn.  Subclasses are generated per Function (``ExpBackward0`` ...)."""
+
+    _is_accumulate = False
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    # ---- saved tensors ------------------------------------------------------------------
+    def save_for_backward(self, *tensors):
+        self._to_save = tensors
+
+    @property
+    def saved_tensors(self):
+        saved = self.__dict__.get("_saved")
+        if saved is None:
+            if self.__dict__.get("_freed"):
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time (or directly access "
+                    "saved tensors after they have already been freed). Saved intermediate "
+                    "values of the graph are freed when you call .backward() or "
+                    "autograd.grad(). Specify retain_graph=True if you need to backward through "
+                    "the graph a second time or if you need to access saved tensors after "
+                    "calling backward.")
+            return ()
+        return tuple(_unpack(self, s) for s in saved)
+
+    saved_variables = saved_tensors
+
+    def _release(self):
+        if self.__dict__.get("_saved") is not None:
+            self._saved = None
+            self._freed = True
+
+    # ---- hooks --------------------------------------------------------------------------
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) after this node ran; may return new grad_inputs."""
+        return _th.add_hook(self.__dict__.setdefault("_post_hooks", {}), fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) before this node runs; may return new grad_outputs."""
+        return _th.add_hook(self.__dict__.setdefault("_node_pre_hooks", {}), fn)
+
+    def __call__(self, *grads):
+        return self._run_backward(grads)
+
+    # ---- PyTorch's ctx vocabulary for custom Functions ---------------------------------
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff = tensors
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = bool(value)
+
+    materialize_grads = True
+
+
+class _SavedOutput:
+    """A saved output: its array and version counter, not the Tensor (that would be a cycle)."""
+    __slots__ = ("arr", "vc", "version", "out_nr", "cls")
+
+    def __init__(self, t):
+        self.arr = t._arr
+        self.vc = t._version_counter()
+        self.version = self.vc.v
+        self.out_nr = t._out_nr
+        self.cls = type(t)
+
+
+def _pack(node, tensors, outputs=()):
+    """Record (tensor, version) for inputs; outputs are stored without the Tensor object."""
+    saved = []
+    for t in tensors:
+        if t is None:
+            saved.append(None)
+        elif any(t is o for o in outputs):
+            saved.append(_SavedOutput(t))
+        else:
+            saved.append((t, t._version))
+    node._saved = tuple(saved)
+
+
+def _unpack(node, s):
+    if s is None:
+        return None
+    if type(s) is _SavedOutput:
+        if s.vc.v != s.version:
+            _raise_modified(node, s.arr, s.vc.v, s.version, s.out_nr)
+        from ..tensor import _wrap
+        t = _wrap(s.arr, node._be, True, s.cls)
+        t._node, t._out_nr, t._vc = node, s.out_nr, s.vc
+        return t
+    t, version = s
+    if t._version != version:
+        _raise_modified(node, t._arr, t._version, version, t._out_nr, t)
+    return t
+
+
+def _raise_modified(node, arr, now, then, out_nr, t=None):
+    from .._dtype import from_numpy_dtype
+    src = t._node if t is not None else node
+    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+            "int64": "LongTensor", "int32": "IntTensor", "bool": "BoolTensor"}.get(
+                from_numpy_dtype(arr.dtype).name, "Tensor")
+    shape = ", ".join(map(str, arr.shape))
+    where = (f"which is output {out_nr} of {src.name()}," if src is not None
+             else "which is a leaf,")
+    raise RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [torch.{kind} [{shape}]], {where} is at version {now}; expected version "
+        f"{then} instead. Hint: the backtrace further above can show the operation that failed "
+        f"to compute its gradient; avoid changing saved tensors in place, or clone() them first.")
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf that requires grad: gradients arriving here go into ``.grad``."""
+    _is_accumulate = True
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+        self._seq = -1
+
+
+# ---------------------------------------------------------------------------------------------
+
+class _FunctionMeta(type):
+    """Gives each Function its node class, named as PyTorch names it."""
+
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        node_name = ns.get("node_name") or name + "Backward"
+        node_base = getattr(cls, "_node_base", BackwardCFunction)
+        cls._backward_cls = type(node_name, (node_base,), {"_forward_cls": cls,
+                                                            "__module__": cls.__module__})
+
+
+class BackwardCFunction(Node):
+    """Node of a Function: its backward is the Function's backward."""
+    _forward_cls = None
+
+    def _run_backward(self, grads):
+        cls = self._forward_cls
+        return cls._grads_for_inputs(self, cls.backward(self, *grads))
+
+
+def _device_mismatch(a, b):
+    return RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                        f"devices, {a} and {b}!")
+
+
+def _edge(t):
+    node = t._node
+    if node is not None:
+        return (node, t._out_nr)
+    return (t._grad_accumulator(), 0)
+
+
+class Function(metaclass=_FunctionMeta):
+    """PyTorch's custom autograd Function.
+
+    Subclass with ``@staticmethod forward(ctx, *args)`` and ``@staticmethod backward(ctx,
+    *grad_outputs)``, call ``MyFn.apply(*args)``.  ``forward`` may also be written without ctx
+    when a ``setup_context(ctx, inputs, output)`` staticmethod is given.
+    """
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("Legacy autograd function with non-static forward method is "
+                           "deprecated. Please use new-style autograd function with static "
+                           "forward method.")
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward mode AD.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from ..tensor import Tensor, _wrap
+        be = None
+        needs = []
+        for a in args:
+            if isinstance(a, Tensor):
+                if be is None:
+                    be = a._be
+                elif a._be is not be:
+                    raise _device_mismatch(be.device, a._be.device)
+                needs.append(a.requires_grad)
+            else:
+                needs.append(False)
+        ctx = cls._backward_cls()
+        ctx._be = be
+        ctx.needs_input_grad = tuple(needs)
+        prev = _state.enabled
+        _state.enabled = False
+        try:
+            if cls.setup_context is not Function.setup_context:
+                out = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, out)
+            else:
+                out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            _state.enabled = prev
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        if not (prev and any(needs)):
+            return out
+        tensor_args = [a for a in args if isinstance(a, Tensor)]
+        dirty = ctx.__dict__.get("_dirty", ())
+        non_diff = ctx.__dict__.get("_non_diff", ())
+        for t in dirty:
+            if t.is_leaf and t.requires_grad:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+        ctx._arg_is_tensor = tuple(isinstance(a, Tensor) for a in args)
+        ctx.next_functions = tuple(_edge(a) if a.requires_grad else (None, 0)
+                                   for a in tensor_args)
+        ctx._in_meta = tuple((a._arr.shape, a._arr.dtype, a._be) for a in tensor_args)
+        ctx._seq = next(_seq)
+        new_outs = []
+        for i, o in enumerate(outs):
+            if isinstance(o, Tensor):
+                if any(o is a for a in tensor_args) and not any(o is d for d in dirty):
+                    o = _wrap(o._arr, o._be, False, type(o))  # an input returned as is: alias
+                    o._vc = args[[id(a) for a in args].index(id(outs[i]))]._version_counter()
+                if any(o is n for n in non_diff) or not o.dtype.is_floating_point:
+                    o._rg = False
+                else:
+                    o._node, o._out_nr, o._rg = ctx, i, True
+            new_outs.append(o)
+        ctx._n_outputs = len(outs)
+        ctx._out_meta = tuple((o._arr.shape, o._arr.dtype) if isinstance(o, Tensor) else None
+                              for o in new_outs)
+        to_save = ctx.__dict__.pop("_to_save", None)
+        if to_save is not None:
+            _pack(ctx, to_save, [o for o in new_outs if isinstance(o, Tensor)])
+        return new_outs[0] if single else tuple(new_outs)
+
+    @classmethod
+    def _grads_for_inputs(cls, ctx, grads):
+        """Map backward's per-argument result onto the tensor inputs (the edges)."""
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        is_t = ctx._arg_is_tensor
+        if len(grads) != len(is_t):
+            if len(grads) > len(is_t) and all(g is None for g in grads[len(is_t):]):
+                grads = grads[:len(is_t)]
+            else:
+                raise RuntimeError(f"function {ctx.name()} returned an incorrect number of "
+                                   f"gradients (expected {len(is_t)}, got {len(grads)})")
+        return tuple(g for g, t in zip(grads, is_t) if t)
+
+
+class ArrayFunction(Function):
+    """gradcore's built-in ops: ``forward(ctx, *args)`` returns arrays, ``apply`` wraps them.
+
+    ``ctx`` is the node (or a do-nothing stand-in when no graph is recorded, so forward can
+    call ``ctx.save_for_backward`` unconditionally).  Class attributes:
+      ``save_output``  also save the output tensor (saved_tensors ends with it);
+      ``differentiable`` False for ops that never record a node (comparisons, argmax...).
+    """
+    save_output = False
+    differentiable = True
+
+    @classmethod
+    def apply(cls, *args):
+        from ..tensor import Tensor, _wrap
+        be = None
+        needs = False
+        for a in args:
+            if isinstance(a, Tensor):
+                if be is None:
+                    be = a._be
+                elif a._be is not be:
+                    raise _device_mismatch(be.device, a._be.device)
+                if a._rg:
+                    needs = True
+        if not (needs and _state.enabled and cls.differentiable):
+            out = cls.forward(_NO_CTX, *args)
+            if type(out) is tuple:
+                return tuple(_wrap(o, be) for o in out)
+            return _wrap(out, be)
+        ctx = cls._backward_cls()
+        ctx._be = be
+        inputs = [a for a in args if isinstance(a, Tensor)]
+        ctx.needs_input_grad = tuple(a._rg for a in inputs)
+        ctx.next_functions = tuple([_edge(a) if a._rg else (None, 0) for a in inputs])
+        ctx._in_meta = tuple([(a._arr.shape, a._arr.dtype) for a in inputs])
+        out = cls.forward(ctx, *args)
+        d = ctx.__dict__
+        if type(out) is tuple:
+            res = tuple(_wrap(o, be, o.dtype.kind == "f", None, ctx, i) for i, o in enumerate(out))
+            ctx._n_outputs = len(res)
+        else:
+            res = _wrap(out, be, True, None, ctx, 0)
+            ctx._n_outputs = 1
+            if cls.save_output:
+                d["_to_save"] = d.get("_to_save", ()) + (res,)
+                _pack(ctx, d.pop("_to_save"), (res,))
+                ctx._seq = next(_seq)
+                return res
+        if "_to_save" in d:
+            _pack(ctx, d.pop("_to_save"))
+        ctx._seq = next(_seq)
+        return res
+
+    @classmethod
+    def _grads_for_inputs(cls, ctx, grads):
+        return grads if type(grads) is tuple else (grads,)
+
+
+class _NoCtx:
+    """Stand-in ctx when no graph is recorded: saving is a no-op."""
+    __slots__ = ()
+    needs_input_grad = ()
+
+    def save_for_backward(self, *tensors):
+        pass
+
+    def __setattr__(self, name, value):
+        pass
+
+
+_NO_CTX = _NoCtx()
+
+
+def once_differentiable(fn):
+    """PyTorch's decorator: run backward under no_grad; double backward then raises."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *grads):
+        prev = _state.enabled
+        _state.enabled = False
+        try:
+            return fn(ctx, *grads)
+        finally:
+            _state.enabled = prev
+    return wrapper

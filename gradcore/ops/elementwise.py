@@ -1,0 +1,927 @@
+"""Elementwise ops: arithmetic (with PyTorch's promotion and broadcasting), unary math,
+comparisons, where, clamp, maximum/minimum, dtype/device copies.
+
+Each backward that has a backend kernel calls it through a ``*Grad`` Function: its forward is
+the kernel, its backward is the kernel's own derivative in Tensor ops, so double backward works
+with the same first-order path (Chainer's "backward is just more ops").
+"""
+import numbers
+
+import numpy as np
+
+from .. import _dtype
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor
+from .shape import broadcast_shapes, sum_to
+
+
+# ---- operand handling ----------------------------------------------------------------------
+
+def _check_scalar(x, op):
+    if not isinstance(x, (numbers.Number, np.bool_)):
+        raise TypeError(f"unsupported operand type(s) for {op}: 'Tensor' and "
+                        f"'{type(x).__name__}'")
+
+
+def _promote(a, b, op, floating=False):
+    """Bring a binary op's operands (Tensors or Python scalars) to the result dtype."""
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb and a._arr.dtype == b._arr.dtype and not (floating and a._arr.dtype.kind != "f"):
+        return a, b
+    if not ta:
+        _check_scalar(a, op)
+    if not tb:
+        _check_scalar(b, op)
+    dt = _dtype.result_type(a, b)
+    if floating and not dt.is_floating_point:
+        dt = _dtype.get_default_dtype()
+    if ta and a._arr.dtype != dt.np:
+        a = a.to(dt)
+    if tb and b._arr.dtype != dt.np:
+        b = b.to(dt)
+    if not ta and isinstance(a, complex) or not tb and isinstance(b, complex):
+        raise TypeError("complex scalars are not supported by gradcore")
+    return a, b
+
+
+def _arr(x):
+    return x._arr if isinstance(x, Tensor) else x
+
+
+def _broadcast_error(a, b):
+    return broadcast_shapes(getattr(a, "shape", ()), getattr(b, "shape", ()))
+
+
+def _binary_forward(fn, a, b):
+    try:
+        return fn(_arr(a), _arr(b))
+    except ValueError:
+        _broadcast_error(a, b)
+        raise
+
+
+def _unbroadcast(g, x):
+    """The gradient for operand ``x``: summed down to its shape (None for scalars)."""
+    if g is None or not isinstance(x, Tensor):
+        return None
+    return sum_to(g, x._arr.shape)
+
+
+# ---- add / sub -----------------------------------------------------------------------------
+
+class Add(ArrayFunction):
+    node_name = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, alpha):
+        ctx.alpha = alpha
+        ctx.a, ctx.b = _shape_of(a), _shape_of(b)
+        if alpha != 1:
+            return _binary_forward(lambda x, y: x + y * alpha, a, b)
+        return _binary_forward(_np_add, a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        gb = gy if ctx.alpha == 1 else gy * ctx.alpha
+        return _sum_to_shape(gy, ctx.a), _sum_to_shape(gb, ctx.b)
+
+
+class Sub(ArrayFunction):
+    node_name = "SubBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, alpha):
+        ctx.alpha = alpha
+        ctx.a, ctx.b = _shape_of(a), _shape_of(b)
+        if alpha != 1:
+            return _binary_forward(lambda x, y: x - y * alpha, a, b)
+        return _binary_forward(_np_sub, a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _sum_to_shape(gy, ctx.a), _sum_to_shape(gy * -ctx.alpha, ctx.b)
+
+
+class Rsub(Sub):
+    """scalar - tensor."""
+    node_name = "RsubBackward1"
+
+    @staticmethod
+    def forward(ctx, b, a, alpha):
+        ctx.alpha = alpha
+        return a - b._arr * alpha if alpha != 1 else a - b._arr
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * -ctx.alpha
+
+
+def _np_add(x, y):
+    return x + y
+
+
+def _np_sub(x, y):
+    return x - y
+
+
+def _shape_of(x):
+    return x._arr.shape if isinstance(x, Tensor) else None
+
+
+def _sum_to_shape(g, shape):
+    return None if shape is None else sum_to(g, shape)
+
+
+def add(input, other, *, alpha=1):
+    a, b = _promote(input, other, "+")
+    if not isinstance(a, Tensor):  # scalar + tensor
+        a, b = b, a
+    return Add.apply(a, b, alpha)
+
+
+def sub(input, other, *, alpha=1):
+    if isinstance(input, Tensor) and input._arr.dtype == np.bool_ and \
+            getattr(other, "dtype", None) is _dtype.bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    a, b = _promote(input, other, "-")
+    if not isinstance(a, Tensor):
+        return Rsub.apply(b, a, alpha)
+    return Sub.apply(a, b, alpha)
+
+
+def rsub(input, other, *, alpha=1):
+    return sub(other, input, alpha=alpha)
+
+
+# ---- mul / div -----------------------------------------------------------------------------
+
+class Mul(ArrayFunction):
+    node_name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if isinstance(b, Tensor):
+            ctx.save_for_backward(a, b)
+            ctx.scalar = None
+            return _binary_forward(_np_mul, a, b)
+        ctx.scalar = b
+        return a._arr * b
+
+    @staticmethod
+    def backward(ctx, gy):
+        if ctx.scalar is not None:
+            return gy * ctx.scalar
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if need_a and need_b:
+            ga, gb = MulGrad.apply(a, b, gy)
+        else:
+            ga = gy * b if need_a else None
+            gb = gy * a if need_b else None
+        return _unbroadcast(ga, a), _unbroadcast(gb, b)
+
+
+def _np_mul(x, y):
+    return x * y
+
+
+class MulGrad(ArrayFunction):
+    """(gy * b, gy * a) in one kernel: the backward of a * b."""
+    node_name = "MulBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, gy):
+        ctx.save_for_backward(a, b, gy)
+        return a._be.mul_backward(a._arr, b._arr, gy._arr)
+
+    @staticmethod
+    def backward(ctx, gga, ggb):
+        a, b, gy = ctx.saved_tensors
+        return (_mul_opt(ggb, gy), _mul_opt(gga, gy),
+                _add_opt(_mul_opt(gga, b), _mul_opt(ggb, a)))
+
+
+def _mul_opt(x, y):
+    return None if x is None or y is None else x * y
+
+
+def _add_opt(x, y):
+    return y if x is None else x if y is None else x + y
+
+
+class Div(ArrayFunction):
+    node_name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if isinstance(b, Tensor):
+            ctx.save_for_backward(a, b)
+            ctx.scalar = None
+            return _binary_forward(_np_div, a, b)
+        ctx.scalar = b
+        return a._arr / b
+
+    @staticmethod
+    def backward(ctx, gy):
+        if ctx.scalar is not None:
+            return gy / ctx.scalar
+        a, b = ctx.saved_tensors
+        if ctx.needs_input_grad[1]:
+            ga, gb = DivGrad.apply(a, b, gy)
+        else:
+            ga, gb = gy / b, None
+        return _unbroadcast(ga, a), _unbroadcast(gb, b)
+
+
+def _np_div(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return x / y
+
+
+class DivGrad(ArrayFunction):
+    """(gy / b, -gy * a / b**2) in one kernel: the backward of a / b."""
+    node_name = "DivBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, gy):
+        ctx.save_for_backward(a, b, gy)
+        return a._be.div_backward(a._arr, b._arr, gy._arr)
+
+    @staticmethod
+    def backward(ctx, gga, ggb):
+        a, b, gy = ctx.saved_tensors
+        b2 = b * b
+        da = None if ggb is None else -ggb * gy / b2
+        db = _add_opt(None if gga is None else -gga * gy / b2,
+                      None if ggb is None else 2 * ggb * gy * a / (b2 * b))
+        dgy = _add_opt(None if gga is None else gga / b,
+                       None if ggb is None else -ggb * a / b2)
+        return da, db, dgy
+
+
+def mul(input, other):
+    a, b = _promote(input, other, "*")
+    if not isinstance(a, Tensor):
+        a, b = b, a
+    return Mul.apply(a, b)
+
+
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode is not None:
+        return _rounded_div(input, other, rounding_mode)
+    a, b = _promote(input, other, "/", floating=True)
+    if not isinstance(a, Tensor):  # scalar / tensor = scalar * reciprocal(tensor)
+        return Mul.apply(reciprocal(b), a)
+    return Div.apply(a, b)
+
+
+def _rounded_div(input, other, mode):
+    if mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{mode}'")
+    a, b = _promote(input, other, "/")
+    q = Floor.apply(div(a, b)) if mode == "floor" else Trunc.apply(div(a, b))
+    dt = _dtype.result_type(a, b)
+    return q if q.dtype is dt else q.to(dt)
+
+
+def floor_divide(input, other):
+    return _rounded_div(input, other, "floor")
+
+
+def remainder(input, other):
+    a, b = _promote(input, other, "%")
+    return a - floor_divide(a, b) * b
+
+
+def true_divide(input, other):
+    return div(input, other)
+
+
+# ---- pow -----------------------------------------------------------------------------------
+
+class Pow(ArrayFunction):
+    """tensor ** scalar."""
+    node_name = "PowBackward0"
+
+    @staticmethod
+    def forward(ctx, x, exponent):
+        ctx.save_for_backward(x)
+        ctx.exponent = exponent
+        arr = x._arr
+        if arr.dtype.kind in "iu" and isinstance(exponent, numbers.Integral) and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if exponent == 2:
+            return arr * arr
+        return arr ** exponent
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        return PowGrad.apply(x, gy, ctx.exponent)
+
+
+class PowTensor(ArrayFunction):
+    """tensor ** tensor."""
+    node_name = "PowBackward1"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _binary_forward(_np_pow, a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b, y = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = where(b == 0, 0.0, gy * b * a ** (b - 1))
+        if ctx.needs_input_grad[1]:
+            gb = where((a == 0) & (b >= 0), 0.0, gy * y * log(a))
+        return _unbroadcast(ga, a), _unbroadcast(gb, b)
+
+
+def _np_pow(x, y):
+    return x ** y
+
+
+class RPow(ArrayFunction):
+    """scalar ** tensor."""
+    node_name = "PowBackward2"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, b, base):
+        ctx.base = base
+        return base ** b._arr
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        if ctx.base == 0:
+            return where(y == 0, 0.0, gy * y * float("-inf"))
+        return gy * y * float(np.log(ctx.base))
+
+
+def pow(input, exponent):
+    a, b = _promote(input, exponent, "**")
+    if not isinstance(a, Tensor):
+        return RPow.apply(b, a)
+    if isinstance(b, Tensor):
+        return PowTensor.apply(a, b)
+    return Pow.apply(a, b)
+
+
+def rpow(self, other):
+    return pow(other, self)
+
+
+def square(input):
+    return mul(input, input)
+
+
+# ---- unary ops with a backward kernel ------------------------------------------------------
+
+class _Grad(ArrayFunction):
+    """gx = backend.<kernel>(s, gy, *params) as a differentiable op.
+
+    ``s`` is the saved input or output the kernel needs; the kernel is linear in ``gy``, so
+    d/dgy is the kernel again, and ``d_saved`` gives d/ds (None when it is zero).
+    """
+    kernel = None
+
+    @classmethod
+    def forward(cls, ctx, s, gy, *params):
+        ctx.save_for_backward(s, gy)
+        ctx.params = params
+        return getattr(s._be, cls.kernel)(s._arr, gy._arr, *params)
+
+    @classmethod
+    def backward(cls, ctx, gg):
+        s, gy = ctx.saved_tensors
+        ds = cls.d_saved(s, gy, gg, *ctx.params) if ctx.needs_input_grad[0] else None
+        return ds, cls.apply(s, gg, *ctx.params)
+
+    @staticmethod
+    def d_saved(s, gy, gg, *params):
+        return None
+
+
+def _unary(name, node_name, forward, kernel=None, d_saved=None, saves="output"):
+    """Define a unary op class and, with ``kernel``, its differentiable backward kernel."""
+    grad_cls = None
+    if kernel is not None:
+        grad_cls = type(node_name + "Backward", (_Grad,), {
+            "kernel": kernel, "node_name": node_name.replace("Backward0", "BackwardBackward0"),
+            "d_saved": staticmethod(d_saved) if d_saved else _Grad.d_saved})
+
+    def fwd(ctx, x):
+        if saves == "input":
+            ctx.save_for_backward(x)
+        return forward(x._be.xp, x._arr)
+
+    def bwd(ctx, gy):
+        s, = ctx.saved_tensors
+        return grad_cls.apply(s, gy)
+
+    cls = type(name, (ArrayFunction,), {
+        "node_name": node_name, "save_output": saves == "output",
+        "forward": staticmethod(fwd), "backward": staticmethod(bwd), "grad_cls": grad_cls})
+    return cls
+
+
+Exp = _unary("Exp", "ExpBackward0", lambda xp, x: xp.exp(x), "exp_backward",
+             lambda y, gy, gg: gg * gy)
+Log = _unary("Log", "LogBackward0", lambda xp, x: _log(xp, x), "log_backward",
+             lambda x, gy, gg: -gg * gy / (x * x), saves="input")
+Sqrt = _unary("Sqrt", "SqrtBackward0", lambda xp, x: _sqrt(xp, x), "sqrt_backward",
+              lambda y, gy, gg: -gg * gy / (2 * y * y))
+Sin = _unary("Sin", "SinBackward0", lambda xp, x: xp.sin(x), "sin_backward",
+             lambda x, gy, gg: -gg * gy * sin(x), saves="input")
+Cos = _unary("Cos", "CosBackward0", lambda xp, x: xp.cos(x), "cos_backward",
+             lambda x, gy, gg: -gg * gy * cos(x), saves="input")
+Tanh = _unary("Tanh", "TanhBackward0", lambda xp, x: xp.tanh(x), "tanh_backward",
+              lambda y, gy, gg: -2 * gg * gy * y)
+Sigmoid = _unary("Sigmoid", "SigmoidBackward0", lambda xp, x: _sigmoid(xp, x),
+                 "sigmoid_backward", lambda y, gy, gg: gg * gy * (1 - 2 * y))
+Relu = _unary("Relu", "ReluBackward0", lambda xp, x: xp.maximum(x, 0), "relu_backward")
+Abs = _unary("Abs", "AbsBackward0", lambda xp, x: xp.abs(x), "abs_backward", saves="input")
+
+
+def _log(xp, x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return xp.log(x)
+
+
+def _sqrt(xp, x):
+    with np.errstate(invalid="ignore"):
+        return xp.sqrt(x)
+
+
+def _sigmoid(xp, x):
+    # 1 / (1 + exp(-x)) overflows to inf harmlessly for very negative x; silence the warning.
+    with np.errstate(over="ignore"):
+        return 1 / (1 + xp.exp(-x))
+
+
+class PowGrad(_Grad):
+    node_name = "PowBackwardBackward0"
+    kernel = "pow_backward"
+
+    @staticmethod
+    def d_saved(x, gy, gg, e):
+        return None if e in (0, 1) else gg * gy * (e * (e - 1)) * x ** (e - 2)
+
+
+class Neg(ArrayFunction):
+    node_name = "NegBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        if x._arr.dtype == np.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
+        return -x._arr
+
+    @staticmethod
+    def backward(ctx, gy):
+        return -gy
+
+
+class Reciprocal(ArrayFunction):
+    node_name = "ReciprocalBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(divide="ignore"):
+            return 1 / x._arr
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        return -gy * y * y
+
+
+def _float_input(x):
+    return x if x._arr.dtype.kind == "f" else x.to(_dtype.get_default_dtype())
+
+
+def exp(input):
+    return Exp.apply(_float_input(input))
+
+
+def log(input):
+    return Log.apply(_float_input(input))
+
+
+def sqrt(input):
+    return Sqrt.apply(_float_input(input))
+
+
+def sin(input):
+    return Sin.apply(_float_input(input))
+
+
+def cos(input):
+    return Cos.apply(_float_input(input))
+
+
+def tanh(input):
+    return Tanh.apply(_float_input(input))
+
+
+def sigmoid(input):
+    return Sigmoid.apply(_float_input(input))
+
+
+def relu(input):
+    return Relu.apply(input)
+
+
+def abs(input):
+    return Abs.apply(input)
+
+
+def neg(input):
+    return Neg.apply(input)
+
+
+def reciprocal(input):
+    return Reciprocal.apply(_float_input(input))
+
+
+def rsqrt(input):
+    return reciprocal(sqrt(input))
+
+
+# ---- piecewise-constant ops (zero gradient) ------------------------------------------------
+
+def _zero_grad_op(name, node_name, fn):
+    def fwd(ctx, x):
+        return fn(x._be.xp, x._arr)
+
+    def bwd(ctx, gy):
+        return gy * 0
+
+    return type(name, (ArrayFunction,), {"node_name": node_name, "forward": staticmethod(fwd),
+                                         "backward": staticmethod(bwd)})
+
+
+Sign = _zero_grad_op("Sign", "SignBackward0", lambda xp, x: xp.sign(x))
+Floor = _zero_grad_op("Floor", "FloorBackward0", lambda xp, x: xp.floor(x))
+Ceil = _zero_grad_op("Ceil", "CeilBackward0", lambda xp, x: xp.ceil(x))
+Round = _zero_grad_op("Round", "RoundBackward0", lambda xp, x: xp.round(x))
+Trunc = _zero_grad_op("Trunc", "TruncBackward0", lambda xp, x: xp.trunc(x))
+
+
+def sign(input):
+    return Sign.apply(input)
+
+
+def floor(input):
+    return Floor.apply(input)
+
+
+def ceil(input):
+    return Ceil.apply(input)
+
+
+def round(input):
+    return Round.apply(input)
+
+
+def trunc(input):
+    return Trunc.apply(input)
+
+
+# ---- clamp / maximum / minimum / where -----------------------------------------------------
+
+class ClampGrad(_Grad):
+    node_name = "ClampBackwardBackward0"
+    kernel = "clamp_backward"
+
+
+class Clamp(ArrayFunction):
+    """clamp with scalar bounds."""
+    node_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return x._be.xp.clip(x._arr, lo, hi)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        return ClampGrad.apply(x, gy, ctx.lo, ctx.hi)
+
+
+class ClampTensor(ArrayFunction):
+    """clamp with tensor bounds (either may be None)."""
+    node_name = "ClampBackward0"
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        xp = x._be.xp
+        out = x._arr
+        if lo is not None:
+            out = _binary_forward(xp.maximum, out, lo)
+        if hi is not None:
+            out = _binary_forward(xp.minimum, out, hi)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, lo, hi = ctx.saved_tensors
+        gx = ClampGrad.apply(x, gy, _arr(lo), _arr(hi)) if ctx.needs_input_grad[0] else None
+        out = [_unbroadcast(gx, x)]
+        if lo is not None:
+            out.append(_unbroadcast(where(x < lo, gy, 0.0), lo))
+        if hi is not None:
+            out.append(_unbroadcast(where(x > hi, gy, 0.0), hi))
+        return tuple(out)
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        lo = min if min is None or isinstance(min, Tensor) else _full_like_scalar(input, min)
+        hi = max if max is None or isinstance(max, Tensor) else _full_like_scalar(input, max)
+        return ClampTensor.apply(*[t for t in (input, lo, hi)])
+    if input._arr.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+        input = input.to(_dtype.get_default_dtype())
+    return Clamp.apply(input, min, max)
+
+
+def _full_like_scalar(like, value):
+    from ..tensor import _wrap
+    return _wrap(like._be.xp.asarray(value, dtype=like._arr.dtype), like._be)
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+clip = clamp
+
+
+class MaximumGrad(ArrayFunction):
+    node_name = "MaximumBackwardBackward0"
+    kernel = "maximum_backward"
+
+    @classmethod
+    def forward(cls, ctx, a, b, gy):
+        ctx.save_for_backward(a, b)
+        return getattr(a._be, cls.kernel)(a._arr, b._arr, gy._arr)
+
+    @classmethod
+    def backward(cls, ctx, gga, ggb):
+        a, b = ctx.saved_tensors
+        dgy = _add_opt(None if gga is None else cls.apply(a, b, gga)[0],
+                       None if ggb is None else cls.apply(a, b, ggb)[1])
+        return None, None, dgy
+
+
+class MinimumGrad(MaximumGrad):
+    node_name = "MinimumBackwardBackward0"
+    kernel = "minimum_backward"
+
+
+class Maximum(ArrayFunction):
+    node_name = "MaximumBackward0"
+    grad_cls = MaximumGrad
+    np_fn = "maximum"
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _binary_forward(getattr(a._be.xp, cls.np_fn), a, b)
+
+    @classmethod
+    def backward(cls, ctx, gy):
+        a, b = ctx.saved_tensors
+        ga, gb = cls.grad_cls.apply(a, b, gy)
+        return _unbroadcast(ga, a), _unbroadcast(gb, b)
+
+
+class Minimum(Maximum):
+    node_name = "MinimumBackward0"
+    grad_cls = MinimumGrad
+    np_fn = "minimum"
+
+
+def _as_tensor_pair(a, b, op):
+    a, b = _promote(a, b, op)
+    if not isinstance(b, Tensor):
+        b = _full_like_scalar(a, b)
+    if not isinstance(a, Tensor):
+        a = _full_like_scalar(b, a)
+    return a, b
+
+
+def maximum(input, other):
+    return Maximum.apply(*_as_tensor_pair(input, other, "maximum"))
+
+
+def minimum(input, other):
+    return Minimum.apply(*_as_tensor_pair(input, other, "minimum"))
+
+
+class WhereGrad(ArrayFunction):
+    node_name = "WhereBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, cond, gy):
+        ctx.cond = cond
+        return gy._be.where_backward(cond._arr, gy._arr)
+
+    @staticmethod
+    def backward(ctx, gga, ggb):
+        zero = 0.0
+        return None, where(ctx.cond, zero if gga is None else gga, zero if ggb is None else ggb)
+
+
+class Where(ArrayFunction):
+    node_name = "WhereBackward0"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        ctx.a, ctx.b = a._arr.shape, b._arr.shape
+        try:
+            return a._be.xp.where(cond._arr, a._arr, b._arr)
+        except ValueError:
+            broadcast_shapes(cond._arr.shape, a._arr.shape, b._arr.shape)
+            raise
+
+    @staticmethod
+    def backward(ctx, gy):
+        cond, = ctx.saved_tensors
+        ga, gb = WhereGrad.apply(cond, gy)
+        return None, sum_to(ga, ctx.a), sum_to(gb, ctx.b)
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    if not isinstance(condition, Tensor) or condition._arr.dtype != np.bool_:
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {getattr(condition, 'dtype', type(condition).__name__)}")
+    a, b = _promote(input, other, "where")
+    if not isinstance(a, Tensor):
+        a = _full_like_scalar(b if isinstance(b, Tensor) else condition.float(), a)
+    if not isinstance(b, Tensor):
+        b = _full_like_scalar(a, b)
+    return Where.apply(condition, a, b)
+
+
+# ---- comparisons and logic (no gradient) ---------------------------------------------------
+
+def _compare(name, fn):
+    class Cmp(ArrayFunction):
+        node_name = name
+        differentiable = False
+
+        @staticmethod
+        def forward(ctx, a, b):
+            return _binary_forward(fn, a, b)
+
+    def op(input, other):
+        if not isinstance(other, Tensor) and not isinstance(other, (numbers.Number, np.bool_)):
+            return NotImplemented
+        a, b = _promote(input, other, name)
+        if not isinstance(a, Tensor):
+            a = _full_like_scalar(b, a)
+        return Cmp.apply(a, b)
+
+    op.__name__ = name
+    return op
+
+
+eq = _compare("eq", lambda x, y: x == y)
+ne = _compare("ne", lambda x, y: x != y)
+lt = _compare("lt", lambda x, y: x < y)
+le = _compare("le", lambda x, y: x <= y)
+gt = _compare("gt", lambda x, y: x > y)
+ge = _compare("ge", lambda x, y: x >= y)
+logical_and = _compare("logical_and", np.logical_and)
+logical_or = _compare("logical_or", np.logical_or)
+logical_xor = _compare("logical_xor", np.logical_xor)
+bitwise_and = _compare("bitwise_and", lambda x, y: x & y)
+bitwise_or = _compare("bitwise_or", lambda x, y: x | y)
+bitwise_xor = _compare("bitwise_xor", lambda x, y: x ^ y)
+
+
+class _Not(ArrayFunction):
+    node_name = "logical_not"
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, bitwise):
+        if bitwise:
+            if x._arr.dtype.kind == "f":
+                raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
+            return ~x._arr
+        return x._be.xp.logical_not(x._arr)
+
+
+def logical_not(input):
+    return _Not.apply(input, False)
+
+
+def bitwise_not(input):
+    return _Not.apply(input, True)
+
+
+def isnan(input):
+    return ne(input, input)
+
+
+def isinf(input):
+    return eq(abs(input), float("inf"))
+
+
+def isfinite(input):
+    return lt(abs(input), float("inf")) if input._arr.dtype.kind == "f" else eq(input, input)
+
+
+# ---- dtype / device copies -----------------------------------------------------------------
+
+class ToCopy(ArrayFunction):
+    node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, be, dt):
+        ctx.src_be, ctx.src_dtype = x._be, x.dtype
+        arr = x._arr
+        if be is not x._be:
+            arr = be.from_host(x._be.to_host(arr))
+        return arr.astype(dt.np, copy=arr is x._arr)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return to_copy(gy, ctx.src_be, ctx.src_dtype)
+
+
+def to_copy(x, be, dt):
+    """A copy of ``x`` on backend ``be`` with dtype ``dt`` (differentiable)."""
+    out = ToCopy.apply(x, be, dt)
+    if out._be is not be:
+        out._be = be
+    if out._node is not None and not dt.is_floating_point:
+        out._node, out._rg = None, False
+    return out
+
+
+class Clone(ArrayFunction):
+    node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x._arr.copy()
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+
+def clone(input, *, memory_format=None):
+    return Clone.apply(input)
+
+
+METHODS = {
+    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
+    "divide": div, "true_divide": true_divide, "floor_divide": floor_divide,
+    "remainder": remainder, "pow": pow, "square": square, "exp": exp, "log": log, "sqrt": sqrt,
+    "rsqrt": rsqrt, "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
+    "abs": abs, "neg": neg, "negative": neg, "reciprocal": reciprocal, "sign": sign,
+    "floor": floor, "ceil": ceil, "round": round, "trunc": trunc, "clamp": clamp, "clip": clip,
+    "clamp_min": clamp_min, "clamp_max": clamp_max, "maximum": maximum, "minimum": minimum,
+    "where": lambda self, condition, other: where(condition, self, other),
+    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt, "less": lt,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
+    "logical_not": logical_not, "bitwise_not": bitwise_not, "isnan": isnan, "isinf": isinf,
+    "isfinite": isfinite, "clone": clone,
+    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul,
+    "__rmul__": mul, "__truediv__": div, "__rtruediv__": lambda s, o: div(o, s),
+    "__floordiv__": floor_divide, "__rfloordiv__": lambda s, o: floor_divide(o, s),
+    "__mod__": remainder, "__pow__": pow, "__rpow__": rpow, "__neg__": neg, "__abs__": abs,
+    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
+    "__rand__": bitwise_and, "__ror__": bitwise_or, "__rxor__": bitwise_xor,
+    "__invert__": bitwise_not,
+}
+FUNCTIONS = {k: v for k, v in METHODS.items() if not k.startswith("__")}
+FUNCTIONS.update({"rsub": rsub, "where": where})

@@ -1,0 +1,158 @@
+"""In-place ops (``add_``, ``mul_``, ``copy_``, ``x[i] = v`` ...) and their autograd.
+
+Every in-place op is its out-of-place op followed by a write into the tensor's own array:
+
+* the tensor's version counter is bumped, so a node that saved the old value refuses to run
+  backward ("modified by an inplace operation");
+* with a graph, the tensor's ``grad_fn`` becomes the out-of-place op's node (its input is the
+  tensor's previous history); if the op saved the old value, it keeps a copy of it;
+* on a view, the base's history is rebased through a ``CopySlices`` node, as PyTorch does, so
+  gradients reach both what was written and the untouched rest of the base.
+"""
+import sys
+
+from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import _state
+from ..tensor import Tensor, _wrap
+from . import elementwise as E
+from .shape import sum_to
+
+
+class CopySlices(ArrayFunction):
+    """base with its view region replaced by ``src`` (the data is already written)."""
+    node_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, src, view_fn, arr):
+        ctx.view_fn = view_fn
+        return arr
+
+    @staticmethod
+    def backward(ctx, g):
+        keep = g._be.xp.ones(g._arr.shape, dtype=g._arr.dtype)
+        ctx.view_fn(_wrap(keep, g._be))._arr[...] = 0
+        return g * _wrap(keep, g._be), ctx.view_fn(g)
+
+
+class Copy(ArrayFunction):
+    node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        ctx.src_shape, ctx.src_dtype = src._arr.shape, src.dtype
+        try:
+            out = dst._be.xp.broadcast_to(src._arr, dst._arr.shape)
+        except ValueError:
+            raise RuntimeError(f"output with shape {list(dst._arr.shape)} doesn't match the "
+                               f"broadcast shape {list(src._arr.shape)}") from None
+        return out.astype(dst._arr.dtype, copy=True)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return None, sum_to(gy, ctx.src_shape).to(ctx.src_dtype)
+
+
+def _check_leaf(self):
+    if self._rg and self._node is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    view = self._view
+    if view is not None and view.base._rg and view.base._node is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+
+
+def inplace(self, fn, *args):
+    """Compute ``fn(self, *args)`` and write it into ``self``; returns ``self``."""
+    if not isinstance(self, Tensor):
+        raise TypeError(f"in-place op on {type(self).__name__}")
+    grad_on = _state.enabled
+    if grad_on:
+        _check_leaf(self)
+    alias = _wrap(self._arr, self._be, self._rg, None, self._node, self._out_nr)
+    res = fn(alias, *args)
+    if sys.getrefcount(alias) > 2:  # the op saved the old value: give it a copy of its own
+        alias._arr = alias._arr.copy()
+    if res._arr.shape != self._arr.shape:
+        raise RuntimeError(f"output with shape {list(self._arr.shape)} doesn't match the "
+                           f"broadcast shape {list(res._arr.shape)}")
+    src, dst = res.dtype, self.dtype
+    if src._cat > dst._cat:
+        raise RuntimeError(f"result type {_type_name(src)} can't be cast to the desired output "
+                           f"type {_type_name(dst)}")
+    self._be.xp.copyto(self._arr, res._arr, casting="unsafe")
+    self._bump_version()
+    if grad_on and res._rg:
+        if self._view is not None:
+            _rebase_view(self, res)
+        else:
+            self._node, self._out_nr, self._rg = res._node, res._out_nr, True
+    return self
+
+
+def _rebase_view(view, res):
+    base, view_fn = view._view.base, view._view.fn
+    old = _wrap(base._arr, base._be, base._rg, None, base._node, base._out_nr)
+    new = CopySlices.apply(old, res, view_fn, base._arr)
+    base._node, base._out_nr, base._rg = new._node, 0, True
+    fresh = view_fn(base)
+    view._node, view._out_nr, view._rg = fresh._node, fresh._out_nr, True
+
+
+def _type_name(dt):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}[dt.name]
+
+
+# ---- the in-place methods --------------------------------------------------------------------
+
+def copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        src = E._full_like_scalar(self, src)
+    if src._be is not self._be:
+        src = src.to(self.device)
+    return inplace(self, Copy.apply, src)
+
+
+def zero_(self):
+    return fill_(self, 0)
+
+
+def fill_(self, value):
+    if isinstance(value, Tensor):
+        if value.dim():
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.dim()} dimensions.")
+        return copy_(self, value)
+    return copy_(self, E._full_like_scalar(self, value))
+
+
+def _make(fn):
+    def method(self, *args, **kwargs):
+        return inplace(self, lambda t, *a: fn(t, *a, **kwargs), *args)
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+_OUT_OF_PLACE = {
+    "add": E.add, "sub": E.sub, "mul": E.mul, "div": E.div, "pow": E.pow, "clamp": E.clamp,
+    "clamp_min": E.clamp_min, "clamp_max": E.clamp_max, "exp": E.exp, "log": E.log,
+    "sqrt": E.sqrt, "sin": E.sin, "cos": E.cos, "tanh": E.tanh, "sigmoid": E.sigmoid,
+    "relu": E.relu, "abs": E.abs, "neg": E.neg, "reciprocal": E.reciprocal, "sign": E.sign,
+    "floor": E.floor, "ceil": E.ceil, "round": E.round, "trunc": E.trunc, "square": E.square,
+    "remainder": E.remainder, "floor_divide": E.floor_divide, "maximum": E.maximum,
+    "minimum": E.minimum, "rsqrt": E.rsqrt,
+}
+
+METHODS = {name + "_": _make(fn) for name, fn in _OUT_OF_PLACE.items()}
+METHODS.update({
+    "subtract_": METHODS["sub_"], "multiply_": METHODS["mul_"], "divide_": METHODS["div_"],
+    "clip_": METHODS["clamp_"], "negative_": METHODS["neg_"],
+    "copy_": copy_, "zero_": zero_, "fill_": fill_,
+    "__iadd__": METHODS["add_"], "__isub__": METHODS["sub_"], "__imul__": METHODS["mul_"],
+    "__itruediv__": METHODS["div_"], "__ipow__": METHODS["pow_"],
+    "__ifloordiv__": METHODS["floor_divide_"], "__imod__": METHODS["remainder_"],
+})
+FUNCTIONS = {"relu_": METHODS["relu_"], "exp_": METHODS["exp_"], "sigmoid_": METHODS["sigmoid_"],
+             "tanh_": METHODS["tanh_"], "zero_": zero_, "fill_": fill_}

@@ -1,0 +1,373 @@
+"""Shape ops: broadcasting (expand / sum_to), reshape and view, (un)squeeze, permute.
+
+View ops return tensors sharing the input's array and version counter (``_as_view``), so an
+in-place change through either is seen by autograd's saved-tensor checks.
+"""
+import math
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _ViewInfo, _wrap_dim
+
+
+def _as_view(out, base, fn):
+    """Mark ``out`` as a view of ``base``; ``fn(tensor)`` replays the view on a new base."""
+    out._vc = base._version_counter()
+    info = base._view
+    if info is not None:  # a view of a view: keep the root base, compose the replay
+        outer = info.fn
+        out._view = _ViewInfo(info.base, lambda t: fn(outer(t)))
+    else:
+        out._view = _ViewInfo(base, fn)
+    return out
+
+
+def _shape_arg(shape):
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size)."""
+    if len(shape) == 1 and not isinstance(shape[0], int):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def broadcast_shapes(*shapes):
+    """PyTorch's broadcasting, with its error message on a mismatch."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        for i, n in enumerate(s, ndim - len(s)):
+            if n != 1 and out[i] != 1 and n != out[i]:
+                raise RuntimeError(f"The size of tensor a ({out[i]}) must match the size of "
+                                   f"tensor b ({n}) at non-singleton dimension {i}")
+            if n != 1:
+                out[i] = n
+    return tuple(out)
+
+
+# ---- sum_to / expand: each is the other's backward -----------------------------------------
+
+class SumTo(ArrayFunction):
+    node_name = "SumToBackward0"
+
+    @staticmethod
+    def forward(ctx, g, shape):
+        ctx.shape = g._arr.shape
+        return g._be.sum_to(g._arr, shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return expand(gy, ctx.shape)
+
+
+def sum_to(g, shape):
+    """Sum ``g`` down to ``shape`` (undo broadcasting); identity when the shapes agree."""
+    shape = tuple(shape)
+    if g._arr.shape == shape:
+        return g
+    return SumTo.apply(g, shape)
+
+
+def sum_to_size(self, *size):
+    return sum_to(self, _shape_arg(size))
+
+
+class Expand(ArrayFunction):
+    node_name = "ExpandBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x._arr.shape
+        return x._be.xp.broadcast_to(x._arr, shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return sum_to(gy, ctx.shape)
+
+
+def expand(self, *sizes):
+    sizes = _shape_arg(sizes)
+    shape = self._arr.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): "
+                           "the number of sizes provided ({}) must be greater or equal to the "
+                           "number of dimensions in the tensor ({})".format(len(sizes),
+                                                                            len(shape)))
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, n in enumerate(sizes):
+        old = shape[i - lead] if i >= lead else 1
+        if n == -1:
+            if i < lead:
+                raise RuntimeError("The expanded size of the tensor (-1) isn't allowed in a "
+                                   "leading, non-existing dimension 0")
+            n = old
+        elif old != 1 and n != old:
+            raise RuntimeError(f"The expanded size of the tensor ({n}) must match the existing "
+                               f"size ({old}) at non-singleton dimension {i}.  Target sizes: "
+                               f"{list(sizes)}.  Tensor sizes: {list(shape)}")
+        target.append(n)
+    target = tuple(target)
+    return _as_view(Expand.apply(self, target), self, lambda t: t.expand(target))
+
+
+def expand_as(self, other):
+    return expand(self, other._arr.shape)
+
+
+def broadcast_to(self, shape):
+    return expand(self, tuple(shape))
+
+
+# ---- reshape / view ------------------------------------------------------------------------
+
+def _infer_shape(shape, numel):
+    shape = list(shape)
+    neg = [i for i, n in enumerate(shape) if n == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    if any(n < -1 for n in shape):
+        raise RuntimeError(f"invalid shape dimension {min(shape)}")
+    known = math.prod(n for n in shape if n != -1)
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+class View(ArrayFunction):
+    node_name = "ViewBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shape, strict):
+        ctx.shape = x._arr.shape
+        if strict:  # .view(): must not copy
+            out = x._arr.view()
+            try:
+                out.shape = shape
+            except AttributeError:
+                raise RuntimeError("view size is not compatible with input tensor's size and "
+                                   "stride (at least one dimension spans across two contiguous "
+                                   "subspaces). Use .reshape(...) instead.") from None
+            return out
+        return x._arr.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.reshape(ctx.shape)
+
+
+def reshape(self, *shape):
+    shape = _infer_shape(_shape_arg(shape), self._arr.size)
+    out = View.apply(self, shape, False)
+    if self._be.xp.may_share_memory(out._arr, self._arr):
+        _as_view(out, self, lambda t: t.reshape(shape))
+    return out
+
+
+def view(self, *shape):
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
+        return self.to(shape[0])  # view(dtype) is not supported; treat as a cast would be wrong
+    shape = _infer_shape(_shape_arg(shape), self._arr.size)
+    return _as_view(View.apply(self, shape, True), self, lambda t: t.view(shape))
+
+
+def view_as(self, other):
+    return view(self, other._arr.shape)
+
+
+def reshape_as(self, other):
+    return reshape(self, other._arr.shape)
+
+
+def flatten(self, start_dim=0, end_dim=-1):
+    shape = self._arr.shape
+    if not shape:
+        return reshape(self, (1,))
+    s, e = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return self
+    return reshape(self, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+
+
+def unflatten(self, dim, sizes):
+    shape = self._arr.shape
+    d = _wrap_dim(dim, len(shape))
+    sizes = _infer_shape(tuple(sizes), shape[d])
+    return view(self, shape[:d] + sizes + shape[d + 1:])
+
+
+def ravel(self):
+    return reshape(self, (-1,))
+
+
+# ---- squeeze / unsqueeze -------------------------------------------------------------------
+
+class Unsqueeze(ArrayFunction):
+    node_name = "UnsqueezeBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return x._be.xp.expand_dims(x._arr, dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.squeeze(ctx.dim)
+
+
+def unsqueeze(self, dim):
+    d = _wrap_dim(dim, self._arr.ndim + 1)
+    return _as_view(Unsqueeze.apply(self, d), self, lambda t: t.unsqueeze(d))
+
+
+class Squeeze(ArrayFunction):
+    node_name = "SqueezeBackward1"
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.shape = x._arr.shape
+        return x._arr.reshape([n for i, n in enumerate(x._arr.shape) if i not in dims])
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.reshape(ctx.shape)
+
+
+class SqueezeAll(Squeeze):
+    node_name = "SqueezeBackward0"
+
+
+def squeeze(self, dim=None):
+    shape = self._arr.shape
+    if dim is None:
+        dims = tuple(i for i, n in enumerate(shape) if n == 1)
+        fn = SqueezeAll
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        dims = tuple(i for i in (_wrap_dim(d, len(shape)) for d in dims) if shape[i] == 1)
+        fn = Squeeze
+    return _as_view(fn.apply(self, dims), self, lambda t: t.squeeze(dim))
+
+
+# ---- permutations --------------------------------------------------------------------------
+
+class Permute(ArrayFunction):
+    node_name = "PermuteBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x._be.xp.transpose(x._arr, dims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        inv = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inv[d] = i
+        return gy.permute(inv)
+
+
+class Transpose(Permute):
+    node_name = "TransposeBackward0"
+
+
+class T(Permute):
+    node_name = "TBackward0"
+
+
+def permute(self, *dims):
+    dims = _shape_arg(dims)
+    n = self._arr.ndim
+    if len(dims) != n:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {n} is not equal to len(dims) = {len(dims)}"
+                           .replace("(sparse_coo)", ""))
+    dims = tuple(_wrap_dim(d, n) for d in dims)
+    if len(set(dims)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return _as_view(Permute.apply(self, dims), self, lambda t: t.permute(dims))
+
+
+def _swap(n, d0, d1):
+    dims = list(range(n))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return tuple(dims)
+
+
+def transpose(self, dim0, dim1):
+    n = self._arr.ndim
+    d0, d1 = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
+    if not n:
+        return self
+    return _as_view(Transpose.apply(self, _swap(n, d0, d1)), self,
+                    lambda t: t.transpose(d0, d1))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(self):
+    n = self._arr.ndim
+    if n > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
+    if n < 2:
+        return self
+    return _as_view(T.apply(self, (1, 0)), self, lambda x: x.t())
+
+
+def T_property(self):
+    n = self._arr.ndim
+    return permute(self, tuple(range(n - 1, -1, -1))) if n >= 2 else self
+
+
+def mT(self):
+    return transpose(self, -2, -1)
+
+
+def movedim(self, source, destination):
+    n = self._arr.ndim
+    src = [_wrap_dim(d, n) for d in (source if isinstance(source, (tuple, list)) else [source])]
+    dst = [_wrap_dim(d, n) for d in (destination if isinstance(destination, (tuple, list))
+                                     else [destination])]
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(self, order)
+
+
+class Contiguous(ArrayFunction):
+    node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return x._be.xp.ascontiguousarray(x._arr)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+
+def contiguous(self, memory_format=None):
+    if self._arr.flags.c_contiguous:
+        return self
+    return Contiguous.apply(self)
+
+
+METHODS = {
+    "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to,
+    "sum_to_size": sum_to_size, "reshape": reshape, "view": view, "view_as": view_as,
+    "reshape_as": reshape_as, "flatten": flatten, "unflatten": unflatten, "ravel": ravel,
+    "unsqueeze": unsqueeze, "squeeze": squeeze, "permute": permute, "transpose": transpose,
+    "swapaxes": swapaxes, "swapdims": swapdims, "t": t, "movedim": movedim,
+    "contiguous": contiguous, "T": property(T_property), "mT": property(mT),
+}
+FUNCTIONS = {
+    "broadcast_shapes": broadcast_shapes, "reshape": reshape, "flatten": flatten,
+    "unsqueeze": unsqueeze, "squeeze": squeeze, "permute": permute, "transpose": transpose,
+    "swapaxes": swapaxes, "swapdims": swapdims, "t": t, "movedim": movedim, "unflatten": unflatten,
+    "ravel": ravel, "broadcast_to": broadcast_to,
+}

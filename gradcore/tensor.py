@@ -1,0 +1,456 @@
+"""Tensor: an array (NumPy or CuPy) plus autograd metadata.
+
+Math methods and operators are bound from ``gradcore.ops`` (see ops/__init__.py); this file
+holds construction, metadata, conversions and the autograd-facing API.
+"""
+import weakref
+
+import numpy as np
+
+from . import _dtype
+from ._device import device as _device_cls
+from .autograd.grad_mode import _state
+from .autograd import hooks as _hooks
+from .backend import get_backend, cpu_backend
+
+_from_np = _dtype._FROM_NP
+
+
+class _VersionCounter:
+    """Shared by a tensor and its views; bumped by every in-place op."""
+    __slots__ = ("v",)
+
+    def __init__(self):
+        self.v = 0
+
+
+class Size(tuple):
+    """``tensor.shape``: a tuple that prints as PyTorch's Size."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"gradcore.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class _ViewInfo:
+    """How a view was made: its base and a function replaying the view on a new base."""
+    __slots__ = ("base", "fn")
+
+    def __init__(self, base, fn):
+        self.base, self.fn = base, fn
+
+
+class Tensor:
+    __slots__ = ("_arr", "_be", "_rg", "_node", "_out_nr", "_grad", "_vc", "_view", "_acc",
+                 "_hooks", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # make ndarray <op> Tensor defer to Tensor's reflected operators
+
+    def __new__(cls, *args, device=None, dtype=None):
+        """``gradcore.Tensor(data)`` (float32 copy) or ``gradcore.Tensor(*sizes)`` (empty)."""
+        be = get_backend(device)
+        dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+        if len(args) == 1 and not isinstance(args[0], int):
+            src = args[0]
+            arr = be.asarray(src._arr if isinstance(src, Tensor) else src, dtype=dt.np)
+        else:
+            arr = be.xp.empty(tuple(int(s) for s in args), dtype=dt.np)
+        return _wrap(arr, be, False, cls)
+
+    # ---- metadata ---------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._arr.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._arr.shape)
+        return self._arr.shape[_wrap_dim(dim, self._arr.ndim)]
+
+    def dim(self):
+        return self._arr.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self._arr.ndim
+
+    def numel(self):
+        return int(self._arr.size)
+
+    nelement = numel
+
+    def element_size(self):
+        return self._arr.itemsize
+
+    @property
+    def dtype(self):
+        return _from_np[self._arr.dtype]
+
+    @property
+    def device(self):
+        return self._be.device
+
+    @property
+    def is_cuda(self):
+        return self._be.device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self._be.device.type == "cpu"
+
+    def get_device(self):
+        return -1 if self._be.device.type == "cpu" else self._be.device.index
+
+    def is_floating_point(self):
+        return self._arr.dtype.kind == "f"
+
+    def is_contiguous(self):
+        return bool(self._arr.flags.c_contiguous)
+
+    def stride(self, dim=None):
+        st = tuple(s // self._arr.itemsize for s in self._arr.strides)
+        return st if dim is None else st[_wrap_dim(dim, self._arr.ndim)]
+
+    def data_ptr(self):
+        if self._be.device.type == "cpu":
+            return self._arr.ctypes.data
+        return self._arr.data.ptr
+
+    # ---- autograd metadata ------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        requires_grad = bool(requires_grad)
+        if self._node is not None:
+            if not requires_grad:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables. "
+                                   "If you want to use a computed variable in a subgraph that "
+                                   "doesn't require differentiation use var_no_grad = "
+                                   "var.detach().")
+            return self
+        if requires_grad and self._arr.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients "
+                               f"(got {self.dtype})")
+        self._rg = requires_grad
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    creator = grad_fn  # the tutorial's older name
+
+    @property
+    def is_leaf(self):
+        return self._node is None
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._be is not self._be:
+                raise RuntimeError(f"assigned grad has data located on {value.device} that "
+                                   f"differs from the tensor's device {self.device}")
+            if value._arr.shape != self._arr.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: "
+                                   f"{list(value._arr.shape)} vs {list(self._arr.shape)}")
+            if value._arr.dtype != self._arr.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: "
+                                   f"{value.dtype} vs {self.dtype}")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def data(self):
+        """The same array, cut off from autograd (changes through it are not tracked)."""
+        return _wrap(self._arr, self._be, False, type(self) if type(self) is Tensor else Tensor)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._arr, self._be = value._arr, value._be
+
+    @property
+    def _version(self):
+        vc = self._vc
+        return 0 if vc is None else vc.v
+
+    def _version_counter(self):
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = _VersionCounter()
+        return vc
+
+    def _bump_version(self):
+        self._version_counter().v += 1
+
+    def _grad_accumulator(self):
+        acc = self._acc() if self._acc is not None else None
+        if acc is None:
+            from .autograd.function import AccumulateGrad
+            acc = AccumulateGrad(self)
+            self._acc = weakref.ref(acc)
+        return acc
+
+    def retain_grad(self):
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._node is not None and not self._retains_grad:
+            self._retains_grad = True
+            retain = self._node.__dict__.setdefault("_retain", {})
+            retain[self._out_nr] = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """hook(grad) -> Tensor or None, called with this tensor's gradient during backward."""
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._node is None:
+            if self._hooks is None:
+                self._hooks = {}
+            return _hooks.add_hook(self._hooks, hook)
+        pre = self._node.__dict__.setdefault("_pre_hooks", {})
+        return _hooks.add_hook(pre.setdefault(self._out_nr, {}), hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd.engine import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        """A new tensor on the same array, outside the graph (shares the version counter)."""
+        t = _wrap(self._arr, self._be)
+        t._vc = self._version_counter()
+        return t
+
+    def detach_(self):
+        if self._view is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self._node, self._rg = None, False
+        return self
+
+    # ---- conversions ------------------------------------------------------------------
+    def item(self):
+        if self._arr.size != 1:
+            raise RuntimeError(f"a Tensor with {self._arr.size} elements cannot be converted "
+                               "to Scalar")
+        return self._be.to_host(self._arr).item()
+
+    def tolist(self):
+        return self._be.to_host(self._arr).tolist()
+
+    def numpy(self, *, force=False):
+        if self._be.device.type != "cpu":
+            if not force:
+                raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                                "Tensor.cpu() to copy the tensor to host memory first.")
+            return self._be.to_host(self._arr)
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._arr
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype, copy=False)
+
+    def __len__(self):
+        if not self._arr.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self._arr.shape[0]
+
+    def __iter__(self):
+        if not self._arr.ndim:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self):
+        if self._arr.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._arr.dtype.kind not in "iub" or self._arr.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self, *, tensor_contents=None):
+        from ._tensor_str import tensor_repr
+        node = self._node
+        return tensor_repr(self._be.to_host(self._arr), dtype_name=self.dtype.name,
+                           device=str(self.device),
+                           grad_fn_name=node.name() if node is not None else None,
+                           requires_grad=self._rg)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._arr.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __reduce_ex__(self, proto):
+        raise TypeError("gradcore tensors are not pickled: use gradcore.save / gradcore.load")
+
+    def __deepcopy__(self, memo):
+        if self._node is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.")
+        t = _wrap(self._arr.copy(), self._be, self._rg, type(self))
+        if self._grad is not None:
+            t._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = t
+        return t
+
+    # ---- dtype / device moves (ToCopyBackward0 when differentiable) --------------------
+    def to(self, *args, **kwargs):
+        """to(device), to(dtype), to(device, dtype), to(other_tensor); copy=, non_blocking=."""
+        dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        for a in args:
+            if isinstance(a, Tensor):
+                dev, dt = a.device, a.dtype
+            elif isinstance(a, _dtype.dtype):
+                dt = a
+            elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
+                dev = a
+            elif a is not None:
+                raise TypeError(f"to() received an invalid argument: {a!r}")
+        be = self._be if dev is None else get_backend(dev)
+        dt = self.dtype if dt is None else _dtype.to_dtype(dt)
+        if be is self._be and dt.np == self._arr.dtype and not copy:
+            return self
+        from .ops.elementwise import to_copy
+        return to_copy(self, be, dt)
+
+    def cpu(self):
+        return self.to(cpu_backend().device)
+
+    def cuda(self, device=None):
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to(device)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return {"float32": "FloatTensor", "float64": "DoubleTensor", "float16":
+                    "HalfTensor", "int64": "LongTensor", "int32": "IntTensor", "int16":
+                    "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor", "bool":
+                    "BoolTensor"}[self.dtype.name].join(
+                        ("gradcore." if self.is_cpu else "gradcore.cuda.", ""))
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from .ops.factories import tensor
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
+
+    def _new_full(self, size, value, dtype, device, requires_grad):
+        from .ops.factories import full
+        if len(size) == 1 and not isinstance(size[0], int):
+            size = tuple(size[0])
+        return full(size, value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_full(size, 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_full(size, 1, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return self._new_full(tuple(size), fill_value, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_full(size, 0, dtype, device, requires_grad)
+
+
+_new = object.__new__
+
+
+def _wrap(arr, be, rg=False, cls=None, node=None, out_nr=0):
+    """Make a Tensor around ``arr`` without copying (the hot path of every op)."""
+    t = _new(Tensor if cls is None else cls)
+    t._arr = arr
+    t._be = be
+    t._rg = rg
+    t._node = node if rg else None
+    t._out_nr = out_nr
+    t._grad = None
+    t._vc = None
+    t._view = None
+    t._acc = None
+    t._hooks = None
+    t._retains_grad = False
+    return t
+
+
+def _wrap_dim(dim, ndim):
+    """A possibly negative dim as an axis, with PyTorch's IndexError when out of range."""
+    n = ndim if ndim else 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim + n if dim < 0 else dim

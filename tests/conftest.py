@@ -1,0 +1,31 @@
+"""Shared fixtures: the ``device`` fixture (cpu, and cuda when a device answers), the ``gpu``
+marker (skips without CUDA), and ``torch`` (PyTorch for parity checks, skipped when absent)."""
+import numpy as np
+import pytest
+
+import gradcore
+
+HAS_CUDA = gradcore.cuda.is_available()
+DEVICES = ["cpu"] + (["cuda"] if HAS_CUDA else [])
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason="needs a CUDA device")
+    for item in items:
+        if "gpu" in item.keywords and not HAS_CUDA:
+            item.add_marker(skip)
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    return gradcore.device(request.param)
+
+
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
