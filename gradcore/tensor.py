@@ -5,12 +5,8 @@ holds construction, metadata, conversions and the autograd-facing API.
 """
 import weakref
 
-import numpy as np
-
 from . import _dtype
 from ._device import device as _device_cls
-from .autograd.grad_mode import _state
-from .autograd import hooks as _hooks
 from .backend import get_backend, cpu_backend
 
 _from_np = _dtype._FROM_NP
@@ -142,8 +138,8 @@ class Tensor:
                                    "var.detach().")
             return self
         if requires_grad and self._arr.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point dtype can require gradients "
-                               f"(got {self.dtype})")
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               f"gradients (got {self.dtype})")
         self._rg = requires_grad
         return self
 
@@ -210,7 +206,6 @@ class Tensor:
     def _grad_accumulator(self):
         acc = self._acc() if self._acc is not None else None
         if acc is None:
-            from .autograd.function import AccumulateGrad
             acc = AccumulateGrad(self)
             self._acc = weakref.ref(acc)
         return acc
@@ -220,6 +215,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._node is not None and not self._retains_grad:
             self._retains_grad = True
+            self._node._hk = True
             retain = self._node.__dict__.setdefault("_retain", {})
             retain[self._out_nr] = weakref.ref(self)
 
@@ -234,13 +230,13 @@ class Tensor:
         if self._node is None:
             if self._hooks is None:
                 self._hooks = {}
-            return _hooks.add_hook(self._hooks, hook)
+            return add_hook(self._hooks, hook)
+        self._node._hk = True
         pre = self._node.__dict__.setdefault("_pre_hooks", {})
-        return _hooks.add_hook(pre.setdefault(self._out_nr, {}), hook)
+        return add_hook(pre.setdefault(self._out_nr, {}), hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd.engine import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """A new tensor on the same array, outside the graph (shares the version counter)."""
@@ -454,3 +450,9 @@ def _wrap_dim(dim, ndim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim})")
     return dim + n if dim < 0 else dim
+
+
+# The autograd modules use Tensor and _wrap at import time, so they come after both exist.
+from .autograd import engine as _engine  # noqa: E402
+from .autograd.function import AccumulateGrad  # noqa: E402
+from .autograd.hooks import add_hook  # noqa: E402

@@ -10,9 +10,11 @@
 """
 import heapq
 
-from .grad_mode import _state
+import numpy as np
 
-_MAX_SEQ = 1 << 62  # AccumulateGrad runs as soon as it is ready
+from .grad_mode import _state
+from ..tensor import Tensor, _wrap
+
 
 
 def _as_tuple(x):
@@ -24,7 +26,6 @@ def _as_tuple(x):
 
 
 def _make_grads(outputs, grads):
-    from ..tensor import Tensor, _wrap
     grads = _as_tuple(grads) or (None,) * len(outputs)
     if len(grads) != len(outputs):
         raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
@@ -41,7 +42,7 @@ def _make_grads(outputs, grads):
             if o._arr.dtype.kind != "f":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar "
                                    f"outputs but got {o.dtype}")
-            g = _wrap(o._be.xp.ones(o._arr.shape, dtype=o._arr.dtype), o._be)
+            g = _wrap(o._be.xp.full(o._arr.shape, 1, dtype=o._arr.dtype), o._be)
         else:
             if not isinstance(g, Tensor):
                 g = _wrap(o._be.asarray(g, dtype=o._arr.dtype), o._be)
@@ -83,7 +84,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Return d(outputs)/d(inputs) without touching ``.grad``."""
-    from ..tensor import _wrap
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     if allow_unused is None:
         allow_unused = materialize_grads
@@ -107,7 +107,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _input_edge(t, fn):
-    from ..tensor import Tensor
     if not isinstance(t, Tensor):
         raise TypeError(f"{fn}(): inputs must be Tensors, got {type(t).__name__}")
     if not t._rg:
@@ -115,159 +114,162 @@ def _input_edge(t, fn):
     return (t._node, t._out_nr) if t._node is not None else (t._grad_accumulator(), 0)
 
 
-def _discover(roots, wanted):
-    """Count incoming edges per node; with ``wanted`` edges, also find the nodes to run."""
+def _count_deps(roots):
+    """How many edges lead into each node reachable from ``roots`` (without recursion)."""
     deps = {}
-    seen = set(roots)
-    order = []  # post-order: children before parents (for the 'needed' pass)
-    stack = [(n, iter(n.next_functions)) for n in roots]
+    stack = list(roots)
     while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None:
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
+                    stack.append(nxt)
+    return deps
+
+
+def _needed(roots, targets):
+    """Nodes that must run for gradients to reach ``targets``: those with a path to one."""
+    order, seen = [], set(roots)
+    stack = [(n, iter(n.next_functions)) for n in roots]
+    while stack:  # iterative post-order: children before parents
         node, it = stack[-1]
         for nxt, _ in it:
-            if nxt is None:
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
+            if nxt is not None and nxt not in seen:
                 seen.add(nxt)
                 stack.append((nxt, iter(nxt.next_functions)))
                 break
         else:
             stack.pop()
             order.append(node)
-    if wanted is None:
-        return deps, None
-    targets = {n for n, _ in wanted}
-    needed = set()  # nodes whose output some wanted gradient depends on
-    reach = set()   # nodes that are wanted or lead to one
+    reach, needed = set(targets), set()
     for node in order:
-        if node in targets:
+        if any(nxt in reach for nxt, _ in node.next_functions if nxt is not None):
             reach.add(node)
-        for nxt, _ in node.next_functions:
-            if nxt is not None and nxt in reach:
-                reach.add(node)
-                needed.add(node)
-    return deps, needed
+            needed.add(node)
+    return needed
 
 
 def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
-    from ..tensor import _wrap
     roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
     root_nodes = list(dict.fromkeys(n for n, _ in roots))
-    deps, needed = _discover(root_nodes, wanted)
-    wanted_set = set(wanted) if wanted is not None else None
-    runnable = None if wanted is None else needed | {n for n, _ in wanted}
+    deps = _count_deps(root_nodes)
+    wanted_set = needed = runnable = None
+    if wanted is not None:
+        wanted_set = set(wanted)
+        targets = {n for n, _ in wanted}
+        needed = _needed(root_nodes, targets)
+        runnable = needed | targets
     captured = {}
-    owned = set()        # arrays that must not become a .grad without a copy
+    owned = set()  # arrays that must not become a .grad without a copy
     buffers = {}
     for (node, nr), g in zip(roots, grads):
         owned.add(id(g._arr))
         _add(buffers, node, nr, g)
-    heap = [((-_MAX_SEQ if n._is_accumulate else -n._seq), id(n), n)
-            for n in root_nodes if not deps.get(n)]
+    heap = [(-n._seq, n) for n in root_nodes if n not in deps]
     heapq.heapify(heap)
     prev = _state.enabled
     _state.enabled = create_graph
     try:
         while heap:
-            node = heapq.heappop(heap)[2]
+            node = heapq.heappop(heap)[1]
             gin = buffers.pop(node, None)
             if gin is None:  # no gradient arrived: nothing to run, but release the children
-                _release_children(node, deps, buffers, heap, runnable)
-                continue
-            d = node.__dict__
-            pre = d.get("_pre_hooks")
-            if pre:
-                for nr, hooks in pre.items():
-                    if gin[nr] is not None:
-                        for fn in tuple(hooks.values()):
-                            new = fn(gin[nr])
-                            if new is not None:
-                                gin[nr] = new
-            retain = d.get("_retain")
-            if retain:
-                for nr, ref in retain.items():
-                    t = ref()
-                    if t is not None and gin[nr] is not None:
-                        _retain(t, gin[nr], create_graph)
-            if node._is_accumulate:
-                _accumulate(node, gin[0], wanted_set, captured, accumulate, create_graph, owned)
-                continue
-            if wanted_set is not None:
-                for nr, g in enumerate(gin):
-                    if (node, nr) in wanted_set:
-                        captured[(node, nr)] = g
-                if node not in needed:
+                gout = (None,) * len(node.next_functions)
+            else:
+                if node._hk:
+                    gin = _tensor_hooks(node, gin, create_graph)
+                if node._is_accumulate:
+                    _accumulate(node, gin[0], wanted_set, captured, accumulate, create_graph,
+                                owned)
                     continue
-            gout = _call(node, gin)
-            if not retain_graph:
-                node._release()
+                if wanted_set is not None:
+                    for nr, g in enumerate(gin):
+                        if (node, nr) in wanted_set:
+                            captured[(node, nr)] = g
+                    if node not in needed:
+                        continue
+                gout = _call(node, gin)
+                if not retain_graph:
+                    node._release()
+            meta = node._in_meta
             for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, gout)):
                 if nxt is None:
                     continue
                 if g is not None:
-                    _add(buffers, nxt, nr, _validate(node, i, g))
-                _arrived(nxt, deps, heap, runnable)
+                    if meta is not None:
+                        g = _validate(node, meta[i], i, g)
+                    _add(buffers, nxt, nr, g)
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if not left and (runnable is None or nxt in runnable):
+                    heapq.heappush(heap, (-nxt._seq, nxt))
     finally:
         _state.enabled = prev
     return captured
 
 
-def _arrived(node, deps, heap, runnable):
-    left = deps[node] - 1
-    deps[node] = left
-    if left == 0 and (runnable is None or node in runnable):
-        heapq.heappush(heap, ((-_MAX_SEQ if node._is_accumulate else -node._seq), id(node),
-                              node))
-
-
-def _release_children(node, deps, buffers, heap, runnable):
-    for nxt, _ in node.next_functions:
-        if nxt is not None:
-            _arrived(nxt, deps, heap, runnable)
+def _tensor_hooks(node, gin, create_graph):
+    """Hooks registered on the tensors this node produced, then retain_grad()."""
+    d = node.__dict__
+    for nr, hooks in d.get("_pre_hooks", {}).items():
+        if gin[nr] is not None:
+            for fn in tuple(hooks.values()):
+                new = fn(gin[nr])
+                if new is not None:
+                    gin[nr] = new
+    for nr, ref in d.get("_retain", {}).items():
+        t = ref()
+        if t is not None and gin[nr] is not None:
+            _retain(t, gin[nr], create_graph)
+    return gin
 
 
 def _add(buffers, node, nr, g):
     buf = buffers.get(node)
     if buf is None:
-        buf = buffers[node] = [None] * (1 if node._is_accumulate else node._n_outputs)
+        buf = buffers[node] = [None] * node._n_outputs
+        buf[nr] = g
+        return
     old = buf[nr]
-    buf[nr] = g if old is None else old + g
+    if old is None:
+        buf[nr] = g
+    elif _state.enabled:  # create_graph: the sum must be differentiable
+        buf[nr] = old + g
+    else:
+        buf[nr] = _wrap(old._arr + g._arr, old._be)
 
 
 def _call(node, gin):
-    d = node.__dict__
-    if d.get("_freed"):
-        node.saved_tensors  # raises the "backward through the graph a second time" error
-    pre = d.get("_node_pre_hooks")
-    if pre:
-        for fn in tuple(pre.values()):
+    hooked = node._hk
+    if hooked:
+        for fn in tuple(node.__dict__.get("_node_pre_hooks", {}).values()):
             new = fn(tuple(gin))
             if new is not None:
                 gin = list(new)
-    if node.materialize_grads and None in gin and "_out_meta" in d:
-        from ..tensor import _wrap
+    if node._out_meta is not None and node.materialize_grads and any(g is None for g in gin):
         be = node._be
         gin = [g if g is not None or m is None else _wrap(be.xp.zeros(m[0], m[1]), be)
                for g, m in zip(gin, node._out_meta)]
     gout = node._run_backward(gin)
-    post = d.get("_post_hooks")
-    if post:
-        for fn in tuple(post.values()):
+    if len(gout) != len(node.next_functions):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {len(node.next_functions)}, got {len(gout)})")
+    if hooked:
+        for fn in tuple(node.__dict__.get("_post_hooks", {}).values()):
             new = fn(gout, tuple(gin))
             if new is not None:
                 gout = tuple(new)
     return gout
 
 
-def _validate(node, i, g):
+def _validate(node, meta, i, g):
     """Check a gradient against the input it is for (PyTorch's validate_outputs)."""
-    meta = node._in_meta[i]
     shape = meta[0]
     if g._arr.shape != shape:
-        from ..tensor import _wrap
         try:
-            node._be.xp.broadcast_shapes(shape, g._arr.shape)
-            ok = len(g._arr.shape) >= len(shape)
+            ok = np.broadcast_shapes(shape, g._arr.shape) == g._arr.shape
         except ValueError:
             ok = False
         if not ok:
@@ -286,7 +288,6 @@ def _validate(node, i, g):
 
 
 def _retain(t, g, create_graph):
-    from ..tensor import _wrap
     if t._grad is None:
         t._grad = g if create_graph else _wrap(g._arr.copy(), g._be)
     else:
@@ -294,7 +295,6 @@ def _retain(t, g, create_graph):
 
 
 def _accumulate(node, g, wanted, captured, accumulate, create_graph, owned):
-    from ..tensor import _wrap
     var = node.variable
     if var._hooks:
         for fn in tuple(var._hooks.values()):
@@ -307,6 +307,8 @@ def _accumulate(node, g, wanted, captured, accumulate, create_graph, owned):
             return
     elif wanted is not None:
         return
+    if g._arr.shape != var._arr.shape or g._arr.dtype != var._arr.dtype:
+        g = _validate(node, (var._arr.shape, var._arr.dtype), 0, g)
     old = var._grad
     if old is None:
         if create_graph:

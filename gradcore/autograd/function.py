@@ -19,14 +19,28 @@ import itertools
 
 from .grad_mode import _state
 from . import hooks as _th
+from ..tensor import Tensor, _wrap
 
 _seq = itertools.count()
+_ACC_SEQ = 1 << 62
 
 
 class Node:
     """Base of every grad_fn.  Subclasses are generated per Function (``ExpBackward0`` ...)."""
 
     _is_accumulate = False
+    _n_outputs = 1
+    _hk = False          # set once a hook or retain_grad() is registered on this node
+    _in_meta = None      # (shape, dtype, backend) per input: custom Functions are checked
+    _out_meta = None
+
+    @property
+    def needs_input_grad(self):
+        """One bool per input (per forward argument for custom Functions)."""
+        needs = self.__dict__.get("_needs")
+        if needs is not None:
+            return needs
+        return tuple(n is not None for n, _ in self.next_functions)
 
     def name(self):
         return type(self).__name__
@@ -63,10 +77,12 @@ class Node:
     # ---- hooks --------------------------------------------------------------------------
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) after this node ran; may return new grad_inputs."""
+        self._hk = True
         return _th.add_hook(self.__dict__.setdefault("_post_hooks", {}), fn)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) before this node runs; may return new grad_outputs."""
+        self._hk = True
         return _th.add_hook(self.__dict__.setdefault("_node_pre_hooks", {}), fn)
 
     def __call__(self, *grads):
@@ -103,10 +119,11 @@ def _pack(node, tensors, outputs=()):
     for t in tensors:
         if t is None:
             saved.append(None)
-        elif any(t is o for o in outputs):
+        elif outputs and any(t is o for o in outputs):
             saved.append(_SavedOutput(t))
         else:
-            saved.append((t, t._version))
+            vc = t._vc
+            saved.append((t, 0 if vc is None else vc.v))
     node._saved = tuple(saved)
 
 
@@ -116,7 +133,6 @@ def _unpack(node, s):
     if type(s) is _SavedOutput:
         if s.vc.v != s.version:
             _raise_modified(node, s.arr, s.vc.v, s.version, s.out_nr)
-        from ..tensor import _wrap
         t = _wrap(s.arr, node._be, True, s.cls)
         t._node, t._out_nr, t._vc = node, s.out_nr, s.vc
         return t
@@ -149,7 +165,7 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         self.variable = variable
-        self._seq = -1
+        self._seq = _ACC_SEQ - next(_seq)  # runs as soon as it is ready (PyTorch's order)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,7 +231,6 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor, _wrap
         be = None
         needs = []
         for a in args:
@@ -229,7 +244,7 @@ class Function(metaclass=_FunctionMeta):
                 needs.append(False)
         ctx = cls._backward_cls()
         ctx._be = be
-        ctx.needs_input_grad = tuple(needs)
+        ctx._needs = tuple(needs)
         prev = _state.enabled
         _state.enabled = False
         try:
@@ -290,6 +305,14 @@ class Function(metaclass=_FunctionMeta):
         return tuple(g for g, t in zip(grads, is_t) if t)
 
 
+class _ArrayNode(BackwardCFunction):
+    """Node of a built-in op: backward returns one gradient per Tensor input."""
+
+    def _run_backward(self, grads):
+        out = self._forward_cls.backward(self, *grads)
+        return out if type(out) is tuple else (out,)
+
+
 class ArrayFunction(Function):
     """gradcore's built-in ops: ``forward(ctx, *args)`` returns arrays, ``apply`` wraps them.
 
@@ -300,10 +323,10 @@ class ArrayFunction(Function):
     """
     save_output = False
     differentiable = True
+    _node_base = _ArrayNode
 
     @classmethod
     def apply(cls, *args):
-        from ..tensor import Tensor, _wrap
         be = None
         needs = False
         for a in args:
@@ -317,35 +340,29 @@ class ArrayFunction(Function):
         if not (needs and _state.enabled and cls.differentiable):
             out = cls.forward(_NO_CTX, *args)
             if type(out) is tuple:
-                return tuple(_wrap(o, be) for o in out)
+                return tuple([_wrap(o, be) for o in out])
             return _wrap(out, be)
         ctx = cls._backward_cls()
-        ctx._be = be
-        inputs = [a for a in args if isinstance(a, Tensor)]
-        ctx.needs_input_grad = tuple(a._rg for a in inputs)
-        ctx.next_functions = tuple([_edge(a) if a._rg else (None, 0) for a in inputs])
-        ctx._in_meta = tuple([(a._arr.shape, a._arr.dtype) for a in inputs])
-        out = cls.forward(ctx, *args)
         d = ctx.__dict__
+        d["_be"] = be
+        d["next_functions"] = tuple([
+            ((a._node, a._out_nr) if a._node is not None else (a._grad_accumulator(), 0))
+            if a._rg else (None, 0) for a in args if isinstance(a, Tensor)])
+        out = cls.forward(ctx, *args)
         if type(out) is tuple:
-            res = tuple(_wrap(o, be, o.dtype.kind == "f", None, ctx, i) for i, o in enumerate(out))
-            ctx._n_outputs = len(res)
+            res = tuple([_wrap(o, be, o.dtype.kind == "f", None, ctx, i)
+                         for i, o in enumerate(out)])
+            d["_n_outputs"] = len(res)
+            if "_to_save" in d:
+                _pack(ctx, d.pop("_to_save"))
         else:
             res = _wrap(out, be, True, None, ctx, 0)
-            ctx._n_outputs = 1
             if cls.save_output:
-                d["_to_save"] = d.get("_to_save", ()) + (res,)
-                _pack(ctx, d.pop("_to_save"), (res,))
-                ctx._seq = next(_seq)
-                return res
-        if "_to_save" in d:
-            _pack(ctx, d.pop("_to_save"))
-        ctx._seq = next(_seq)
+                _pack(ctx, d.pop("_to_save", ()) + (res,), (res,))
+            elif "_to_save" in d:
+                _pack(ctx, d.pop("_to_save"))
+        d["_seq"] = next(_seq)
         return res
-
-    @classmethod
-    def _grads_for_inputs(cls, ctx, grads):
-        return grads if type(grads) is tuple else (grads,)
 
 
 class _NoCtx:

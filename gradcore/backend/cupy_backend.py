@@ -83,3 +83,15 @@ class CupyBackend(NumpyBackend):
     def manual_seed(self, seed):
         with self._cuda_device:
             super().manual_seed(seed)
+
+    def index_add_(self, out, idx, values):
+        """out[idx] += values with atomics (cupyx.scatter_add); other dtypes via the host."""
+        if out.dtype.char in "efdIiL":
+            import cupyx
+            cupyx.scatter_add(out, idx, values)
+            return
+        import numpy as np
+        host = self.to_host(out)
+        np.add.at(host, tuple(self.to_host(i) if isinstance(i, self.xp.ndarray) else i
+                              for i in idx), self.to_host(self.xp.asarray(values)))
+        out[...] = self.from_host(host)

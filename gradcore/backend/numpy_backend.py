@@ -4,6 +4,8 @@ These kernel functions are the reference the CUDA kernels are tested against.  T
 written against ``self.xp`` only, so the CuPy backend inherits them unchanged until a RawKernel
 replaces one (see cupy_backend.py).  Each takes and returns arrays; none modifies its inputs.
 """
+import math
+
 import numpy as np
 
 from .._device import CPU
@@ -66,22 +68,27 @@ class NumpyBackend:
         return out.reshape(shape) if lead else out
 
     def _unsqueeze(self, gy, shape, axes, keepdim):
+        """Give a reduction's result its reduced dims back (as size 1)."""
         if axes is None:
             return gy.reshape((1,) * len(shape))
         if not keepdim:
-            gy = self.xp.expand_dims(gy, axes)
+            gy = gy.reshape([1 if i in axes else n for i, n in enumerate(shape)])
         return gy
+
+    def _broadcast(self, g, shape):
+        out = self.xp.empty(shape, dtype=g.dtype)
+        out[...] = g
+        return out
 
     def sum_backward(self, gy, shape, axes, keepdim):
         """Gradient of sum over ``axes`` (None: all) of an input of ``shape``."""
-        g = self._unsqueeze(gy, shape, axes, keepdim)
-        return self.xp.broadcast_to(g, shape)
+        return self._broadcast(self._unsqueeze(gy, shape, axes, keepdim), shape)
 
     def mean_backward(self, gy, shape, axes, keepdim):
-        n = int(np.prod([shape[a] for a in axes] if axes is not None else shape))
+        n = math.prod([shape[a] for a in axes] if axes is not None else shape)
         g = self._unsqueeze(gy, shape, axes, keepdim)
         scale = g.dtype.type(1.0 / n) if n else g.dtype.type(float("nan"))
-        return self.xp.broadcast_to(g * scale, shape)
+        return self._broadcast(g * scale, shape)
 
     def extremum_backward(self, x, y, gy, axes, keepdim):
         """amax/amin (and full max/min): the gradient is shared evenly between the ties."""
@@ -189,3 +196,31 @@ class NumpyBackend:
     def where_backward(self, cond, gy):
         zero = gy.dtype.type(0)
         return self.xp.where(cond, gy, zero), self.xp.where(cond, zero, gy)
+
+    # ---- indexing backward --------------------------------------------------------------
+    # ``idx`` is a tuple of integer arrays and slices, with NumPy's (= PyTorch's) placement
+    # of the indexed dims; ``key`` is a tuple of ints and slices (basic indexing).
+    def index_add_(self, out, idx, values):
+        """out[idx] += values, in place, with duplicate indices accumulating."""
+        self.xp.add.at(out, idx, values)
+
+    def index_put(self, x, idx, values, accumulate):
+        """A copy of ``x`` with ``values`` written (accumulate: added) at ``x[idx]``."""
+        out = x.copy()
+        if accumulate:
+            self.index_add_(out, idx, values)
+        else:
+            out[idx] = values
+        return out
+
+    def index_backward(self, gy, shape, idx):
+        """Gradient of ``x[idx]`` for an ``x`` of ``shape``: a scatter-add of ``gy``."""
+        out = self.xp.zeros(shape, dtype=gy.dtype)
+        self.index_add_(out, idx, gy)
+        return out
+
+    def slice_backward(self, gy, shape, key):
+        """Gradient of the view ``x[key]``: ``gy`` placed in zeros of ``shape``."""
+        out = self.xp.zeros(shape, dtype=gy.dtype)
+        out[key] = gy
+        return out

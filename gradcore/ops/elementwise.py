@@ -25,13 +25,31 @@ def _check_scalar(x, op):
 
 def _promote(a, b, op, floating=False):
     """Bring a binary op's operands (Tensors or Python scalars) to the result dtype."""
+    # Fast paths: same-dtype tensors, or a Python float/int that keeps the tensor's dtype.
+    if isinstance(a, Tensor):
+        kind = a._arr.dtype.kind
+        if isinstance(b, Tensor):
+            if b._arr.dtype is a._arr.dtype and (kind == "f" or not floating):
+                return a, b
+        elif (type(b) is float and kind == "f") or (type(b) is int and (
+                kind == "f" or kind in "iu" and not floating)):
+            return a, b
+    elif isinstance(b, Tensor):
+        kind = b._arr.dtype.kind
+        if (type(a) is float and kind == "f") or (type(a) is int and (
+                kind == "f" or kind in "iu" and not floating)):
+            return a, b
+    return _promote_slow(a, b, op, floating)
+
+
+def _promote_slow(a, b, op, floating):
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
-    if ta and tb and a._arr.dtype == b._arr.dtype and not (floating and a._arr.dtype.kind != "f"):
-        return a, b
     if not ta:
         _check_scalar(a, op)
     if not tb:
         _check_scalar(b, op)
+    if not ta and isinstance(a, complex) or not tb and isinstance(b, complex):
+        raise TypeError("complex scalars are not supported by gradcore")
     dt = _dtype.result_type(a, b)
     if floating and not dt.is_floating_point:
         dt = _dtype.get_default_dtype()
@@ -39,8 +57,6 @@ def _promote(a, b, op, floating=False):
         a = a.to(dt)
     if tb and b._arr.dtype != dt.np:
         b = b.to(dt)
-    if not ta and isinstance(a, complex) or not tb and isinstance(b, complex):
-        raise TypeError("complex scalars are not supported by gradcore")
     return a, b
 
 
@@ -49,15 +65,17 @@ def _arr(x):
 
 
 def _broadcast_error(a, b):
-    return broadcast_shapes(getattr(a, "shape", ()), getattr(b, "shape", ()))
+    """PyTorch's error for shapes that don't broadcast (raised by broadcast_shapes)."""
+    broadcast_shapes(getattr(a, "shape", ()), getattr(b, "shape", ()))
+    return RuntimeError(f"shapes {list(a.shape)} and {list(getattr(b, 'shape', ()))} cannot be "
+                        "broadcast together")
 
 
 def _binary_forward(fn, a, b):
     try:
         return fn(_arr(a), _arr(b))
     except ValueError:
-        _broadcast_error(a, b)
-        raise
+        raise _broadcast_error(a, b) from None
 
 
 def _unbroadcast(g, x):
@@ -75,15 +93,18 @@ class Add(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b, alpha):
         ctx.alpha = alpha
-        ctx.a, ctx.b = _shape_of(a), _shape_of(b)
-        if alpha != 1:
-            return _binary_forward(lambda x, y: x + y * alpha, a, b)
-        return _binary_forward(_np_add, a, b)
+        ctx.shapes = a._arr.shape, _shape_of(b)
+        y = b._arr if isinstance(b, Tensor) else b
+        try:
+            return a._arr + (y if alpha == 1 else y * alpha)
+        except ValueError:
+            raise _broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, gy):
+        sa, sb = ctx.shapes
         gb = gy if ctx.alpha == 1 else gy * ctx.alpha
-        return _sum_to_shape(gy, ctx.a), _sum_to_shape(gb, ctx.b)
+        return _sum_to_shape(gy, sa), _sum_to_shape(gb, sb)
 
 
 class Sub(ArrayFunction):
@@ -92,14 +113,17 @@ class Sub(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b, alpha):
         ctx.alpha = alpha
-        ctx.a, ctx.b = _shape_of(a), _shape_of(b)
-        if alpha != 1:
-            return _binary_forward(lambda x, y: x - y * alpha, a, b)
-        return _binary_forward(_np_sub, a, b)
+        ctx.shapes = a._arr.shape, _shape_of(b)
+        y = b._arr if isinstance(b, Tensor) else b
+        try:
+            return a._arr - (y if alpha == 1 else y * alpha)
+        except ValueError:
+            raise _broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, gy):
-        return _sum_to_shape(gy, ctx.a), _sum_to_shape(gy * -ctx.alpha, ctx.b)
+        sa, sb = ctx.shapes
+        return _sum_to_shape(gy, sa), _sum_to_shape(gy * -ctx.alpha, sb)
 
 
 class Rsub(Sub):
@@ -114,14 +138,6 @@ class Rsub(Sub):
     @staticmethod
     def backward(ctx, gy):
         return gy * -ctx.alpha
-
-
-def _np_add(x, y):
-    return x + y
-
-
-def _np_sub(x, y):
-    return x - y
 
 
 def _shape_of(x):
@@ -164,7 +180,10 @@ class Mul(ArrayFunction):
         if isinstance(b, Tensor):
             ctx.save_for_backward(a, b)
             ctx.scalar = None
-            return _binary_forward(_np_mul, a, b)
+            try:
+                return a._arr * b._arr
+            except ValueError:
+                raise _broadcast_error(a, b) from None
         ctx.scalar = b
         return a._arr * b
 
@@ -180,10 +199,6 @@ class Mul(ArrayFunction):
             ga = gy * b if need_a else None
             gb = gy * a if need_b else None
         return _unbroadcast(ga, a), _unbroadcast(gb, b)
-
-
-def _np_mul(x, y):
-    return x * y
 
 
 class MulGrad(ArrayFunction):

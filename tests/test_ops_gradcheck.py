@@ -1,0 +1,72 @@
+"""gradcheck (and gradgradcheck where supported) for every op and sample in tests/op_db.py:
+autograd's gradients against central finite differences, in float64 on the CPU."""
+import numpy as np
+import pytest
+
+import gradcore
+from gradcore.autograd import gradcheck, gradgradcheck
+
+from op_db import OP_DB, all_samples, call, make_inputs
+
+SAMPLES = all_samples()
+IDS = [f"{op.name}-{k}-{s.desc}" for op, k, s in SAMPLES]
+
+
+def _func(op, sample):
+    return lambda *tensors: call(op, gradcore, sample, tensors)
+
+
+@pytest.mark.parametrize("op,k,sample", SAMPLES, ids=IDS)
+def test_gradcheck(op, k, sample):
+    if not op.gradcheck:
+        pytest.skip(op.gradcheck_skip_reason)
+    inputs = make_inputs(gradcore, sample, "float64")
+    assert gradcheck(_func(op, sample), inputs, eps=1e-6, atol=op.atol, rtol=op.rtol)
+
+
+GRADGRAD = [(op, k, s) for op, k, s in SAMPLES if op.gradcheck and op.gradgrad]
+
+
+@pytest.mark.parametrize("op,k,sample", GRADGRAD,
+                         ids=[f"{op.name}-{k}-{s.desc}" for op, k, s in GRADGRAD])
+def test_gradgradcheck(op, k, sample):
+    inputs = make_inputs(gradcore, sample, "float64")
+    assert gradgradcheck(_func(op, sample), inputs, eps=1e-6, atol=op.atol, rtol=op.rtol)
+
+
+def test_registry_is_well_formed():
+    names = [op.name for op in OP_DB]
+    assert len(names) == len(set(names))
+    for op in OP_DB:
+        samples = op.sample_inputs()
+        assert samples, f"{op.name} has no samples"
+        for s in samples:
+            floats = [a for a in s.arrays if a is not None and np.asarray(a).dtype.kind == "f"]
+            assert floats, f"{op.name}[{s.desc}] has no differentiable input"
+            assert all(np.asarray(a).dtype == np.float64 for a in floats)
+            assert all(np.asarray(a).size <= 32 for a in floats), \
+                f"{op.name}[{s.desc}]: keep gradcheck samples small"
+        # samples are deterministic: the same op gives the same arrays twice
+        again = op.sample_inputs()
+        for s, t in zip(samples, again):
+            for a, b in zip(s.arrays, t.arrays):
+                if a is not None:
+                    np.testing.assert_array_equal(a, b)
+
+
+def test_gradcheck_catches_a_wrong_gradient():
+    """The harness can fail: an op with a deliberately wrong backward is rejected."""
+    class Bad(gradcore.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, gy):
+            x, = ctx.saved_tensors
+            return gy * x  # should be 2 * gy * x
+
+    x = gradcore.tensor([0.5, -1.5], dtype=gradcore.float64, requires_grad=True)
+    with pytest.raises(gradcore.autograd.GradcheckError):
+        gradcheck(Bad.apply, (x,))
