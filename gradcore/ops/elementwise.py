@@ -103,8 +103,10 @@ class Add(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         sa, sb = ctx.shapes
+        if sb is None:  # tensor + scalar
+            return sum_to(gy, sa)
         gb = gy if ctx.alpha == 1 else gy * ctx.alpha
-        return _sum_to_shape(gy, sa), _sum_to_shape(gb, sb)
+        return sum_to(gy, sa), sum_to(gb, sb)
 
 
 class Sub(ArrayFunction):
@@ -123,7 +125,9 @@ class Sub(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         sa, sb = ctx.shapes
-        return _sum_to_shape(gy, sa), _sum_to_shape(gy * -ctx.alpha, sb)
+        if sb is None:  # tensor - scalar
+            return sum_to(gy, sa)
+        return sum_to(gy, sa), sum_to(gy * -ctx.alpha, sb)
 
 
 class Rsub(Sub):
@@ -142,10 +146,6 @@ class Rsub(Sub):
 
 def _shape_of(x):
     return x._arr.shape if isinstance(x, Tensor) else None
-
-
-def _sum_to_shape(g, shape):
-    return None if shape is None else sum_to(g, shape)
 
 
 def add(input, other, *, alpha=1):
