@@ -26,6 +26,10 @@ def _as_tuple(x):
 
 
 def _make_grads(outputs, grads):
+    if grads is None and len(outputs) == 1:  # the common loss.backward()
+        o = outputs[0]
+        if type(o) is Tensor and o._arr.size == 1 and o._arr.dtype.kind == "f":
+            return (_wrap(o._be.xp.full(o._arr.shape, 1, dtype=o._arr.dtype), o._be),)
     grads = _as_tuple(grads) or (None,) * len(outputs)
     if len(grads) != len(outputs):
         raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
@@ -190,7 +194,12 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                             captured[(node, nr)] = g
                     if node not in needed:
                         continue
-                gout = _call(node, gin)
+                if node._hk or node._out_meta is not None:
+                    gout = _call(node, gin)
+                else:
+                    gout = node._run_backward(gin)
+                    if len(gout) != len(node.next_functions):
+                        _wrong_count(node, gout)
                 if not retain_graph:
                     node._release()
             meta = node._in_meta
@@ -254,14 +263,18 @@ def _call(node, gin):
                for g, m in zip(gin, node._out_meta)]
     gout = node._run_backward(gin)
     if len(gout) != len(node.next_functions):
-        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                           f"(expected {len(node.next_functions)}, got {len(gout)})")
+        _wrong_count(node, gout)
     if hooked:
         for fn in tuple(node.__dict__.get("_post_hooks", {}).values()):
             new = fn(gout, tuple(gin))
             if new is not None:
                 gout = tuple(new)
     return gout
+
+
+def _wrong_count(node, gout):
+    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                       f"(expected {len(node.next_functions)}, got {len(gout)})")
 
 
 def _validate(node, meta, i, g):

@@ -308,6 +308,11 @@ class Function(metaclass=_FunctionMeta):
 class _ArrayNode(BackwardCFunction):
     """Node of a built-in op: backward returns one gradient per Tensor input."""
 
+    def save_for_backward(self, *tensors):
+        # Built-in ops save inputs only (outputs via ``save_output``): record versions now.
+        self._saved = tuple([None if t is None else (t, 0 if t._vc is None else t._vc.v)
+                             for t in tensors])
+
     def _run_backward(self, grads):
         out = self._forward_cls.backward(self, *grads)
         return out if type(out) is tuple else (out,)
@@ -353,14 +358,10 @@ class ArrayFunction(Function):
             res = tuple([_wrap(o, be, o.dtype.kind == "f", None, ctx, i)
                          for i, o in enumerate(out)])
             d["_n_outputs"] = len(res)
-            if "_to_save" in d:
-                _pack(ctx, d.pop("_to_save"))
         else:
             res = _wrap(out, be, True, None, ctx, 0)
             if cls.save_output:
-                _pack(ctx, d.pop("_to_save", ()) + (res,), (res,))
-            elif "_to_save" in d:
-                _pack(ctx, d.pop("_to_save"))
+                d["_saved"] = d.get("_saved", ()) + (_SavedOutput(res),)
         d["_seq"] = next(_seq)
         return res
 
