@@ -106,6 +106,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "desired behavior.")
             if materialize_grads:
                 g = _wrap(t._be.xp.zeros_like(t._arr), t._be)
+        elif g._arr.shape != t._arr.shape or g._arr.dtype != t._arr.dtype:
+            node = e[0]
+            g = _validate(node, (t._arr.shape, t._arr.dtype), e[1], g)
         result.append(g)
     return tuple(result)
 

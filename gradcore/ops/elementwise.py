@@ -155,11 +155,15 @@ def add(input, other, *, alpha=1):
     return Add.apply(a, b, alpha)
 
 
+def _is_bool(x):
+    return isinstance(x, (bool, np.bool_)) or getattr(x, "dtype", None) is _dtype.bool
+
+
 def sub(input, other, *, alpha=1):
-    if isinstance(input, Tensor) and input._arr.dtype == np.bool_ and \
-            getattr(other, "dtype", None) is _dtype.bool:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(input) or _is_bool(other):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     a, b = _promote(input, other, "-")
     if not isinstance(a, Tensor):
         return Rsub.apply(b, a, alpha)
@@ -213,7 +217,7 @@ class MulGrad(ArrayFunction):
     @staticmethod
     def backward(ctx, gga, ggb):
         a, b, gy = ctx.saved_tensors
-        return (_mul_opt(ggb, gy), _mul_opt(gga, gy),
+        return (_unbroadcast(_mul_opt(ggb, gy), a), _unbroadcast(_mul_opt(gga, gy), b),
                 _add_opt(_mul_opt(gga, b), _mul_opt(ggb, a)))
 
 
@@ -272,7 +276,7 @@ class DivGrad(ArrayFunction):
                       None if ggb is None else 2 * ggb * gy * a / (b2 * b))
         dgy = _add_opt(None if gga is None else gga / b,
                        None if ggb is None else -ggb * a / b2)
-        return da, db, dgy
+        return _unbroadcast(da, a), _unbroadcast(db, b), dgy
 
 
 def mul(input, other):
@@ -395,7 +399,7 @@ def rpow(self, other):
 
 
 def square(input):
-    return mul(input, input)
+    return pow(input, 2)
 
 
 # ---- unary ops with a backward kernel ------------------------------------------------------
@@ -570,8 +574,23 @@ def reciprocal(input):
     return Reciprocal.apply(_float_input(input))
 
 
+class Rsqrt(ArrayFunction):
+    node_name = "RsqrtBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1 / x._be.xp.sqrt(x._arr)
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        return gy * y * y * y * -0.5
+
+
 def rsqrt(input):
-    return reciprocal(sqrt(input))
+    return Rsqrt.apply(_float_input(input))
 
 
 # ---- piecewise-constant ops (zero gradient) ------------------------------------------------

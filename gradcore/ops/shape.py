@@ -157,12 +157,25 @@ class View(ArrayFunction):
         return gy.reshape(ctx.shape)
 
 
+class UnsafeView(View):
+    """A reshape that had to copy (PyTorch: clone + _unsafe_view)."""
+    node_name = "UnsafeViewBackward0"
+
+
+def _is_viewable(arr, shape):
+    probe = arr.view()
+    try:
+        probe.shape = shape
+    except AttributeError:
+        return False
+    return True
+
+
 def reshape(self, *shape):
     shape = _infer_shape(_shape_arg(shape), self._arr.size)
-    out = View.apply(self, shape, False)
-    if self._be.xp.may_share_memory(out._arr, self._arr):
-        _as_view(out, self, lambda t: t.reshape(shape))
-    return out
+    if _is_viewable(self._arr, shape):
+        return _as_view(View.apply(self, shape, True), self, lambda t: t.reshape(shape))
+    return UnsafeView.apply(self, shape, False)
 
 
 def view(self, *shape):
@@ -240,15 +253,19 @@ class SqueezeAll(Squeeze):
     node_name = "SqueezeBackward0"
 
 
+class SqueezeDims(Squeeze):
+    node_name = "SqueezeBackward2"
+
+
 def squeeze(self, dim=None):
     shape = self._arr.shape
     if dim is None:
         dims = tuple(i for i, n in enumerate(shape) if n == 1)
         fn = SqueezeAll
     else:
+        fn = SqueezeDims if isinstance(dim, (tuple, list)) else Squeeze
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         dims = tuple(i for i in (_wrap_dim(d, len(shape)) for d in dims) if shape[i] == 1)
-        fn = Squeeze
     return _as_view(fn.apply(self, dims), self, lambda t: t.squeeze(dim))
 
 
@@ -314,9 +331,7 @@ def t(self):
     n = self._arr.ndim
     if n > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
-    if n < 2:
-        return self
-    return _as_view(T.apply(self, (1, 0)), self, lambda x: x.t())
+    return _as_view(T.apply(self, tuple(range(n - 1, -1, -1))), self, lambda x: x.t())
 
 
 def T_property(self):
