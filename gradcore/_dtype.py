@@ -19,10 +19,12 @@ _BOOL, _INT, _FLOAT = 0, 1, 2
 
 
 class dtype:
-    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "_cat")
+    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "_cat",
+                 "scalar_name")
 
-    def __init__(self, name, np_dtype, cat):
+    def __init__(self, name, np_dtype, cat, scalar_name):
         self.name = name
+        self.scalar_name = scalar_name  # PyTorch's ScalarType name: "Float" (FloatTensor)
         self.np = np.dtype(np_dtype)
         self.itemsize = self.np.itemsize
         self.is_floating_point = cat == _FLOAT
@@ -39,15 +41,15 @@ class dtype:
         return self
 
 
-float32 = dtype("float32", np.float32, _FLOAT)
-float64 = dtype("float64", np.float64, _FLOAT)
-float16 = dtype("float16", np.float16, _FLOAT)
-int64 = dtype("int64", np.int64, _INT)
-int32 = dtype("int32", np.int32, _INT)
-int16 = dtype("int16", np.int16, _INT)
-int8 = dtype("int8", np.int8, _INT)
-uint8 = dtype("uint8", np.uint8, _INT)
-bool = dtype("bool", np.bool_, _BOOL)  # noqa: A001  (torch.bool)
+float32 = dtype("float32", np.float32, _FLOAT, "Float")
+float64 = dtype("float64", np.float64, _FLOAT, "Double")
+float16 = dtype("float16", np.float16, _FLOAT, "Half")
+int64 = dtype("int64", np.int64, _INT, "Long")
+int32 = dtype("int32", np.int32, _INT, "Int")
+int16 = dtype("int16", np.int16, _INT, "Short")
+int8 = dtype("int8", np.int8, _INT, "Char")
+uint8 = dtype("uint8", np.uint8, _INT, "Byte")
+bool = dtype("bool", np.bool_, _BOOL, "Bool")  # noqa: A001  (torch.bool)
 float, double, half, long, int, short = float32, float64, float16, int64, int32, int16  # noqa: A001
 
 _ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool)

@@ -370,11 +370,8 @@ class Tensor:
 
     def type(self, dtype=None):
         if dtype is None:
-            return {"float32": "FloatTensor", "float64": "DoubleTensor", "float16":
-                    "HalfTensor", "int64": "LongTensor", "int32": "IntTensor", "int16":
-                    "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor", "bool":
-                    "BoolTensor"}[self.dtype.name].join(
-                        ("gradcore." if self.is_cpu else "gradcore.cuda.", ""))
+            prefix = "gradcore." if self.is_cpu else "gradcore.cuda."
+            return prefix + self.dtype.scalar_name + "Tensor"
         return self.to(dtype)
 
     def float(self):

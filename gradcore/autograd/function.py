@@ -145,9 +145,7 @@ def _unpack(node, s):
 def _raise_modified(node, arr, now, then, out_nr, t=None):
     from .._dtype import from_numpy_dtype
     src = t._node if t is not None else node
-    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-            "int64": "LongTensor", "int32": "IntTensor", "bool": "BoolTensor"}.get(
-                from_numpy_dtype(arr.dtype).name, "Tensor")
+    kind = from_numpy_dtype(arr.dtype).scalar_name + "Tensor"
     shape = ", ".join(map(str, arr.shape))
     where = (f"which is output {out_nr} of {src.name()}," if src is not None
              else "which is a leaf,")

@@ -49,7 +49,8 @@ class Copy(ArrayFunction):
 
     @staticmethod
     def backward(ctx, gy):
-        return None, sum_to(gy, ctx.src_shape).to(ctx.src_dtype)
+        # the destination's old value is overwritten: its gradient is zero (not None), as PyTorch
+        return gy * 0, sum_to(gy, ctx.src_shape).to(ctx.src_dtype)
 
 
 def _check_leaf(self):
@@ -78,8 +79,8 @@ def inplace(self, fn, *args):
                            f"broadcast shape {list(res._arr.shape)}")
     src, dst = res.dtype, self.dtype
     if src._cat > dst._cat:
-        raise RuntimeError(f"result type {_type_name(src)} can't be cast to the desired output "
-                           f"type {_type_name(dst)}")
+        raise RuntimeError(f"result type {src.scalar_name} can't be cast to the desired output "
+                           f"type {dst.scalar_name}")
     self._be.xp.copyto(self._arr, res._arr, casting="unsafe")
     self._bump_version()
     if grad_on and res._rg:
@@ -97,12 +98,6 @@ def _rebase_view(view, res):
     base._node, base._out_nr, base._rg = new._node, 0, True
     fresh = view_fn(base)
     view._node, view._out_nr, view._rg = fresh._node, fresh._out_nr, True
-
-
-def _type_name(dt):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}[dt.name]
 
 
 # ---- the in-place methods --------------------------------------------------------------------

@@ -86,7 +86,8 @@ def expand(self, *sizes):
     sizes = _shape_arg(sizes)
     shape = self._arr.shape
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): "
+        raise RuntimeError(f"expand(torch.{self.dtype.scalar_name}Tensor{{{list(shape)}}}, "
+                           f"size={list(sizes)}): "
                            "the number of sizes provided ({}) must be greater or equal to the "
                            "number of dimensions in the tensor ({})".format(len(sizes),
                                                                             len(shape)))
