@@ -126,6 +126,45 @@ class NumpyBackend:
     def log_softmax_backward(self, y, gy, axis):
         return gy - self.xp.exp(y) * gy.sum(axis=axis, keepdims=True)
 
+    def take_along(self, g, idx, axis, keepdim):
+        """g at ``idx`` along ``axis``: the backward of index_backward_along."""
+        if not keepdim:
+            idx = self.xp.expand_dims(idx, axis)
+        out = self.xp.take_along_axis(g, idx, axis)
+        return out if keepdim else out.squeeze(axis)
+
+    def prod_double_backward(self, x, gg, axes):
+        """G_k = sum_{j != k} gg_j * prod_{i not in (j, k)} x_i within each reduced slice: the
+        t-coefficient of prod_{i != k} (x_i + t gg_i), from exclusive prefix and suffix
+        products of dual numbers (no division, so zeros are fine)."""
+        xp = self.xp
+        axes = tuple(range(x.ndim)) if axes is None else tuple(axes)
+        rest = tuple(a for a in range(x.ndim) if a not in axes)
+        moved = xp.transpose(x, rest + axes)
+        xs = moved.reshape(moved.shape[:len(rest)] + (-1,))
+        gs = xp.transpose(xp.broadcast_to(gg, x.shape), rest + axes).reshape(xs.shape)
+        n = xs.shape[-1]
+
+        def exclusive(order):  # (value, t-coefficient) of the product of the elements before k
+            val, der = xp.zeros_like(xs), xp.zeros_like(xs)
+            p, d = xp.ones_like(xs[..., 0]), xp.zeros_like(xs[..., 0])
+            for k in order:
+                val[..., k], der[..., k] = p, d
+                p, d = p * xs[..., k], d * xs[..., k] + p * gs[..., k]
+            return val, der
+
+        pv, pd = exclusive(range(n))
+        sv, sd = exclusive(range(n - 1, -1, -1))
+        out = (pd * sv + pv * sd).reshape(moved.shape)
+        return xp.transpose(out, np.argsort(rest + axes))
+
+    def cumsum_backward(self, g, axis):
+        """The reversed cumulative sum along ``axis`` (None: a 0-d tensor, returned as is)."""
+        xp = self.xp
+        if axis is None:
+            return xp.array(g)
+        return xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis)
+
     # ---- elementwise backward (unary: saved value s, incoming gradient gy) --------------
     def relu_backward(self, y, gy):
         return gy * (y > 0)
