@@ -5,6 +5,8 @@ holds construction, metadata, conversions and the autograd-facing API.
 """
 import weakref
 
+import numpy as np
+
 from . import _dtype
 from ._device import device as _device_cls
 from .backend import get_backend, cpu_backend
@@ -425,6 +427,8 @@ _new = object.__new__
 
 def _wrap(arr, be, rg=False, cls=None, node=None, out_nr=0):
     """Make a Tensor around ``arr`` without copying (the hot path of every op)."""
+    if isinstance(arr, np.generic):  # NumPy returns scalars from ops on 0-d arrays
+        arr = np.array(arr)
     t = _new(Tensor if cls is None else cls)
     t._arr = arr
     t._be = be

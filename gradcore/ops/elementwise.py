@@ -407,8 +407,10 @@ def square(input):
 class _Grad(ArrayFunction):
     """gx = backend.<kernel>(s, gy, *params) as a differentiable op.
 
-    ``s`` is the saved input or output the kernel needs; the kernel is linear in ``gy``, so
-    d/dgy is the kernel again, and ``d_saved`` gives d/ds (None when it is zero).
+    ``s`` is the saved input or output the kernel needs.  For an elementwise kernel (linear in
+    ``gy`` with a diagonal, hence symmetric, Jacobian) d/dgy is the kernel again; ``d_saved``
+    gives d/ds (None when it is zero).  Kernels mixing elements (softmax's) must override
+    ``backward``.
     """
     kernel = None
 

@@ -1,0 +1,307 @@
+"""Matrix products with PyTorch's semantics: matmul / @ for every rank, mm, bmm, dot, mv, outer,
+addmm.  Each backward is more products (of gy with the other operand, transposed), summed over
+broadcast batch dims with ``sum_to``, so double backward works.
+
+The node of each case is named as PyTorch names it: DotBackward0 (1-D @ 1-D), MvBackward0,
+MmBackward0, SqueezeBackward4 (1-D @ 2-D), UnsafeViewBackward0 (batched), CloneBackward0 (2-D @
+batched, which PyTorch computes transposed), BmmBackward0, AddmmBackward0.
+"""
+import math
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor
+from .shape import broadcast_shapes, expand, sum_to
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "bool": "bool"}
+
+
+# ---- checks, worded as PyTorch's -----------------------------------------------------------
+
+def _check_tensors(name, a, b):
+    for pos, (arg, t) in enumerate((("input", a), ("other", b)), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                            f"{type(t).__name__}")
+
+
+def _check_not_bool(a):
+    if a._arr.dtype.kind == "b":
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+
+
+def _check_mm_dtype(a, b):
+    if a._arr.dtype != b._arr.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_C_NAMES[a.dtype.name]} != {_C_NAMES[b.dtype.name]}")
+    _check_not_bool(a)
+
+
+def _check_mm_shape(sa, sb):
+    if sa[1] != sb[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and "
+                           f"{sb[0]}x{sb[1]})")
+
+
+def _check_mv(mat, vec, rows):
+    """``rows``: the matrix's row count as PyTorch reports it (batch dims folded in)."""
+    k = mat._arr.shape[-1]
+    if k != vec._arr.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k}), vec "
+                           f"({vec._arr.shape[0]})")
+
+
+def _check_mv_dtype(mat, vec):
+    if mat._arr.dtype != vec._arr.dtype:
+        v, m = vec.dtype.scalar_name, mat.dtype.scalar_name
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {v}, {m}, "
+                           f"and {v}")
+    _check_not_bool(mat)
+
+
+def _check_batch(batch, ka, kb, a, b):
+    n = math.prod(batch)
+    if ka != kb:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{n}, {ka}] but got: [{n}, {kb}].")
+    if a._arr.dtype != b._arr.dtype:
+        raise RuntimeError(f"expected scalar type {a.dtype.scalar_name} but found "
+                           f"{b.dtype.scalar_name}")
+    _check_not_bool(a)
+
+
+# ---- the products --------------------------------------------------------------------------
+
+class Dot(ArrayFunction):
+    node_name = "DotBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a._be.xp.dot(a._arr, b._arr)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return gy * b if need_a else None, gy * a if need_b else None
+
+
+class Mm(ArrayFunction):
+    node_name = "MmBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a._be.xp.matmul(a._arr, b._arr)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return mm(gy, b.t()) if need_a else None, mm(a.t(), gy) if need_b else None
+
+
+class Mv(Mm):
+    node_name = "MvBackward0"
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return outer(gy, b) if need_a else None, mv(a.t(), gy) if need_b else None
+
+
+class Vm(Mm):
+    """1-D @ 2-D (PyTorch: unsqueeze, mm, squeeze -- hence the node name)."""
+    node_name = "SqueezeBackward4"
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return mv(b, gy) if need_a else None, outer(a, gy) if need_b else None
+
+
+class Bmm(Mm):
+    node_name = "BmmBackward0"
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return bmm(gy, b.mT) if need_a else None, bmm(a.mT, gy) if need_b else None
+
+
+class Matmul(Mm):
+    """matmul with a batched (>= 3-D) operand; batch dims broadcast, a 1-D operand is a row
+    (left) or a column (right) vector whose dim is dropped from the result."""
+    node_name = "UnsafeViewBackward0"
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        gy = gy.unsqueeze(-2) if a.ndim == 1 else gy.unsqueeze(-1) if b.ndim == 1 else gy
+        (n, k), m = a2.shape[-2:], b2.shape[-1]
+        ga = gb = None
+        if need_a:
+            if a2.ndim == 2:  # sum over the batch inside one mm: (n, B*m) @ (B*m, k)
+                ga = mm(gy.movedim(-2, 0).reshape(n, -1), b2.movedim(-2, 0).reshape(k, -1).t())
+            else:
+                ga = sum_to(matmul(gy, b2.mT), a2.shape)
+            ga = ga.reshape(a.shape) if a.ndim == 1 else ga
+        if need_b:
+            if b2.ndim == 2:  # (k, B*n) @ (B*n, m)
+                gb = mm(a2.reshape(-1, k).t(), gy.reshape(-1, m))
+            else:
+                gb = sum_to(matmul(a2.mT, gy), b2.shape)
+            gb = gb.reshape(b.shape) if b.ndim == 1 else gb
+        return ga, gb
+
+
+class MatmulTransposed(Matmul):
+    """2-D @ batched: PyTorch computes (b^T @ a^T)^T and reports the final copy's node."""
+    node_name = "CloneBackward0"
+
+
+def dot(input, other):
+    a, b = input, other
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a._arr.dtype != b._arr.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{a.dtype.scalar_name} and {b.dtype.scalar_name}")
+    n, m = a._arr.shape[0], b._arr.shape[0]
+    if n != m:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to "
+                           f"have the same number of elements, but got {n} and {m} elements "
+                           f"respectively")
+    return Dot.apply(a, b)
+
+
+def mm(input, mat2):
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    _check_mm_shape(input._arr.shape, mat2._arr.shape)
+    _check_mm_dtype(input, mat2)
+    return Mm.apply(input, mat2)
+
+
+def mv(input, vec):
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    _check_mv(input, vec, input._arr.shape[0])
+    _check_mv_dtype(input, vec)
+    return Mv.apply(input, vec)
+
+
+def bmm(input, mat2):
+    if input.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    (p, _, k), (q, k2, _) = input._arr.shape, mat2._arr.shape
+    if (p, k) != (q, k2):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{p}, {k}] but got: [{q}, {k2}].")
+    _check_batch((p,), k, k2, input, mat2)
+    return Bmm.apply(input, mat2)
+
+
+def matmul(input, other):
+    _check_tensors("matmul", input, other)
+    a, b = input, other
+    da, db = a.ndim, b.ndim
+    if not da or not db:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{da}D and {db}D")
+    if da == 1 and db == 1:
+        return dot(a, b)
+    if da == 2 and db == 1:
+        return mv(a, b)
+    if da <= 2 and db == 2:
+        sa = a._arr.shape if da == 2 else (1,) + a._arr.shape
+        _check_mm_shape(sa, b._arr.shape)
+        _check_mm_dtype(a, b)
+        return (Mm if da == 2 else Vm).apply(a, b)
+    sa, sb = a._arr.shape, b._arr.shape
+    if db <= 2:  # batched @ matrix or vector: PyTorch folds the batch into the rows
+        rows = math.prod(sa[:-1])
+        if db == 1:
+            _check_mv(a, b, rows)
+            _check_mv_dtype(a, b)
+        else:
+            _check_mm_shape((rows, sa[-1]), sb)
+            _check_mm_dtype(a, b)
+        return Matmul.apply(a, b)
+    batch = broadcast_shapes(sa[:-2], sb[:-2])
+    _check_batch(batch, sa[-1], sb[-2], a, b)
+    return (MatmulTransposed if da == 2 else Matmul).apply(a, b)
+
+
+def outer(input, vec2):
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+    return input.unsqueeze(1) * vec2
+
+
+ger = outer
+
+
+class Addmm(ArrayFunction):
+    node_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, c, a, b, beta, alpha):
+        ctx.save_for_backward(a, b)
+        ctx.c_shape, ctx.beta, ctx.alpha = c._arr.shape, beta, alpha
+        ab = a._be.xp.matmul(a._arr, b._arr)
+        if alpha != 1:
+            ab = ab * alpha
+        if beta == 0:  # PyTorch ignores input then (nan and inf in it do not propagate)
+            return ab
+        return ab + (c._arr if beta == 1 else c._arr * beta)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_c, need_a, need_b = ctx.needs_input_grad
+        beta, alpha = ctx.beta, ctx.alpha
+        g = gy if alpha == 1 else gy * alpha
+        gc = sum_to(gy if beta == 1 else gy * beta, ctx.c_shape) if need_c else None
+        return gc, mm(g, b.t()) if need_a else None, mm(a.t(), g) if need_b else None
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape."""
+    for name, t in (("mat1", mat1), ("mat2", mat2)):
+        if t.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {t.ndim}-D tensor")
+    for name, t in (("self", input), ("mat1", mat1)):
+        if t._arr.dtype != mat2._arr.dtype:
+            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
+                               f"{t.dtype.scalar_name} and {mat2.dtype.scalar_name}")
+    _check_not_bool(mat1)
+    _check_mm_shape(mat1._arr.shape, mat2._arr.shape)
+    expand(input.detach(), (mat1._arr.shape[0], mat2._arr.shape[1]))  # PyTorch's shape errors
+    return Addmm.apply(input, mat1, mat2, beta, alpha)
+
+
+def _matmul_op(self, other):
+    return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
+
+
+def _rmatmul_op(self, other):
+    return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
+
+
+METHODS = {"matmul": matmul, "mm": mm, "bmm": bmm, "dot": dot, "mv": mv, "outer": outer,
+           "ger": ger, "addmm": addmm, "__matmul__": _matmul_op, "__rmatmul__": _rmatmul_op}
+FUNCTIONS = {k: v for k, v in METHODS.items() if not k.startswith("__")}

@@ -1,0 +1,103 @@
+"""softmax and log_softmax along a dim, numerically stable (the max is subtracted first).
+
+Their backward passes are the backend kernels ``softmax_backward`` / ``log_softmax_backward``
+wrapped as differentiable ops (``_Grad``), so double backward works.
+"""
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ..tensor import _wrap_dim
+from .elementwise import _Grad, exp
+
+
+def _shifted(xp, a, axis):
+    """a - max(a) along axis (an all -inf slice stays -inf - -inf = nan, as PyTorch)."""
+    return a - a.max(axis=axis, keepdims=True)
+
+
+class SoftmaxGrad(_Grad):
+    """gx = y * (gy - sum(gy * y)); d/dy of <gg, gx> = gg gy - gg s - gy sum(gg y)."""
+    node_name = "SoftmaxBackwardDataBackward0"
+    kernel = "softmax_backward"
+
+    @staticmethod
+    def d_saved(y, gy, gg, axis):
+        return gg * gy - gg * (gy * y).sum(axis, True) - gy * (gg * y).sum(axis, True)
+
+
+class LogSoftmaxGrad(_Grad):
+    """gx = gy - exp(y) * sum(gy).  Unlike softmax's, this Jacobian is not symmetric, so the
+    gy-derivative is its transpose: gg - sum(gg * exp(y)); d/dy = -gg exp(y) sum(gy)."""
+    node_name = "LogSoftmaxBackwardDataBackward0"
+    kernel = "log_softmax_backward"
+
+    @staticmethod
+    def backward(ctx, gg):
+        y, gy = ctx.saved_tensors
+        axis, = ctx.params
+        p = exp(y)
+        dy = -gg * p * gy.sum(axis, True) if ctx.needs_input_grad[0] else None
+        dgy = gg - (gg * p).sum(axis, True) if ctx.needs_input_grad[1] else None
+        return dy, dgy
+
+
+class Softmax(ArrayFunction):
+    node_name = "SoftmaxBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        xp, a = x._be.xp, x._arr
+        if not a.size:
+            return a.copy()
+        with np.errstate(invalid="ignore"):
+            e = xp.exp(_shifted(xp, a, axis))
+            return e / e.sum(axis=axis, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        return SoftmaxGrad.apply(y, gy, ctx.axis)
+
+
+class LogSoftmax(Softmax):
+    node_name = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        xp, a = x._be.xp, x._arr
+        if not a.size:
+            return a.copy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = _shifted(xp, a, axis)
+            return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
+
+    @staticmethod
+    def backward(ctx, gy):
+        y, = ctx.saved_tensors
+        return LogSoftmaxGrad.apply(y, gy, ctx.axis)
+
+
+def _apply(cls, name, x, dim, dtype):
+    if dtype is not None:
+        x = x.to(dtype)
+    n = x._arr.ndim
+    axis = _wrap_dim(dim, n)
+    if x._arr.dtype.kind != "f":
+        kernel = f"{name}_lastdim_kernel_impl" if axis == max(n - 1, 0) else f"{name}_kernel_impl"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{x.dtype.scalar_name}\'')
+    return cls.apply(x, axis if n else None)
+
+
+def softmax(input, dim, dtype=None):
+    return _apply(Softmax, "softmax", input, dim, dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    return _apply(LogSoftmax, "log_softmax", input, dim, dtype)
+
+
+METHODS = {"softmax": softmax, "log_softmax": log_softmax}
+FUNCTIONS = dict(METHODS)
