@@ -528,52 +528,23 @@ class Reciprocal(ArrayFunction):
         return -gy * y * y
 
 
-def _float_input(x):
-    return x if x._arr.dtype.kind == "f" else x.to(_dtype.get_default_dtype())
+def _function(cls, name, floating=True):
+    """The plain function of a unary op (integer inputs promoted to float when ``floating``)."""
+    if floating:
+        def fn(input):
+            return cls.apply(input if input._arr.dtype.kind == "f"
+                             else input.to(_dtype.get_default_dtype()))
+    else:
+        def fn(input):
+            return cls.apply(input)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
 
 
-def exp(input):
-    return Exp.apply(_float_input(input))
-
-
-def log(input):
-    return Log.apply(_float_input(input))
-
-
-def sqrt(input):
-    return Sqrt.apply(_float_input(input))
-
-
-def sin(input):
-    return Sin.apply(_float_input(input))
-
-
-def cos(input):
-    return Cos.apply(_float_input(input))
-
-
-def tanh(input):
-    return Tanh.apply(_float_input(input))
-
-
-def sigmoid(input):
-    return Sigmoid.apply(_float_input(input))
-
-
-def relu(input):
-    return Relu.apply(input)
-
-
-def abs(input):
-    return Abs.apply(input)
-
-
-def neg(input):
-    return Neg.apply(input)
-
-
-def reciprocal(input):
-    return Reciprocal.apply(_float_input(input))
+exp, log, sqrt, sin, cos, tanh, sigmoid = (
+    _function(c, n) for c, n in ((Exp, "exp"), (Log, "log"), (Sqrt, "sqrt"), (Sin, "sin"),
+                                 (Cos, "cos"), (Tanh, "tanh"), (Sigmoid, "sigmoid")))
+relu, abs, neg = (_function(c, n, False) for c, n in ((Relu, "relu"), (Abs, "abs"), (Neg, "neg")))
 
 
 class Rsqrt(ArrayFunction):
@@ -591,8 +562,7 @@ class Rsqrt(ArrayFunction):
         return gy * y * y * y * -0.5
 
 
-def rsqrt(input):
-    return Rsqrt.apply(_float_input(input))
+reciprocal, rsqrt = _function(Reciprocal, "reciprocal"), _function(Rsqrt, "rsqrt")
 
 
 # ---- piecewise-constant ops (zero gradient) ------------------------------------------------
@@ -615,24 +585,9 @@ Round = _zero_grad_op("Round", "RoundBackward0", lambda xp, x: xp.round(x))
 Trunc = _zero_grad_op("Trunc", "TruncBackward0", lambda xp, x: xp.trunc(x))
 
 
-def sign(input):
-    return Sign.apply(input)
-
-
-def floor(input):
-    return Floor.apply(input)
-
-
-def ceil(input):
-    return Ceil.apply(input)
-
-
-def round(input):
-    return Round.apply(input)
-
-
-def trunc(input):
-    return Trunc.apply(input)
+sign, floor, ceil, round, trunc = (
+    _function(c, n, False) for c, n in ((Sign, "sign"), (Floor, "floor"), (Ceil, "ceil"),
+                                        (Round, "round"), (Trunc, "trunc")))
 
 
 # ---- clamp / maximum / minimum / where -----------------------------------------------------
