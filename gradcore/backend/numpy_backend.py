@@ -2,7 +2,9 @@
 
 These kernel functions are the reference the CUDA kernels are tested against.  They are
 written against ``self.xp`` only, so the CuPy backend inherits them unchanged until a RawKernel
-replaces one (see cupy_backend.py).  Each takes and returns arrays; none modifies its inputs.
+replaces one (see cupy_backend.py).  Each takes and returns arrays and leaves its inputs alone,
+except the methods whose names end in ``_`` (optimizer steps, ``index_add_``): those update
+their first arguments in place, as PyTorch's trailing underscore says.
 """
 import math
 
@@ -263,3 +265,389 @@ class NumpyBackend:
         out = self.xp.zeros(shape, dtype=gy.dtype)
         out[key] = gy
         return out
+
+    # ---- optimizer updates (optim/*): in place on the parameter and its state arrays -----
+    # PyTorch's single-tensor arithmetic, op for op (its ``add(x, alpha=a)`` is x * a then +,
+    # ``addcmul(t1, t2, value=v)`` is (v * t1) * t2 then +, ``addcdiv`` (v * t1) / t2 then +).
+    # Scalars are Python numbers, so they take the arrays' dtype, as PyTorch's do.
+    def _optim_grad(self, p, g, weight_decay, maximize):
+        """The gradient an update uses, -g when maximizing, plus weight_decay * p; returns it
+        and a scratch array the caller may overwrite (None when it is ``g`` itself)."""
+        xp = self.xp
+        if weight_decay != 0:
+            d = xp.multiply(p, weight_decay)
+            (xp.subtract if maximize else xp.add)(d, g, out=d)
+            return d, d
+        if maximize:
+            d = xp.negative(g)
+            return d, d
+        return g, None
+
+    def _lerp_(self, a, b, weight, tmp):
+        """a = lerp(a, b, weight) in place with PyTorch's two-sided formula."""
+        xp = self.xp
+        w = a.dtype.type(weight)
+        xp.subtract(b, a, out=tmp)
+        if abs(w) < 0.5:
+            xp.multiply(tmp, w, out=tmp)
+            xp.add(a, tmp, out=a)
+        else:
+            xp.multiply(tmp, a.dtype.type(1) - w, out=tmp)
+            xp.subtract(b, tmp, out=a)
+
+    def _addcmul_(self, a, t1, t2, value, tmp):
+        xp = self.xp
+        xp.multiply(t1, value, out=tmp)
+        xp.multiply(tmp, t2, out=tmp)
+        xp.add(a, tmp, out=a)
+
+    def _addcdiv_(self, a, t1, t2, value, tmp):
+        xp = self.xp
+        tmp = xp.multiply(t1, value, out=tmp)
+        xp.divide(tmp, t2, out=tmp)
+        xp.add(a, tmp, out=a)
+
+    def sgd_step_(self, p, g, buf, lr, momentum, dampening, nesterov, weight_decay, maximize,
+                  first):
+        """SGD on ``p``; ``buf`` (the momentum buffer, None without momentum) is overwritten
+        with the gradient when ``first``, else decayed by momentum and accumulated."""
+        xp = self.xp
+        d, scratch = self._optim_grad(p, g, weight_decay, maximize)
+        if momentum != 0:
+            if first:
+                xp.copyto(buf, d)
+            else:
+                xp.multiply(buf, momentum, out=buf)
+                if dampening != 0:
+                    d = scratch = xp.multiply(d, 1 - dampening, out=scratch)
+                xp.add(buf, d, out=buf)
+            if nesterov:
+                u = xp.multiply(buf, momentum)
+                d = scratch = xp.add(d, u, out=u)
+            else:
+                d = buf
+        step = xp.multiply(d, -lr, out=scratch)
+        xp.add(p, step, out=p)
+
+    def adam_step_(self, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+                   weight_decay, amsgrad, maximize, decoupled):
+        """Adam (AdamW when ``decoupled``) on ``p`` at step number ``step`` (counted from 1)."""
+        xp = self.xp
+        if weight_decay != 0 and decoupled:
+            xp.multiply(p, 1 - lr * weight_decay, out=p)
+            weight_decay = 0
+        d, scratch = self._optim_grad(p, g, weight_decay, maximize)
+        tmp = xp.empty_like(exp_avg)
+        self._lerp_(exp_avg, d, 1 - beta1, tmp)
+        xp.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+        self._addcmul_(exp_avg_sq, d, d, 1 - beta2, tmp)
+        step_size = lr / (1 - beta1 ** step)
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        if amsgrad:
+            xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        denom = xp.sqrt(max_exp_avg_sq if amsgrad else exp_avg_sq, out=tmp)
+        xp.divide(denom, bias_correction2_sqrt, out=denom)
+        xp.add(denom, eps, out=denom)
+        self._addcdiv_(p, exp_avg, denom, -step_size, scratch)
+
+    def rmsprop_step_(self, p, g, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
+                      weight_decay, momentum, centered, maximize):
+        """RMSprop on ``p``; grad_avg is used when ``centered``, momentum_buffer when
+        ``momentum > 0`` (None otherwise)."""
+        xp = self.xp
+        d, scratch = self._optim_grad(p, g, weight_decay, maximize)
+        avg = xp.empty_like(square_avg)
+        xp.multiply(square_avg, alpha, out=square_avg)
+        self._addcmul_(square_avg, d, d, 1 - alpha, avg)
+        if centered:
+            self._lerp_(grad_avg, d, 1 - alpha, avg)
+            xp.multiply(grad_avg, grad_avg, out=avg)  # addcmul with value=-1, exactly
+            xp.subtract(square_avg, avg, out=avg)
+            xp.sqrt(avg, out=avg)
+        else:
+            xp.sqrt(square_avg, out=avg)
+        xp.add(avg, eps, out=avg)
+        if momentum > 0:
+            xp.multiply(momentum_buffer, momentum, out=momentum_buffer)
+            self._addcdiv_(momentum_buffer, d, avg, 1, scratch)
+            xp.multiply(momentum_buffer, -lr, out=avg)
+            xp.add(p, avg, out=p)
+        else:
+            self._addcdiv_(p, d, avg, -lr, scratch)
+
+    def adagrad_step_(self, p, g, state_sum, clr, eps, weight_decay, maximize):
+        """Adagrad on ``p`` with the step's decayed learning rate ``clr``."""
+        xp = self.xp
+        d, scratch = self._optim_grad(p, g, weight_decay, maximize)
+        std = xp.multiply(d, d)
+        xp.add(state_sum, std, out=state_sum)
+        xp.sqrt(state_sum, out=std)
+        xp.add(std, eps, out=std)
+        self._addcdiv_(p, d, std, -clr, scratch)
+
+    # ---- nn activations: erf, gelu, leaky_relu (nn layers family) -----------------------
+    # NumPy has no erf: these are Cephes' rational approximations (S. L. Moshier, public
+    # domain; the ones scipy.special.erf compiles), evaluated in float64 for every dtype.
+    # Within 2 ulp of math.erf over the whole float64 range.
+    _ERF_T = (9.60497373987051638749E0, 9.00260197203842689217E1, 2.23200534594684319226E3,
+              7.00332514112805075473E3, 5.55923013010394962768E4)
+    _ERF_U = (1.0, 3.35617141647503099647E1, 5.21357949780152679795E2,
+              4.59432382970980127987E3, 2.26290000613890934246E4, 4.92673942608635921086E4)
+    _ERFC_P = (2.46196981473530512524E-10, 5.64189564831068821977E-1, 7.46321056442269912687E0,
+               4.86371970985681366614E1, 1.96520832956077098242E2, 5.26445194995477358631E2,
+               9.34528527171957607540E2, 1.02755188689515710272E3, 5.57535335369399327526E2)
+    _ERFC_Q = (1.0, 1.32281951154744992508E1, 8.67072140885989742329E1,
+               3.54937778887819891062E2, 9.75708501743205489753E2, 1.82390916687909736289E3,
+               2.24633760818710981792E3, 1.65666309194161350182E3, 5.57535340817727675546E2)
+    _ERFC_R = (5.64189583547755073984E-1, 1.27536670759978104416E0, 5.01905042251180477414E0,
+               6.16021097993053585195E0, 7.40974269950448939160E0, 2.97886665372100240670E0)
+    _ERFC_S = (1.0, 2.26052863220117276590E0, 9.39603524938001434673E0,
+               1.20489539808096656605E1, 1.70814450747565897222E1, 9.60896809063285878198E0,
+               3.36907645100081516050E0)
+
+    @staticmethod
+    def _polyval(x, coefs):
+        out = coefs[0]
+        for c in coefs[1:]:
+            out = out * x + c
+        return out
+
+    def erf(self, x):
+        """erf(x) for a floating array: x * T(x^2) / U(x^2) for |x| <= 1, else
+        1 - exp(-x^2) * P(|x|) / Q(|x|) (R / S beyond 8), with erf's sign."""
+        xp = self.xp
+        a = x.astype(np.float64)
+        ax = xp.minimum(xp.abs(a), 10.0)  # erf(10) == 1 in float64; keeps inf out of P/Q
+        z = ax * ax
+        small = ax * self._polyval(z, self._ERF_T) / self._polyval(z, self._ERF_U)
+        tail = xp.where(ax < 8.0,
+                        self._polyval(ax, self._ERFC_P) / self._polyval(ax, self._ERFC_Q),
+                        self._polyval(ax, self._ERFC_R) / self._polyval(ax, self._ERFC_S))
+        out = xp.where(ax <= 1.0, small, 1.0 - xp.exp(-z) * tail)
+        return xp.copysign(out, a).astype(x.dtype, copy=False)
+
+    _SQRT1_2 = 0.70710678118654752440   # 1 / sqrt(2)
+    _GELU_BETA = 0.79788456080286535588  # sqrt(2 / pi)
+    _GELU_KAPPA = 0.044715
+    _INV_SQRT_2PI = 0.39894228040143267794
+
+    def _opmath(self, x):
+        """Half precision is computed in float32, as PyTorch does."""
+        return x.astype(np.float32) if x.dtype == np.float16 else x
+
+    def gelu(self, x, approximate):
+        """'none': x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); 'tanh': 0.5 x (1 + tanh(
+        sqrt(2/pi) (x + 0.044715 x^3)))."""
+        a = self._opmath(x)
+        if approximate == "tanh":
+            inner = self._GELU_BETA * (a + self._GELU_KAPPA * (a * a * a))
+            out = 0.5 * a * (1 + self.xp.tanh(inner))
+        else:
+            out = 0.5 * a * (1 + self.erf(a * self._SQRT1_2))
+        return out.astype(x.dtype, copy=False)
+
+    def gelu_backward(self, x, gy, approximate):
+        xp = self.xp
+        a, g = self._opmath(x), self._opmath(gy)
+        if approximate == "tanh":
+            x_sq = a * a
+            t = xp.tanh(self._GELU_BETA * (a + self._GELU_KAPPA * x_sq * a))
+            d_inner = self._GELU_BETA * (1 + 3 * self._GELU_KAPPA * x_sq)
+            deriv = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner
+        else:
+            cdf = 0.5 * (1 + self.erf(a * self._SQRT1_2))
+            deriv = cdf + a * (self._INV_SQRT_2PI * xp.exp(-0.5 * a * a))
+        return (g * deriv).astype(gy.dtype, copy=False)
+
+    def leaky_relu_backward(self, x, gy, negative_slope):
+        return self.xp.where(x > 0, gy, gy * negative_slope)
+
+    # ---- loss backward (losses: ops/loss.py) --------------------------------------------
+    def mse_loss_backward(self, x, t, gy, reduction):
+        """d mse_loss / dx = 2 (x - t) gy, divided by x.size for reduction='mean' (gy: x's
+        shape for 'none', 0-d otherwise; t: x's shape)."""
+        norm = 2.0 / x.size if reduction == "mean" and x.size else 2.0
+        return (x - t) * x.dtype.type(norm) * gy
+
+    def smooth_l1_loss_backward(self, x, t, gy, reduction, beta):
+        """d smooth_l1_loss / dx = clip((x - t) / beta, -1, 1) gy (/ x.size for a mean)."""
+        norm = 1.0 / x.size if reduction == "mean" and x.size else 1.0
+        return self.xp.clip((x - t) / beta, -1, 1) * x.dtype.type(norm) * gy
+
+    def nll_loss_backward(self, gy, target, weight, total_weight, shape, reduction,
+                          ignore_index):
+        """d nll_loss / d input for an input of ``shape`` (classes on axis 1; axis 0 when
+        1-d): -weight[t] * gy (/ total_weight for 'mean') at each target's class, zero
+        elsewhere and for targets equal to ignore_index (weight None: all ones)."""
+        xp = self.xp
+        full = (1,) + tuple(shape) if len(shape) == 1 else tuple(shape)
+        t = target.reshape((full[0],) + full[2:]).astype(np.int64, copy=False)
+        valid = t != ignore_index
+        safe = xp.where(valid, t, 0)
+        coef = -(weight[safe] if weight is not None else xp.ones(t.shape, dtype=gy.dtype))
+        coef = coef * (gy.reshape(t.shape) if reduction == "none" else gy)
+        if reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                coef = coef / total_weight
+        coef = xp.where(valid, coef, 0)
+        classes = xp.arange(full[1]).reshape((1, -1) + (1,) * (len(full) - 2))
+        out = xp.where(classes == safe[:, None], coef[:, None], 0).astype(gy.dtype, copy=False)
+        return out.reshape(shape)
+
+    # ---- convolution and pooling (windows over the last two dims) ---------------------------
+    # Inputs are (N, C, H, W).  ``kernel``, ``stride``, ``dilation``, ``out_hw`` and ``padding``
+    # are (h, w) pairs; ``padding`` counts the rows/cols added before the input, and after it
+    # as many are added as the windows reach (so asymmetric 'same' padding and ceil_mode need
+    # nothing more).  Loops run over kernel offsets only, never over pixels or the batch.
+    def _pad_windows(self, x, kernel, stride, padding, dilation, out_hw, value=0):
+        """``x`` padded with ``value``: ``padding`` before, and after up to the last window."""
+        after = [max(0, (o - 1) * s + d * (k - 1) + 1 - n - p) for o, s, d, k, n, p in
+                 zip(out_hw, stride, dilation, kernel, x.shape[-2:], padding)]
+        if not any(padding) and not any(after):
+            return x
+        N, C, H, W = x.shape
+        (ph, pw), (ah, aw) = padding, after
+        out = self.xp.full((N, C, ph + H + ah, pw + W + aw), value, dtype=x.dtype)
+        out[:, :, ph:ph + H, pw:pw + W] = x
+        return out
+
+    def _windows(self, xpad, kernel, stride, dilation, out_hw):
+        """Strided view (N, C, kh, kw, OH, OW): [n, c, i, j, oh, ow] is
+        xpad[n, c, oh * sh + i * dh, ow * sw + j * dw]."""
+        sn, sc, sh, sw = xpad.strides
+        return self.xp.lib.stride_tricks.as_strided(
+            xpad, xpad.shape[:2] + tuple(kernel) + tuple(out_hw),
+            (sn, sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1]))
+
+    def im2col(self, x, kernel, stride, padding, dilation, out_hw):
+        """The windows of ``x`` (zero padding) as a C-contiguous (N, C, kh, kw, OH, OW) array."""
+        if (tuple(kernel) == (1, 1) and tuple(stride) == (1, 1) and not any(padding)
+                and x.shape[-2:] == tuple(out_hw)):
+            return x.reshape(x.shape[:2] + (1, 1) + x.shape[-2:])
+        xpad = self._pad_windows(x, kernel, stride, padding, dilation, out_hw)
+        return self.xp.ascontiguousarray(self._windows(xpad, kernel, stride, dilation, out_hw))
+
+    def col2im(self, cols, shape, stride, padding, dilation):
+        """The transpose of im2col: every window value of ``cols`` (N, C, kh, kw, OH, OW) added
+        to the pixel of an input of ``shape`` (N, C, H, W) it was taken from."""
+        N, C, kh, kw, OH, OW = cols.shape
+        H, W = shape[-2:]
+        (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+        Hp = max(ph + H, (OH - 1) * sh + dh * (kh - 1) + 1)
+        Wp = max(pw + W, (OW - 1) * sw + dw * (kw - 1) + 1)
+        out = self.xp.zeros((N, C, Hp, Wp), dtype=cols.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                out[:, :, i * dh:i * dh + (OH - 1) * sh + 1:sh,
+                    j * dw:j * dw + (OW - 1) * sw + 1:sw] += cols[:, :, i, j]
+        if (Hp, Wp) == (H, W):
+            return out
+        return self.xp.ascontiguousarray(out[:, :, ph:ph + H, pw:pw + W])
+
+    def max_pool2d(self, x, kernel, stride, padding, dilation, out_hw):
+        """(values, int64 indices into each H*W plane): per window the first maximum, a NaN
+        beating any number (the last NaN wins), padding never winning -- PyTorch's CPU rule."""
+        xp = self.xp
+        is_float = x.dtype.kind == "f"
+        low = -np.inf if is_float else np.iinfo(x.dtype).min
+        win = self._windows(self._pad_windows(x, kernel, stride, padding, dilation, out_hw, low),
+                            kernel, stride, dilation, out_hw)
+        W = x.shape[-1]
+        rows = xp.arange(out_hw[0], dtype=np.int64)[:, None] * stride[0] - padding[0]
+        cols = xp.arange(out_hw[1], dtype=np.int64)[None, :] * stride[1] - padding[1]
+
+        def first_inside(start, d):  # the first tap of each window that is not padding
+            return start + (xp.maximum(-start, 0) + d - 1) // d * d
+
+        best = xp.full(x.shape[:2] + tuple(out_hw), low, dtype=x.dtype)
+        idx = xp.empty(best.shape, dtype=np.int64)
+        idx[...] = first_inside(rows, dilation[0]) * W + first_inside(cols, dilation[1])
+        for i in range(kernel[0]):
+            for j in range(kernel[1]):
+                v = win[:, :, i, j]
+                better = v > best
+                if is_float:
+                    better |= xp.isnan(v)
+                xp.copyto(best, v, where=better)
+                xp.copyto(idx, (rows + i * dilation[0]) * W + (cols + j * dilation[1]),
+                          where=better)
+        return best, idx
+
+    def max_pool2d_backward(self, gy, idx, shape):
+        """Each gy added to the input pixel its window's maximum came from."""
+        xp = self.xp
+        N, C = gy.shape[:2]
+        plane = shape[-2] * shape[-1]
+        flat = (idx.reshape(N * C, -1) + xp.arange(N * C, dtype=np.int64)[:, None] * plane)
+        out = xp.bincount(flat.reshape(-1), weights=gy.reshape(-1), minlength=N * C * plane)
+        return out.astype(gy.dtype, copy=False).reshape(shape)
+
+    def max_pool2d_double_backward(self, gg, idx):
+        """gg at each window's maximum: the backward of max_pool2d_backward (a gather)."""
+        N, C = idx.shape[:2]
+        return self.xp.take_along_axis(gg.reshape(N, C, -1), idx.reshape(N, C, -1),
+                                       2).reshape(idx.shape)
+
+    def _avg_pool_divisor(self, shape, kernel, stride, padding, out_hw, count_include_pad,
+                          divisor_override):
+        """What each window's sum is divided by: the override, or the window's size counting
+        padding (not what ceil_mode adds past it) or counting input pixels only."""
+        if divisor_override:
+            return divisor_override
+        xp = self.xp
+        lens = []
+        for n, k, s, p, o in zip(shape[-2:], kernel, stride, padding, out_hw):
+            start = xp.arange(o, dtype=np.int64) * s - p
+            end = xp.minimum(start + k, n + p)
+            lens.append(end - start if count_include_pad
+                        else xp.minimum(end, n) - xp.maximum(start, 0))
+        return lens[0][:, None] * lens[1][None, :]
+
+    def avg_pool2d(self, x, kernel, stride, padding, out_hw, count_include_pad,
+                   divisor_override):
+        """Window sums over the zero-padded input, divided as _avg_pool_divisor says (integer
+        inputs: the quotient rounded toward zero, as PyTorch)."""
+        xp = self.xp
+        win = self._windows(self._pad_windows(x, kernel, stride, padding, (1, 1), out_hw),
+                            kernel, stride, (1, 1), out_hw)
+        acc = np.float32 if x.dtype == np.float16 else x.dtype
+        total = win[:, :, 0, 0].astype(acc)
+        for i in range(kernel[0]):
+            for j in range(kernel[1]):
+                if i or j:
+                    total += win[:, :, i, j]
+        div = self._avg_pool_divisor(x.shape, kernel, stride, padding, out_hw,
+                                     count_include_pad, divisor_override)
+        if x.dtype.kind != "f":
+            return (xp.sign(total) * (xp.abs(total) // div)).astype(x.dtype, copy=False)
+        return (total / xp.asarray(div, dtype=acc)).astype(x.dtype, copy=False)
+
+    def avg_pool2d_backward(self, gy, shape, kernel, stride, padding, count_include_pad,
+                            divisor_override):
+        """Each gy / divisor spread over its window: col2im of the broadcast gradient."""
+        div = self._avg_pool_divisor(shape, kernel, stride, padding, gy.shape[-2:],
+                                     count_include_pad, divisor_override)
+        g = gy / self.xp.asarray(div, dtype=gy.dtype)
+        cols = self.xp.broadcast_to(g[:, :, None, None], g.shape[:2] + tuple(kernel)
+                                    + g.shape[-2:])
+        return self.col2im(cols, shape, stride, padding, (1, 1))
+
+    def _adaptive_pool_matrix(self, n, o, dtype):
+        """(o, n): row i averages the inputs floor(i * n / o) .. ceil((i + 1) * n / o) - 1."""
+        xp = self.xp
+        i = xp.arange(o, dtype=np.int64)[:, None]
+        start, end = i * n // o, -(-(i + 1) * n // o)
+        pos = xp.arange(n, dtype=np.int64)[None, :]
+        return (((pos >= start) & (pos < end)) / (end - start)).astype(dtype)
+
+    def adaptive_avg_pool2d(self, x, out_hw):
+        """A @ x @ B.T with the averaging matrices of the two dims."""
+        a = self._adaptive_pool_matrix(x.shape[-2], out_hw[0], x.dtype)
+        b = self._adaptive_pool_matrix(x.shape[-1], out_hw[1], x.dtype)
+        return self.xp.matmul(a, x @ b.T)
+
+    def adaptive_avg_pool2d_backward(self, gy, shape):
+        """A.T @ gy @ B: the transpose of adaptive_avg_pool2d."""
+        a = self._adaptive_pool_matrix(shape[-2], gy.shape[-2], gy.dtype)
+        b = self._adaptive_pool_matrix(shape[-1], gy.shape[-1], gy.dtype)
+        return self.xp.matmul(a.T, gy @ b)
