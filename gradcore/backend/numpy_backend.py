@@ -439,25 +439,27 @@ class NumpyBackend:
         """'none': x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); 'tanh': 0.5 x (1 + tanh(
         sqrt(2/pi) (x + 0.044715 x^3)))."""
         a = self._opmath(x)
-        if approximate == "tanh":
-            inner = self._GELU_BETA * (a + self._GELU_KAPPA * (a * a * a))
-            out = 0.5 * a * (1 + self.xp.tanh(inner))
-        else:
-            out = 0.5 * a * (1 + self.erf(a * self._SQRT1_2))
+        with np.errstate(invalid="ignore", over="ignore"):  # -inf * 0 is nan, as PyTorch
+            if approximate == "tanh":
+                inner = self._GELU_BETA * (a + self._GELU_KAPPA * (a * a * a))
+                out = 0.5 * a * (1 + self.xp.tanh(inner))
+            else:
+                out = 0.5 * a * (1 + self.erf(a * self._SQRT1_2))
         return out.astype(x.dtype, copy=False)
 
     def gelu_backward(self, x, gy, approximate):
         xp = self.xp
         a, g = self._opmath(x), self._opmath(gy)
-        if approximate == "tanh":
-            x_sq = a * a
-            t = xp.tanh(self._GELU_BETA * (a + self._GELU_KAPPA * x_sq * a))
-            d_inner = self._GELU_BETA * (1 + 3 * self._GELU_KAPPA * x_sq)
-            deriv = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner
-        else:
-            cdf = 0.5 * (1 + self.erf(a * self._SQRT1_2))
-            deriv = cdf + a * (self._INV_SQRT_2PI * xp.exp(-0.5 * a * a))
-        return (g * deriv).astype(gy.dtype, copy=False)
+        with np.errstate(invalid="ignore", over="ignore"):
+            if approximate == "tanh":
+                x_sq = a * a
+                t = xp.tanh(self._GELU_BETA * (a + self._GELU_KAPPA * x_sq * a))
+                d_inner = self._GELU_BETA * (1 + 3 * self._GELU_KAPPA * x_sq)
+                deriv = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner
+            else:
+                cdf = 0.5 * (1 + self.erf(a * self._SQRT1_2))
+                deriv = cdf + a * (self._INV_SQRT_2PI * xp.exp(-0.5 * a * a))
+            return (g * deriv).astype(gy.dtype, copy=False)
 
     def leaky_relu_backward(self, x, gy, negative_slope):
         return self.xp.where(x > 0, gy, gy * negative_slope)
@@ -550,35 +552,41 @@ class NumpyBackend:
         xp = self.xp
         is_float = x.dtype.kind == "f"
         low = -np.inf if is_float else np.iinfo(x.dtype).min
-        win = self._windows(self._pad_windows(x, kernel, stride, padding, dilation, out_hw, low),
-                            kernel, stride, dilation, out_hw)
-        W = x.shape[-1]
+        xpad = self._pad_windows(x, kernel, stride, padding, dilation, out_hw, low)
+        win = self._windows(xpad, kernel, stride, dilation, out_hw)
+        (kh, kw), (dh, dw), (H, W) = kernel, dilation, x.shape[-2:]
+        # one contiguous plane per kernel tap: every pass below is then a fast SIMD loop
+        taps = xp.ascontiguousarray(win.transpose(2, 3, 0, 1, 4, 5)).reshape(
+            (kh * kw,) + x.shape[:2] + tuple(out_hw))
+        best = taps.max(axis=0)
         rows = xp.arange(out_hw[0], dtype=np.int64)[:, None] * stride[0] - padding[0]
         cols = xp.arange(out_hw[1], dtype=np.int64)[None, :] * stride[1] - padding[1]
+        k = xp.zeros(best.shape, dtype=np.int8 if kh * kw < 128 else np.int32)
+        for p in range(kh * kw - 1, 0, -1):  # backwards: the first tap hit is written last
+            hit = taps[p] == best
+            if xpad is not x:
+                r, c = rows + p // kw * dh, cols + p % kw * dw
+                hit &= (r >= 0) & (r < H) & (c >= 0) & (c < W)
+            k += hit * (k.dtype.type(p) - k)
+        if is_float:
+            nan = xp.isnan(best)
+            if nan.any():
+                for p in range(kh * kw):
+                    k = xp.where(xp.isnan(taps[p]), k.dtype.type(p), k)
+        k = k.astype(np.int64)
+        return best, (rows + k // kw * dh) * W + cols + k % kw * dw
 
-        def first_inside(start, d):  # the first tap of each window that is not padding
-            return start + (xp.maximum(-start, 0) + d - 1) // d * d
-
-        best = xp.full(x.shape[:2] + tuple(out_hw), low, dtype=x.dtype)
-        idx = xp.empty(best.shape, dtype=np.int64)
-        idx[...] = first_inside(rows, dilation[0]) * W + first_inside(cols, dilation[1])
-        for i in range(kernel[0]):
-            for j in range(kernel[1]):
-                v = win[:, :, i, j]
-                better = v > best
-                if is_float:
-                    better |= xp.isnan(v)
-                xp.copyto(best, v, where=better)
-                xp.copyto(idx, (rows + i * dilation[0]) * W + (cols + j * dilation[1]),
-                          where=better)
-        return best, idx
-
-    def max_pool2d_backward(self, gy, idx, shape):
-        """Each gy added to the input pixel its window's maximum came from."""
+    def max_pool2d_backward(self, gy, idx, shape, overlap=True):
+        """Each gy added to the input pixel its window's maximum came from (``overlap``: the
+        windows may share pixels, so the sums go through bincount)."""
         xp = self.xp
         N, C = gy.shape[:2]
         plane = shape[-2] * shape[-1]
         flat = (idx.reshape(N * C, -1) + xp.arange(N * C, dtype=np.int64)[:, None] * plane)
+        if not overlap:
+            out = xp.zeros(shape, dtype=gy.dtype)
+            out.reshape(-1)[flat.reshape(-1)] = gy.reshape(-1)
+            return out
         out = xp.bincount(flat.reshape(-1), weights=gy.reshape(-1), minlength=N * C * plane)
         return out.astype(gy.dtype, copy=False).reshape(shape)
 

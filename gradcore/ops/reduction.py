@@ -99,6 +99,10 @@ class Mean(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x._arr.shape, axes, keepdim
+        if not x._arr.size:  # NaN without NumPy's "Mean of empty slice" warning, as PyTorch
+            with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return x._arr.mean(axis=axes, keepdims=keepdim)
         return x._arr.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod

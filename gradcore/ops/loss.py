@@ -1,0 +1,559 @@
+"""Loss functions, under torch.nn.functional's names: mse_loss, l1_loss, smooth_l1_loss,
+nll_loss, cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits.
+
+As in PyTorch, mse / smooth L1 / nll / the two BCEs are ops with their own node, while l1_loss
+and cross_entropy are compositions (cross_entropy = log_softmax + nll_loss, with label
+smoothing and class-probability targets built from Tensor ops on top).  The mse, smooth L1 and
+nll backward passes are backend kernels (``mse_loss_backward``, ``smooth_l1_loss_backward``,
+``nll_loss_backward``) wrapped as differentiable ops; the BCE backward passes are Tensor ops.
+"""
+import warnings
+
+import numpy as np
+
+from .. import _dtype
+from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import _state
+from .elementwise import abs as _abs, clamp_min, exp, log, minimum, sigmoid
+from .indexing import masked_fill
+from .shape import broadcast_shapes, expand
+from .softmax import log_softmax
+
+# ---- the reduction argument ----------------------------------------------------------------
+
+
+def _reduction_enum(reduction):
+    """PyTorch's ``_Reduction.get_enum``: 'none' | 'mean' | 'sum' (ValueError otherwise)."""
+    if reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
+                      "instead.", stacklevel=4)
+        return "mean"
+    if not isinstance(reduction, str) or reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _legacy_reduction(reduction, size_average, reduce):
+    """The deprecated size_average / reduce flags mapped as PyTorch maps them (with its
+    warning); ``reduction`` as given when neither is set."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    ret = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{ret}' instead.", stacklevel=4)
+    return ret
+
+
+def _reduction(reduction, size_average=None, reduce=None):
+    return _reduction_enum(_legacy_reduction(reduction, size_average, reduce))
+
+
+def _reduce(xp, loss, reduction):
+    """Reduce an elementwise loss array (a mean over nothing is nan, as 0/0)."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.mean() if loss.size else xp.full((), np.nan, dtype=loss.dtype)
+
+
+def _mean_scale(reduction, x):
+    """The factor a 'mean' puts on each element's gradient."""
+    if reduction != "mean":
+        return 1.0
+    return 1.0 / x._arr.size if x._arr.size else float("nan")
+
+
+def _no_grad_arg(fn, name, t):
+    if t is not None and t.requires_grad and _state.enabled:
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument "
+                           f"'{name}'. This input cannot have requires_grad True.")
+
+
+def _same_size_warning(input, target):
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.size()}) that is different to the input "
+                      f"size ({input.size()}). This will likely lead to incorrect results due "
+                      f"to broadcasting. Please ensure they have the same size.", stacklevel=4)
+
+
+# ---- pointwise losses: reduce(f(input - target)) -------------------------------------------
+
+class _PointwiseLossGrad(ArrayFunction):
+    """gx = backend.<kernel>(x, t, gy, reduction, *params) = f'(x - t) * gy (/ numel for a
+    mean), as a differentiable op: d/dx = f''(x - t) * gy (/ numel) (``curvature``), d/dt is
+    its negative, and d/dgy is the kernel applied to gg (summed when gy is a scalar)."""
+    kernel = None
+
+    @classmethod
+    def forward(cls, ctx, x, t, gy, reduction, *params):
+        ctx.save_for_backward(x, t, gy)
+        ctx.reduction, ctx.params = reduction, params
+        return getattr(x._be, cls.kernel)(x._arr, t._arr, gy._arr, reduction, *params)
+
+    @classmethod
+    def backward(cls, ctx, gg):
+        x, t, gy = ctx.saved_tensors
+        need_x, need_t, need_gy = ctx.needs_input_grad
+        dx = dgy = None
+        if need_x or need_t:
+            dx = gg * gy * cls.curvature(x - t, _mean_scale(ctx.reduction, x), *ctx.params)
+        if need_gy:
+            dgy = cls.apply(x, t, gg, ctx.reduction, *ctx.params)
+            dgy = dgy if ctx.reduction == "none" else dgy.sum()
+        return (dx if need_x else None), (-dx if need_t else None), dgy
+
+
+class _PointwiseLoss(ArrayFunction):
+    """reduce(f(x - t)) for same-shaped, same-dtype x and t (both differentiable)."""
+    grad_cls = None
+
+    @classmethod
+    def forward(cls, ctx, x, t, reduction, *params):
+        ctx.save_for_backward(x, t)
+        ctx.reduction, ctx.params = reduction, params
+        xp = x._be.xp
+        return _reduce(xp, cls.f(xp, x._arr - t._arr, *params), reduction)
+
+    @classmethod
+    def backward(cls, ctx, gy):
+        x, t = ctx.saved_tensors
+        gx = cls.grad_cls.apply(x, t, gy, ctx.reduction, *ctx.params)
+        need_x, need_t = ctx.needs_input_grad
+        return (gx if need_x else None), (-gx if need_t else None)
+
+
+class MseLossGrad(_PointwiseLossGrad):
+    node_name = "MseLossBackwardBackward0"
+    kernel = "mse_loss_backward"
+
+    @staticmethod
+    def curvature(d, scale):
+        return 2.0 * scale
+
+
+class MseLoss(_PointwiseLoss):
+    node_name = "MseLossBackward0"
+    grad_cls = MseLossGrad
+
+    @staticmethod
+    def f(xp, d):
+        return d * d
+
+
+class SmoothL1LossGrad(_PointwiseLossGrad):
+    node_name = "SmoothL1LossBackwardBackward0"
+    kernel = "smooth_l1_loss_backward"
+
+    @staticmethod
+    def curvature(d, scale, beta):
+        return (_abs(d) < beta).to(d.dtype) * (scale / beta)
+
+
+class SmoothL1Loss(_PointwiseLoss):
+    node_name = "SmoothL1LossBackward0"
+    grad_cls = SmoothL1LossGrad
+
+    @staticmethod
+    def f(xp, d, beta):
+        z = xp.abs(d)
+        return xp.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
+
+
+def _pointwise_args(input, target, size_average, reduce, reduction, kernel=None):
+    """PyTorch's preamble of mse/l1/smooth_l1: the size warning, the legacy flags, then
+    input and target broadcast to one shape and promoted to one dtype."""
+    _same_size_warning(input, target)
+    reduction = _legacy_reduction(reduction, size_average, reduce)
+    shape = broadcast_shapes(input.shape, target.shape)
+    dt = _dtype.result_type(input, target)
+    if kernel is not None and not dt.is_floating_point:
+        raise NotImplementedError(f'"{kernel}_{input.device.type}" not implemented for '
+                                  f"'{dt.scalar_name}'")
+    input, target = (t if t.dtype is dt else t.to(dt) for t in (input, target))
+    input, target = (t if t.shape == shape else expand(t, shape) for t in (input, target))
+    return input, target, reduction
+
+
+def _weighted(errors, weight, input, reduction):
+    """mse_loss / l1_loss with an elementwise ``weight`` (composed, as PyTorch does)."""
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    errors = errors * weight
+    if reduction == "none":
+        return errors
+    if reduction == "sum":
+        return errors.sum()
+    if reduction == "mean":
+        return errors.sum() / weight.sum()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', "
+                     f"'sum'.")
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    input, target, reduction = _pointwise_args(input, target, size_average, reduce, reduction,
+                                               "mse")
+    if weight is not None:
+        return _weighted((input - target).pow(2), weight, input, reduction)
+    return MseLoss.apply(input, target, _reduction_enum(reduction))
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    input, target, reduction = _pointwise_args(input, target, size_average, reduce, reduction)
+    errors = _abs(input - target)
+    if weight is not None:
+        return _weighted(errors, weight, input, reduction)
+    reduction = _reduction_enum(reduction)
+    return errors if reduction == "none" else errors.sum() if reduction == "sum" else \
+        errors.mean()
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return l1_loss(input, target, size_average, reduce, reduction)
+    input, target, reduction = _pointwise_args(input, target, size_average, reduce, reduction,
+                                               "smooth_l1")
+    return SmoothL1Loss.apply(input, target, _reduction_enum(reduction), float(beta))
+
+
+# ---- negative log likelihood ---------------------------------------------------------------
+
+class NllLossGrad(ArrayFunction):
+    """nll_loss's input gradient (backend ``nll_loss_backward``).  It is linear in gy and its
+    transpose is nll_loss itself, which gives its backward."""
+    node_name = "NllLossBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, gy, target, weight, shape, reduction, ignore_index, total_weight):
+        ctx.target, ctx.weight = target, weight
+        ctx.reduction, ctx.ignore_index = reduction, ignore_index
+        w = None if weight is None else weight._arr
+        return gy._be.nll_loss_backward(gy._arr, target._arr, w, total_weight, shape,
+                                        reduction, ignore_index)
+
+    @staticmethod
+    def backward(ctx, gg):
+        ggy = NllLoss.apply(gg, ctx.target, ctx.weight, ctx.reduction, ctx.ignore_index)
+        return (ggy, None) + ((None,) if ctx.weight is not None else ())
+
+
+class NllLoss(ArrayFunction):
+    """-weight[t] * x[t] per sample (0 where t == ignore_index), classes on axis 1 (axis 0 for
+    a 1-d input); a 'mean' divides by the summed weights of the targets not ignored."""
+    node_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, target, weight, reduction, ignore_index):
+        xp, a, t = x._be.xp, x._arr, target._arr
+        if a.ndim == 1:
+            a, t = a[None], t.reshape(1)
+        t = t.astype(np.int64, copy=False)
+        valid = t != ignore_index
+        bad = valid & ((t < 0) | (t >= a.shape[1]))
+        if bool(bad.any()):
+            raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
+        safe = xp.where(valid, t, 0)
+        w = weight._arr[safe] if weight is not None else xp.ones(t.shape, dtype=a.dtype)
+        w = xp.where(valid, w, 0)
+        picked = xp.take_along_axis(a, safe[:, None], axis=1)[:, 0]
+        loss = xp.where(valid, -(w * picked), 0)
+        total = w.sum()
+        ctx.target, ctx.weight, ctx.shape, ctx.total = target, weight, x._arr.shape, total
+        ctx.reduction, ctx.ignore_index = reduction, ignore_index
+        if reduction == "none":
+            return loss.reshape(target._arr.shape if x._arr.ndim > 1 else ())
+        if reduction == "sum":
+            return loss.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return loss.sum() / total
+
+    @staticmethod
+    def backward(ctx, gy):
+        gx = NllLossGrad.apply(gy, ctx.target, ctx.weight, ctx.shape, ctx.reduction,
+                               ctx.ignore_index, ctx.total)
+        return (gx, None) + ((None,) if ctx.weight is not None else ())
+
+
+class NllLoss2d(NllLoss):
+    node_name = "NllLoss2DBackward0"
+
+
+def _check_nll(input, target, weight, spatial):
+    if target.dtype not in (_dtype.int64, _dtype.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{target.dtype.scalar_name}")
+    name = "nll_loss2d_forward" if spatial else "nll_loss"
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"{name}_out_frame" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    if weight is None:
+        return
+    n_classes = input.shape[1 if input.ndim > 1 else 0]
+    if weight.ndim != 1 or weight.numel() != n_classes:
+        if spatial:
+            raise RuntimeError("weight tensor should be defined either for all or no classes")
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes"
+                           f" or no classes but got weight tensor of shape: "
+                           f"{list(weight.shape)}")
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found "
+                           f"{weight.dtype.scalar_name}")
+    _no_grad_arg("nll_loss2d_forward" if spatial else "nll_loss_forward", "weight", weight)
+
+
+def _nll_loss_nd(input, target, weight, reduction, ignore_index):
+    """PyTorch's nll_loss_nd: (C,), (N, C) -> NllLoss; (N, C, H, W) -> NllLoss2d; other
+    (N, C, d1, ...) viewed as (N, C, 1, -1) for NllLoss2d."""
+    nd = input.ndim
+    if nd < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {nd})")
+    if nd != 1 and (target.ndim == 0 or input.shape[0] != target.shape[0]):
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0] if target.ndim else 0}).")
+    if nd <= 2:
+        _check_nll(input, target, weight, False)
+        if target.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if nd == 1 and target.ndim == 1 and target.shape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                             f"{target.shape[0]}")
+        return NllLoss.apply(input, target, weight, reduction, ignore_index)
+    n, c = input.shape[:2]
+    if nd == 4:
+        if target.ndim != 3:
+            raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got "
+                               f"targets of dimension: {target.ndim}")
+        if target.shape[1:] != input.shape[2:]:
+            raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: "
+                               f"{list(target.shape)}")
+        _check_nll(input, target, weight, True)
+        return NllLoss2d.apply(input, target, weight, reduction, ignore_index)
+    out_size = (n,) + tuple(input.shape[2:])
+    if target.shape[1:] != input.shape[2:]:
+        raise RuntimeError(f"Expected target size {list(out_size)}, got {list(target.shape)}")
+    flat = (1, -1) if input.numel() else (0, 0)
+    x = input.contiguous().view(n, c, *flat)
+    t = target.contiguous().view(n, *flat) if target.numel() else target.view(n, 0, 0)
+    out = _nll_loss_nd(x, t, weight, reduction, ignore_index)
+    return out.view(out_size) if reduction == "none" else out
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    reduction = _reduction(reduction, size_average, reduce)
+    return _nll_loss_nd(input, target, weight, reduction, ignore_index)
+
+
+# ---- cross entropy -------------------------------------------------------------------------
+
+def _class_view(weight, ndim, class_dim):
+    """The per-class weight shaped to broadcast along ``class_dim`` of an ``ndim``-d input."""
+    shape = [1] * ndim
+    shape[class_dim] = weight.shape[0]
+    return weight.view(shape)
+
+
+def _check_smoothing(label_smoothing):
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+
+
+def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim):
+    """Class-probability targets: -sum(target * log_softmax(input) * weight) per sample."""
+    n_classes = input.shape[class_dim]
+    if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
+        raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all "
+                           f"{n_classes} classes or no classes but got weight tensor of shape: "
+                           f"{list(weight.shape)}")
+    logp = log_softmax(input, class_dim)
+    if label_smoothing > 0.0:
+        _check_smoothing(label_smoothing)
+        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+    prod = logp * target
+    if weight is not None:
+        prod = prod * _class_view(weight, input.ndim, class_dim)
+    if reduction == "none":
+        return -prod.sum(class_dim)
+    total = -prod.sum()
+    if reduction == "sum":
+        return total
+    return total / (input.numel() // n_classes) if input.numel() else total * float("nan")
+
+
+def _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, label_smoothing,
+                            class_dim):
+    """Class-index targets with label smoothing: (1 - eps) * nll + eps / C * (the loss
+    against a uniform target), with weights and ignored targets as PyTorch applies them."""
+    _check_smoothing(label_smoothing)
+    logp = log_softmax(input, class_dim)
+    nll = _nll_loss_nd(logp, target, weight, reduction, ignore_index)
+    n_classes = input.shape[class_dim]
+    ignore = target == ignore_index
+    if weight is not None:
+        smooth = -(logp * _class_view(weight, logp.ndim, class_dim)).sum(class_dim)
+    else:
+        smooth = -logp.sum(class_dim)
+    smooth = masked_fill(smooth, ignore, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            target_weights = weight[masked_fill(target.long(), ignore, 0)]
+            smooth = smooth.sum() / masked_fill(target_weights, ignore, 0.0).sum()
+        else:
+            smooth = smooth.sum() / (~ignore).sum()
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    reduction = _reduction(reduction, size_average, reduce)
+    class_dim = 0 if input.ndim == 1 else 1
+    if input.shape == target.shape:
+        if not target.is_floating_point():
+            raise RuntimeError(f"Expected floating point type for target with class "
+                               f"probabilities, got {target.dtype.scalar_name}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing,
+                                    class_dim)
+    if label_smoothing > 0.0:
+        return _cross_entropy_smoothed(input, target, weight, reduction, ignore_index,
+                                       label_smoothing, class_dim)
+    return _nll_loss_nd(log_softmax(input, class_dim), target, weight, reduction, ignore_index)
+
+
+# ---- binary cross entropy ------------------------------------------------------------------
+
+class BinaryCrossEntropy(ArrayFunction):
+    """-w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch."""
+    node_name = "BinaryCrossEntropyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, t, w, reduction):
+        ctx.save_for_backward(x, t, w)
+        ctx.reduction = reduction
+        xp, a, b = x._be.xp, x._arr, t._arr
+        for arr, what in ((a, "input"), (b, "target")):
+            if not bool(((arr >= 0) & (arr <= 1)).all()):
+                raise RuntimeError(f"all elements of {what} should be between 0 and 1")
+        with np.errstate(divide="ignore"):
+            loss = (b - 1) * xp.maximum(xp.log1p(-a), -100) - b * xp.maximum(xp.log(a), -100)
+        if w is not None:
+            loss = loss * w._arr
+        return _reduce(xp, loss, reduction)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, t, w = ctx.saved_tensors
+        need_x, need_t = ctx.needs_input_grad[:2]
+        g = (gy if w is None else gy * w) * _mean_scale(ctx.reduction, x)
+        gx = g * (x - t) / clamp_min((1 - x) * x, 1e-12) if need_x else None
+        gt = g * (log(1 - x) - log(x)) if need_t else None
+        return (gx, gt) + ((None,) if w is not None else ())
+
+
+def _log_sigmoid(x):
+    return minimum(x, 0) - log(1 + exp(-_abs(x)))
+
+
+class BinaryCrossEntropyWithLogits(ArrayFunction):
+    """(1 - t) x - (1 + (pos_weight - 1) t) log_sigmoid(x), times weight: BCE of sigmoid(x),
+    computed stably from the logits."""
+    node_name = "BinaryCrossEntropyWithLogitsBackward0"
+
+    @staticmethod
+    def forward(ctx, x, t, w, pw, reduction):
+        ctx.save_for_backward(x, t, w, pw)
+        ctx.reduction = reduction
+        xp, a, b = x._be.xp, x._arr, t._arr
+        log_sig = xp.minimum(a, 0) - xp.log1p(xp.exp(-xp.abs(a)))
+        if pw is not None:
+            log_sig = log_sig * ((pw._arr - 1) * b + 1)
+        loss = (1 - b) * a - log_sig
+        if w is not None:
+            loss = loss * w._arr
+        if loss.shape != a.shape:
+            raise RuntimeError(f"output with shape {list(a.shape)} doesn't match the broadcast "
+                               f"shape {list(loss.shape)}")
+        return _reduce(xp, loss, reduction)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, t, w, pw = ctx.saved_tensors
+        need_x, need_t = ctx.needs_input_grad[:2]
+        g = (gy if w is None else gy * w) * _mean_scale(ctx.reduction, x)
+        gx = gt = None
+        if need_x:
+            if pw is None:
+                gx = (sigmoid(x) - t) * g
+            else:
+                pt = pw * t
+                gx = ((pt + 1 - t) * sigmoid(x) - pt) * g
+        if need_t:
+            gt = (-x if pw is None else _log_sigmoid(-x) - _log_sigmoid(x) * pw) * g
+        return (gx, gt) + tuple(None for p in (w, pw) if p is not None)
+
+
+def _size_broadcast(*shapes):
+    """torch.broadcast_shapes (the Python one binary_cross_entropy uses: its error message)."""
+    common = [1] * max(len(s) for s in shapes)
+    for i, shape in enumerate(shapes):
+        for idx in range(-1, -1 - len(shape), -1):
+            if common[idx] == 1:
+                common[idx] = shape[idx]
+            elif shape[idx] not in (1, common[idx]):
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {shape[idx]} "
+                                   f"at {idx}! Mismatching argument at index {i} had {shape}; "
+                                   f"but expected shape should be broadcastable to {common}")
+    return tuple(common)
+
+
+def _as(t, dt):
+    return t if t is None or t.dtype is dt else t.to(dt)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.size()}) that is different to the input "
+                         f"size ({input.size()}) is deprecated. Please ensure they have the "
+                         f"same size.")
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected "
+                           f"{input.dtype.scalar_name}")
+    if weight is not None:
+        _no_grad_arg("binary_cross_entropy", "weight", weight)
+        weight = expand(_as(weight, input.dtype), _size_broadcast(target.shape, weight.shape))
+    return BinaryCrossEntropy.apply(input, target, weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.size()}) must be the same as input size "
+                         f"({input.size()})")
+    fn = "binary_cross_entropy_with_logits"
+    _no_grad_arg(fn, "weight", weight)
+    _no_grad_arg(fn, "pos_weight", pos_weight)
+    dt = _dtype.result_type(input, target)
+    if not dt.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{dt.scalar_name}")
+    if pos_weight is not None:
+        broadcast_shapes(pos_weight.shape, target.shape)
+    if weight is not None:
+        broadcast_shapes(input.shape, weight.shape)
+    return BinaryCrossEntropyWithLogits.apply(_as(input, dt), _as(target, dt), _as(weight, dt),
+                                              _as(pos_weight, dt), reduction)
+
+
+METHODS = {}
+FUNCTIONS = {}
