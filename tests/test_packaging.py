@@ -39,7 +39,7 @@ def test_wheel_ships_kernels_and_finds_them_installed(tmp_path):
     wheel, = dist.glob("gradcore-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "gradcore/kernels/README.md" in names
-    for pkg in ("autograd", "backend", "cuda", "ops"):
+    for pkg in ("autograd", "backend", "cuda", "ops", "nn", "nn/modules", "optim", "utils"):
         assert f"gradcore/{pkg}/__init__.py" in names
     inst = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
                            "--target", str(target), str(wheel)], capture_output=True, text=True)

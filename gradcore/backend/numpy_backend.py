@@ -562,7 +562,7 @@ class NumpyBackend:
         rows = xp.arange(out_hw[0], dtype=np.int64)[:, None] * stride[0] - padding[0]
         cols = xp.arange(out_hw[1], dtype=np.int64)[None, :] * stride[1] - padding[1]
         k = xp.zeros(best.shape, dtype=np.int8 if kh * kw < 128 else np.int32)
-        for p in range(kh * kw - 1, 0, -1):  # backwards: the first tap hit is written last
+        for p in range(kh * kw - 1, -1, -1):  # backwards: the first tap hit is written last
             hit = taps[p] == best
             if xpad is not x:
                 r, c = rows + p // kw * dh, cols + p % kw * dw
@@ -582,7 +582,8 @@ class NumpyBackend:
         xp = self.xp
         N, C = gy.shape[:2]
         plane = shape[-2] * shape[-1]
-        flat = (idx.reshape(N * C, -1) + xp.arange(N * C, dtype=np.int64)[:, None] * plane)
+        flat = (idx.reshape(N * C, math.prod(idx.shape[2:]))
+                + xp.arange(N * C, dtype=np.int64)[:, None] * plane)
         if not overlap:
             out = xp.zeros(shape, dtype=gy.dtype)
             out.reshape(-1)[flat.reshape(-1)] = gy.reshape(-1)
@@ -593,8 +594,9 @@ class NumpyBackend:
     def max_pool2d_double_backward(self, gg, idx):
         """gg at each window's maximum: the backward of max_pool2d_backward (a gather)."""
         N, C = idx.shape[:2]
-        return self.xp.take_along_axis(gg.reshape(N, C, -1), idx.reshape(N, C, -1),
-                                       2).reshape(idx.shape)
+        out = self.xp.take_along_axis(gg.reshape(N, C, math.prod(gg.shape[2:])),
+                                      idx.reshape(N, C, math.prod(idx.shape[2:])), 2)
+        return out.reshape(idx.shape)
 
     def _avg_pool_divisor(self, shape, kernel, stride, padding, out_hw, count_include_pad,
                           divisor_override):

@@ -5,23 +5,11 @@ top level of ``gradcore``).  Binding the functions themselves as methods keeps a
 cheap as a function call.
 """
 from ..tensor import Tensor
-from . import elementwise, factories, inplace, reduction, shape
+from . import (activation, conv, elementwise, factories, indexing, inplace, join, linalg, loss,
+               normalization, reduction, shape, softmax)
 
-MODULES = [shape, elementwise, reduction, inplace, factories]
-
-
-def _optional(name):
-    """Families written in parallel: bound when present."""
-    import importlib
-    try:
-        MODULES.append(importlib.import_module(f"{__name__}.{name}"))
-    except ModuleNotFoundError as e:
-        if e.name != f"{__name__}.{name}":
-            raise
-
-
-for _name in ("linalg", "indexing", "join", "softmax"):
-    _optional(_name)
+MODULES = [shape, elementwise, reduction, inplace, factories, linalg, indexing, join, softmax,
+           activation, normalization, conv, loss]
 
 for _mod in MODULES:
     for _attr, _fn in getattr(_mod, "METHODS", {}).items():

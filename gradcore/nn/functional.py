@@ -1,0 +1,45 @@
+"""gradcore.nn.functional: the functional forms of the layers and losses.
+
+The ops themselves live in gradcore/ops (forward and backward side by side); this module gathers
+them under PyTorch's names and adds the functional-only conveniences (``inplace=``, the
+implicit softmax dim).
+"""
+import warnings
+
+from ..ops import activation as _A, elementwise as _E, softmax as _S
+from ..ops.activation import gelu, leaky_relu, relu_, dropout  # noqa: F401
+from ..ops.normalization import linear, layer_norm, batch_norm, embedding  # noqa: F401
+from ..ops.conv import conv2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d  # noqa: F401
+from ..ops.loss import (mse_loss, l1_loss, smooth_l1_loss, cross_entropy, nll_loss,  # noqa: F401
+                        binary_cross_entropy, binary_cross_entropy_with_logits)
+
+
+def relu(input, inplace=False):
+    return _A.relu_(input) if inplace else _E.relu(input)
+
+
+def sigmoid(input):
+    return _E.sigmoid(input)
+
+
+def tanh(input):
+    return _E.tanh(input)
+
+
+def _softmax_dim(name, ndim, stacklevel):
+    """PyTorch's implicit dim (deprecated): 0 for 0-, 1- and 3-D input, else 1."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim(), _stacklevel)
+    return _S.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return _S.log_softmax(input, dim, dtype=dtype)

@@ -1,0 +1,137 @@
+"""Activations for nn beyond elementwise.py's: gelu (exact erf form and tanh form), leaky_relu,
+relu_ (in place) and dropout.
+
+gelu and leaky_relu call backend kernels (``gelu``/``gelu_backward``/``leaky_relu_backward``;
+NumPy has no erf, so the backend carries Cephes' erf) through ``_Grad`` ops, whose own
+backward is written in Tensor ops, so double backward works.  dropout is ``input * noise``
+(MulBackward0, as PyTorch), the noise drawn from the backend's generator.
+"""
+import math
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _wrap
+from . import elementwise as E
+from .inplace import METHODS as _INPLACE, inplace as _inplace
+
+relu_ = _INPLACE["relu_"]
+
+
+def _check_floating(x, kernel):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{kernel}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    if x._arr.dtype.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{x.dtype.scalar_name}'")
+
+
+# ---- gelu ----------------------------------------------------------------------------------
+
+_GELU_KAPPA = 0.044715
+_GELU_BETA = math.sqrt(2 / math.pi)
+
+
+def _gelu_second_derivative(x, approximate):
+    """d^2 gelu / dx^2 in Tensor ops (so triple backward works too)."""
+    if approximate == "tanh":
+        # gelu' = 0.5 (1 + t) + 0.5 x (1 - t^2) u',  t = tanh(u),  u = b (x + k x^3)
+        x2 = x * x
+        t = E.tanh(_GELU_BETA * (x + _GELU_KAPPA * x2 * x))
+        du = _GELU_BETA * (1 + 3 * _GELU_KAPPA * x2)
+        d2u = (6 * _GELU_BETA * _GELU_KAPPA) * x
+        return (1 - t * t) * (du - x * t * du * du + 0.5 * x * d2u)
+    # gelu' = Phi(x) + x phi(x)  =>  gelu'' = phi(x) (2 - x^2)
+    x2 = x * x
+    return E.exp(x2 * -0.5) * (1 / math.sqrt(2 * math.pi)) * (2 - x2)
+
+
+class GeluGrad(E._Grad):
+    node_name = "GeluBackwardBackward0"
+    kernel = "gelu_backward"
+
+    @staticmethod
+    def d_saved(x, gy, gg, approximate):
+        return gg * gy * _gelu_second_derivative(x, approximate)
+
+
+class Gelu(ArrayFunction):
+    node_name = "GeluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        return x._be.gelu(x._arr, approximate)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        return GeluGrad.apply(x, gy, ctx.approximate)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    _check_floating(input, "GeluKernelImpl")
+    return Gelu.apply(input, approximate)
+
+
+# ---- leaky_relu ----------------------------------------------------------------------------
+
+class LeakyReluGrad(E._Grad):
+    node_name = "LeakyReluBackwardBackward0"
+    kernel = "leaky_relu_backward"
+
+
+class LeakyRelu(ArrayFunction):
+    node_name = "LeakyReluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        ctx.save_for_backward(x)
+        ctx.slope = negative_slope
+        a = x._arr
+        return x._be.xp.where(a > 0, a, a * negative_slope)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        return LeakyReluGrad.apply(x, gy, ctx.slope)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    _check_floating(input, "leaky_relu_cpu")
+    if inplace:
+        return _inplace(input, LeakyRelu.apply, negative_slope)
+    return LeakyRelu.apply(input, negative_slope)
+
+
+# ---- dropout -------------------------------------------------------------------------------
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training only).
+
+    The noise is Bernoulli(1 - p) from the tensor's backend generator, divided by (1 - p) in the
+    tensor's dtype, as PyTorch; the result is ``input * noise`` (MulBackward0)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    be, arr = input._be, input._arr
+    if p == 1:
+        noise = be.xp.zeros((), dtype=arr.dtype)
+    else:
+        q = 1 - p
+        noise = (be.rand(arr.shape, arr.dtype) < q).astype(arr.dtype) / arr.dtype.type(q)
+    noise = _wrap(noise, be)
+    if inplace:
+        return _INPLACE["mul_"](input, noise)
+    return E.mul(input, noise)
+
+
+def _dropout_function(input, p, train):
+    """``gradcore.dropout(input, p, train)``: PyTorch's top-level form."""
+    return dropout(input, p, train)
+
+
+METHODS = {}
+FUNCTIONS = {"dropout": _dropout_function}

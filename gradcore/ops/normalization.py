@@ -1,0 +1,293 @@
+"""The ops behind nn's layers: linear, layer_norm, batch_norm, embedding.
+
+* linear is matmul / addmm, so the graph has PyTorch's nodes: AddmmBackward0 for 2-D input, a
+  ViewBackward0 over an addmm for other contiguous input, MmBackward0 etc. without bias.
+* layer_norm and batch_norm are one node each (NativeLayerNormBackward0 /
+  NativeBatchNormBackward0): forward on arrays; backward in Tensor ops.  The first-order
+  backward uses the mean and 1/std saved by forward; when a graph of the backward is being
+  built (create_graph) it recomputes them from the saved input, so double backward is exact.
+* embedding gathers rows; its backward is indexing's scatter-add (IndexGrad).
+"""
+import numpy as np
+
+from .. import _dtype
+from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import _state
+from ..tensor import Tensor, _wrap
+from . import elementwise as E, linalg
+from .indexing import IndexGrad, _on
+from .shape import sum_to
+
+
+# ---- linear --------------------------------------------------------------------------------
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias."""
+    wt = weight.t()
+    if bias is None:
+        return linalg.matmul(input, wt)
+    if input.ndim == 2:
+        return linalg.addmm(bias, input, wt)
+    if input.ndim and input.is_contiguous():  # PyTorch folds the batch into addmm's rows
+        out = linalg.addmm(bias, input.reshape(-1, input.shape[-1]), wt)
+        return out.view(*input.shape[:-1], out.shape[-1])
+    return linalg.matmul(input, wt) + bias
+
+
+# ---- layer_norm / batch_norm: one node each -------------------------------------------------
+
+def _opmath(dt):
+    """The dtype the statistics are computed in (half precision: float32, as PyTorch)."""
+    return _dtype.float32 if dt is _dtype.float16 else dt
+
+
+def _moments(a, axes):
+    mean = a.mean(axis=axes, keepdims=True)
+    xc = a - mean
+    return mean, (xc * xc).mean(axis=axes, keepdims=True)
+
+
+class _Normalize(ArrayFunction):
+    """y = (x - mean) * rstd * weight + bias, with mean and rstd given as arrays shaped to
+    broadcast against x.  ``batch_stats``: they are x's own statistics over ``axes`` (so they
+    depend on x); otherwise they are constants (batch_norm in eval mode).  weight and bias have
+    ``wshape`` once reshaped (the normalized shape, or (1, C, 1, ...))."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, axes, wshape, mean, rstd, batch_stats, eps):
+        ctx.save_for_backward(x, w)
+        ctx.axes, ctx.wshape, ctx.stats, ctx.batch_stats, ctx.eps = (
+            axes, wshape, (mean, rstd), batch_stats, eps)
+        ctx.b_meta = None if b is None else (b._arr.shape, b.dtype)
+        a = x._arr
+        if a.dtype == np.float16:
+            a = a.astype(np.float32)
+        y = (a - mean) * rstd
+        if w is not None:
+            y = y * w._arr.reshape(wshape)
+        if b is not None:
+            y = y + b._arr.reshape(wshape)
+        return y.astype(x._arr.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        needs = list(ctx.needs_input_grad)
+        need_x = needs.pop(0)
+        need_w = w is not None and needs.pop(0)
+        need_b = ctx.b_meta is not None and needs.pop(0)
+        op = _opmath(x.dtype)
+        x_, gy_ = x.to(op), gy.to(op)
+        xhat, rstd = _normalized(ctx, x_)
+        gx = gw = gb = None
+        if need_x:
+            g = gy_ if w is None else gy_ * w.to(op).reshape(ctx.wshape)
+            if ctx.batch_stats:
+                axes = ctx.axes
+                gx = rstd * (g - g.mean(axes, True) - xhat * (g * xhat).mean(axes, True))
+            else:
+                gx = g * rstd
+            gx = gx.to(x.dtype)
+        if need_w:
+            gw = sum_to(gy_ * xhat, ctx.wshape).reshape(w.shape).to(w.dtype)
+        if need_b:
+            b_shape, b_dtype = ctx.b_meta
+            gb = sum_to(gy_, ctx.wshape).reshape(b_shape).to(b_dtype)
+        out = (gx,) + ((gw,) if w is not None else ()) + ((gb,) if ctx.b_meta else ())
+        return out if len(out) > 1 else gx
+
+
+def _normalized(ctx, x):
+    """(xhat, rstd) as Tensors: recomputed from x when building a graph of the backward and
+    the statistics depend on x; else from the arrays forward saved."""
+    be = x._be
+    if ctx.batch_stats and _state.enabled:
+        mean = x.mean(ctx.axes, True)
+        xc = x - mean
+        rstd = E.rsqrt((xc * xc).mean(ctx.axes, True) + ctx.eps)
+        return xc * rstd, rstd
+    mean, rstd = (_wrap(s, be) for s in ctx.stats)
+    return (x - mean) * rstd, rstd
+
+
+class NativeLayerNorm(_Normalize):
+    node_name = "NativeLayerNormBackward0"
+
+
+class NativeBatchNorm(_Normalize):
+    node_name = "NativeBatchNormBackward0"
+
+
+def _rstd(xp, var, eps):
+    return 1 / xp.sqrt(var + eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    shape = ((normalized_shape,) if isinstance(normalized_shape, int)
+             else tuple(int(n) for n in normalized_shape))
+    k = len(shape)
+    if not k:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(t.shape)} and normalized_shape = "
+                               f"{list(shape)}")
+    n = input.ndim
+    if n < k or tuple(input.shape[n - k:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    if input._arr.dtype.kind != "f":
+        raise RuntimeError(f"\"LayerNormKernelImpl\" not implemented for "
+                           f"'{input.dtype.scalar_name}'")
+    axes = tuple(range(n - k, n))
+    a = input._arr.astype(_opmath(input.dtype).np, copy=False)
+    mean, var = _moments(a, axes)
+    return NativeLayerNorm.apply(input, weight, bias, axes, shape, mean,
+                                 _rstd(input._be.xp, var, eps), True, eps)
+
+
+def _verify_batch_size(size):
+    n = size[0]
+    for s in size[2:]:
+        n *= s
+    if n == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {size}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalize each channel (dim 1) by the batch's statistics (training) or the running ones.
+
+    In training the running statistics, when given, are updated in place:
+    ``running = (1 - momentum) * running + momentum * batch`` with the unbiased batch variance
+    (normalizing uses the biased one)."""
+    size = input.shape
+    if training:
+        _verify_batch_size(size)
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    elif eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    c = input.size(1)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None:
+            _check_channels(name, t, c)
+        elif not training:
+            raise RuntimeError(f"{name} must be defined in evaluation mode")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None:
+            _check_channels(name, t, c)
+    if input._arr.dtype.kind != "f":
+        raise RuntimeError(f"\"batch_norm\" not implemented for '{input.dtype.scalar_name}'")
+    xp = input._be.xp
+    axes = (0,) + tuple(range(2, input.ndim))
+    wshape = (1, c) + (1,) * (input.ndim - 2)
+    op = _opmath(input.dtype).np
+    if training:
+        mean, var = _moments(input._arr.astype(op, copy=False), axes)
+        if running_mean is not None or running_var is not None:
+            n = input.numel() // c
+            _update_stats(running_mean, mean, momentum)
+            _update_stats(running_var, var * (n / max(n - 1, 1)), momentum)
+    else:
+        mean = _on(input, running_mean).astype(op).reshape(wshape)
+        var = _on(input, running_var).astype(op).reshape(wshape)
+    return NativeBatchNorm.apply(input, weight, bias, axes, wshape, mean, _rstd(xp, var, eps),
+                                 training, eps)
+
+
+def _check_channels(name, t, c):
+    if t.numel() != c:
+        raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+
+
+def _update_stats(running, batch, momentum):
+    """running <- momentum * batch + (1 - momentum) * running, in place (not recorded)."""
+    if running is None:
+        return
+    arr = running._arr
+    new = momentum * batch.reshape(arr.shape) + (1 - momentum) * arr
+    arr[...] = new.astype(arr.dtype, copy=False)
+    running._bump_version()
+
+
+# ---- embedding -----------------------------------------------------------------------------
+
+class Embedding(ArrayFunction):
+    """weight[indices]; the gradient scatter-adds rows (``scale``: per-index factors for
+    padding_idx (0) and scale_grad_by_freq (1 / count), or None)."""
+    node_name = "EmbeddingBackward0"
+
+    @staticmethod
+    def forward(ctx, weight, idx, scale):
+        ctx.idx, ctx.shape, ctx.scale = idx, weight._arr.shape, scale
+        return weight._arr[idx]
+
+    @staticmethod
+    def backward(ctx, gy):
+        if ctx.scale is not None:
+            gy = gy * _wrap(ctx.scale, gy._be)
+        return IndexGrad.apply(gy, ctx.shape, (ctx.idx,))
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    if not isinstance(input, Tensor) or input._arr.dtype not in (np.int64, np.int32):
+        got = input.type() if isinstance(input, Tensor) else type(input).__name__
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got {got} instead (while "
+                           f"checking arguments for embedding)")
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    if sparse:
+        raise NotImplementedError("gradcore has no sparse tensors: use sparse=False")
+    num = weight.shape[0]
+    padding_idx = _padding_index(padding_idx, num)
+    idx = _on(weight, input)
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        _embedding_renorm_(weight, idx, max_norm, norm_type)
+    scale = None
+    if padding_idx is not None or scale_grad_by_freq:
+        xp = weight._be.xp
+        scale = xp.ones(idx.shape, dtype=weight._arr.dtype)
+        if scale_grad_by_freq:
+            counts = xp.bincount(idx.reshape(-1), minlength=num)
+            scale = scale / counts[idx]
+        if padding_idx is not None:
+            scale = scale * (idx != padding_idx)
+        scale = scale.astype(weight._arr.dtype, copy=False)[..., None]
+    return Embedding.apply(weight, idx, scale)
+
+
+def _padding_index(padding_idx, num):
+    if padding_idx is None:
+        return None
+    if not -num <= padding_idx < num:
+        raise AssertionError("Padding_idx must be within num_embeddings")
+    return padding_idx + num if padding_idx < 0 else padding_idx
+
+
+def _embedding_renorm_(weight, idx, max_norm, norm_type):
+    """Rows of ``weight`` used by ``idx`` whose norm exceeds max_norm are scaled down to it,
+    in place and unrecorded (PyTorch's embedding_renorm_)."""
+    xp = weight._be.xp
+    rows = xp.unique(idx.reshape(-1))
+    w = weight._arr[rows]
+    a = xp.abs(w)
+    if norm_type == float("inf"):
+        norms = a.max(axis=1)
+    else:
+        norms = (a ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    factor = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
+    weight._arr[rows] = w * factor[:, None]
+    weight._bump_version()
+
+
+METHODS = {}
+FUNCTIONS = {}
