@@ -13,6 +13,9 @@ from . import autograd, cuda, ops
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from ._tensor_str import set_printoptions, get_printoptions
 from .backend import manual_seed as _manual_seed
+from ._generator import Generator, default_generator, _seed_value
+from .serialization import save, load
+from . import nn, optim, utils  # noqa: E402  (they use the namespace above)
 
 __version__ = "0.1.0"
 
@@ -20,8 +23,28 @@ globals().update(ops.FUNCTIONS)
 
 
 def manual_seed(seed):
-    """Seed every generator (CPU and CUDA) so rand/randn/randint repeat."""
-    _manual_seed(seed)
+    """Seed every device's global generator (CPU and CUDA); returns the default generator."""
+    _manual_seed(_seed_value(seed))
+    return default_generator
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def seed():
+    """Seed from OS entropy (every device); returns the seed."""
+    s = default_generator.seed()
+    _manual_seed(s)
+    return s
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
 
 
 def is_tensor(obj):

@@ -4,11 +4,11 @@
 (imported only when first asked for).  A backend knows nothing of Tensors.
 """
 from .._device import as_device
-from .numpy_backend import NumpyBackend
+from .numpy_backend import DEFAULT_SEED, NumpyBackend
 
-_cpu = NumpyBackend()
+_seed = [DEFAULT_SEED]  # the last manual_seed, for CUDA backends made after it
+_cpu = NumpyBackend(DEFAULT_SEED)
 _cuda = {}
-_seed = [None]  # the last manual_seed, for CUDA backends made after it
 
 
 def get_backend(device=None):

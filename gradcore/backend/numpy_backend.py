@@ -13,13 +13,16 @@ import numpy as np
 from .._device import CPU
 
 
+DEFAULT_SEED = 67280421310721  # PyTorch's: an unseeded process draws the same numbers each run
+
+
 class NumpyBackend:
     name = "numpy"
     xp = np
     device = CPU
 
-    def __init__(self):
-        self._rng = np.random.default_rng()
+    def __init__(self, seed=DEFAULT_SEED):
+        self.manual_seed(seed)
 
     # ---- transfer -----------------------------------------------------------------------
     def to_host(self, arr):
@@ -39,7 +42,9 @@ class NumpyBackend:
         return np.random.default_rng(seed)
 
     def manual_seed(self, seed):
-        self._rng = self._make_rng(int(seed) & 0xFFFF_FFFF_FFFF_FFFF)
+        seed = DEFAULT_SEED if seed is None else seed
+        self.initial_seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
+        self._rng = self._make_rng(self.initial_seed)
 
     def _float(self, draw, shape, dtype):
         if dtype in (np.float32, np.float64):

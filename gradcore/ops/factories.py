@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype
+from .._generator import draw_backend
 from ..backend import get_backend
 from ..tensor import Tensor, _wrap
 from .shape import _shape_arg
@@ -118,13 +119,13 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _factory(size, dtype, device, requires_grad,
-                    lambda be, s, dt: _floating(dt, "rand") and be.rand(s, dt.np))
+    return _factory(size, dtype, device, requires_grad, lambda be, s, dt: _floating(
+        dt, "rand") and draw_backend(be, generator, "rand").rand(s, dt.np))
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _factory(size, dtype, device, requires_grad,
-                    lambda be, s, dt: _floating(dt, "randn") and be.randn(s, dt.np))
+    return _factory(size, dtype, device, requires_grad, lambda be, s, dt: _floating(
+        dt, "randn") and draw_backend(be, generator, "randn").randn(s, dt.np))
 
 
 def _floating(dt, name):
@@ -146,12 +147,14 @@ def randint(low=None, high=None, size=None, *, generator=None, dtype=None, devic
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
     return _factory((tuple(size),), dtype or _dtype.int64, device, requires_grad,
-                    lambda be, s, dt: be.randint(low, high, s, dt.np))
+                    lambda be, s, dt: draw_backend(be, generator, "randint").randint(
+                        low, high, s, dt.np))
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     return _factory((), dtype or _dtype.int64, device, requires_grad,
-                    lambda be, s, dt: be.randperm(n, dt.np))
+                    lambda be, s, dt: draw_backend(be, generator, "randperm").randperm(
+                        n, dt.np))
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):

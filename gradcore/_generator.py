@@ -1,0 +1,139 @@
+"""Generator: a random-number stream of its own, as ``torch.Generator``.
+
+A Generator draws with its device backend's RNG kind (NumPy's ``default_rng`` on the CPU,
+CuPy's on CUDA): it holds a shallow copy of that backend whose ``_rng`` is its own, so the
+backend's draw methods (``rand``, ``randn``, ``randint``, ``randperm``, and any CUDA kernel
+that replaces them) run unchanged on the generator's stream.  Factories take it as
+``generator=`` (see ``draw_backend``).
+
+``get_state()`` returns a CPU uint8 tensor (as PyTorch), here the JSON text of the bit
+generator's state and the initial seed.  A backend whose RNG state is not a NumPy-style
+``bit_generator.state`` dict can provide ``rng_get_state(rng)`` / ``rng_set_state(rng, state)``
+(JSON-able values); without them get_state/set_state raise RuntimeError on that device.
+"""
+import copy
+import json
+import operator
+import os
+
+import numpy as np
+
+from .backend import get_backend, cpu_backend, DEFAULT_SEED as default_seed
+
+_MASK = 0xFFFF_FFFF_FFFF_FFFF
+
+
+def _seed_value(seed):
+    try:
+        seed = operator.index(seed)
+    except TypeError:
+        raise TypeError(f"manual_seed expected a long, but got {type(seed).__name__}") from None
+    if not -(1 << 63) <= seed <= _MASK:
+        raise RuntimeError("Overflow when unpacking long")
+    return seed & _MASK
+
+
+def _device_backend(device):
+    from ._device import as_device
+    d = as_device(device)
+    if d.type == "cuda":
+        from . import cuda
+        if not cuda.is_available():
+            raise RuntimeError("Cannot create a generator on a CUDA device: "
+                               "gradcore.cuda.is_available() is False")
+    return get_backend(d)
+
+
+class Generator:
+    """``Generator(device='cpu')``: seed with ``manual_seed``; pass as ``generator=``."""
+
+    def __init__(self, device="cpu"):
+        be = _device_backend(device)
+        self._be = copy.copy(be)  # the device's backend, drawing from this generator's RNG
+        self.manual_seed(default_seed)
+
+    @property
+    def device(self):
+        return self._be.device
+
+    def manual_seed(self, seed):
+        self._be.manual_seed(_seed_value(seed))
+        return self
+
+    def seed(self):
+        """Seed from OS entropy; returns the seed used."""
+        s = int.from_bytes(os.urandom(8), "little") & ((1 << 63) - 1)
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self):
+        return self._be.initial_seed
+
+    def get_state(self):
+        be = self._be
+        hook = getattr(be, "rng_get_state", None)
+        if hook is not None:
+            state = hook(be._rng)
+        else:
+            state = getattr(getattr(be._rng, "bit_generator", None), "state", None)
+            if not isinstance(state, dict):
+                raise RuntimeError(f"get_state() is not supported for {self.device.type} "
+                                   f"generators: this backend's RNG state cannot be read")
+        text = json.dumps({"seed": self.initial_seed(), "rng": state})
+        from .ops.factories import from_numpy
+        return from_numpy(np.frombuffer(text.encode(), dtype=np.uint8).copy())
+
+    def set_state(self, new_state):
+        from .tensor import Tensor
+        if not isinstance(new_state, Tensor) or new_state.dtype.name != "uint8":
+            raise TypeError("RNG state must be a gradcore.ByteTensor")
+        raw = new_state._be.to_host(new_state._arr).tobytes()
+        try:
+            rec = json.loads(raw.decode())
+            seed, state = _seed_value(rec["seed"]), rec["rng"]
+        except Exception:
+            raise RuntimeError(f"Expected a generator state from Generator.get_state() but "
+                               f"found an input RNG state of {len(raw)} bytes that is not "
+                               f"one") from None
+        be = self._be
+        hook = getattr(be, "rng_set_state", None)
+        try:
+            if hook is not None:
+                hook(be._rng, state)
+            else:
+                be._rng.bit_generator.state = state
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            raise RuntimeError(f"Invalid RNG state for a {self.device.type} generator: "
+                               f"{e}") from None
+        be.initial_seed = seed
+        return self
+
+    def __repr__(self):
+        return f"<gradcore.Generator object on {self.device}>"
+
+
+class _DefaultGenerator(Generator):
+    """The global generator of a device: the backend's own stream (gradcore.manual_seed)."""
+
+    def __init__(self, be):
+        self._be = be
+
+
+default_generator = _DefaultGenerator(cpu_backend())
+
+
+def draw_backend(be, generator, name="rand"):
+    """The backend whose RNG draws for a tensor on ``be``: ``be`` itself (the global stream)
+    or the generator's own copy of it."""
+    if generator is None:
+        return be
+    if not isinstance(generator, Generator):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"generator={type(generator).__name__}, but expected a "
+                        f"gradcore.Generator")
+    gd, d = generator.device, be.device
+    if gd != d:
+        raise RuntimeError(f"Expected a '{d.type}' device type for generator but found "
+                           f"'{gd.type}'" if gd.type != d.type else
+                           f"Expected a generator on {d} but found one on {gd}")
+    return generator._be

@@ -1,0 +1,2 @@
+"""gradcore.utils: data loading."""
+from . import data  # noqa: F401

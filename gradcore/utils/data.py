@@ -1,0 +1,529 @@
+"""gradcore.utils.data: datasets, samplers, collation and DataLoader, as torch.utils.data.
+
+``num_workers > 0`` is accepted but loading always runs in the main process, one batch at a
+time, exactly as with ``num_workers=0`` (same batches, same order): there are no worker
+processes, so ``worker_init_fn`` is not called, ``get_worker_info()`` returns None, and
+``timeout``, ``prefetch_factor``, ``pin_memory`` and ``multiprocessing_context`` have no effect.
+
+Shuffling draws from ``generator`` when one is given, else from gradcore's global RNG, so both
+``Generator().manual_seed(s)`` and ``gradcore.manual_seed(s)`` make the order repeatable.
+"""
+import bisect
+import collections.abc
+import copy
+import itertools
+import math
+import re
+import warnings
+from typing import Generic, TypeVar
+
+import numpy as np
+
+from .. import _dtype
+from .._generator import Generator, default_generator
+from ..ops.factories import tensor, from_numpy, randint, randperm
+from ..ops.join import stack
+from ..tensor import Tensor
+
+T_co = TypeVar("T_co", covariant=True)
+
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
+           "Subset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
+           "SubsetRandomSampler", "BatchSampler", "DataLoader", "default_collate",
+           "default_convert", "get_worker_info"]
+
+
+# ---- datasets ------------------------------------------------------------------------------
+class Dataset(Generic[T_co]):
+    """A map-style dataset: ``__getitem__(index)`` (and usually ``__len__``)."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset[T_co]):
+    """A stream of samples: ``__iter__``.  DataLoader iterates it (no sampler)."""
+
+    def __iter__(self):
+        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """Sample ``i`` is ``tuple(t[i] for t in tensors)``; all share the first dimension."""
+
+    def __init__(self, *tensors):
+        assert all(tensors[0].size(0) == t.size(0) for t in tensors), \
+            "Size mismatch between tensors"
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self):
+        return self.tensors[0].size(0)
+
+
+class ConcatDataset(Dataset):
+    """The datasets one after the other."""
+
+    @staticmethod
+    def cumsum(sequence):
+        return list(itertools.accumulate(len(e) for e in sequence))
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        assert len(self.datasets) > 0, "datasets should not be an empty iterable"
+        for d in self.datasets:
+            assert not isinstance(d, IterableDataset), \
+                "ConcatDataset does not support IterableDataset"
+        self.cumulative_sizes = self.cumsum(self.datasets)
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx):
+        if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx = len(self) + idx
+        which = bisect.bisect_right(self.cumulative_sizes, idx)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][idx - start]
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            assert isinstance(d, IterableDataset), "ChainDataset only supports IterableDataset"
+            yield from d
+
+    def __len__(self):
+        total = 0
+        for d in self.datasets:
+            assert isinstance(d, IterableDataset), "ChainDataset only supports IterableDataset"
+            total += len(d)
+        return total
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``."""
+
+    def __init__(self, dataset, indices):
+        self.dataset, self.indices = dataset, indices
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __getitems__(self, indices):
+        if callable(getattr(self.dataset, "__getitems__", None)):
+            return self.dataset.__getitems__([self.indices[i] for i in indices])
+        return [self.dataset[self.indices[i]] for i in indices]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+def random_split(dataset, lengths, generator=default_generator):
+    """Split into disjoint random Subsets of the given lengths, or fractions summing to 1
+    (floored, the remainder handed out one by one from the first split)."""
+    n = len(dataset)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        sizes = []
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+            sizes.append(int(math.floor(n * frac)))
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+        lengths = sizes
+        for i, length in enumerate(lengths):
+            if length == 0:
+                warnings.warn(f"Length of split at index {i} is 0. "
+                              f"This might result in an empty dataset.")
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    indices = randperm(sum(lengths), generator=generator).tolist()
+    return [Subset(dataset, indices[end - length:end])
+            for end, length in zip(itertools.accumulate(lengths), lengths)]
+
+
+# ---- samplers ------------------------------------------------------------------------------
+class Sampler(Generic[T_co]):
+    """Iterates over dataset indices (or lists of them)."""
+
+    def __init__(self, data_source=None):
+        pass
+
+    def __iter__(self):
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler[int]):
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+def _fresh_generator(generator):
+    """The generator to draw from: the given one, or a new one seeded from the global RNG."""
+    if generator is not None:
+        return generator
+    return Generator().manual_seed(int(randint(0, 2 ** 63 - 1, ()).item()))
+
+
+class RandomSampler(Sampler[int]):
+    """A random permutation each epoch (or ``num_samples`` draws with ``replacement``)."""
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        self.data_source, self.replacement = data_source, replacement
+        self._num_samples, self.generator = num_samples, generator
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got "
+                            f"replacement={replacement}")
+        if not isinstance(self.num_samples, int) or isinstance(self.num_samples, bool) \
+                or self.num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={self.num_samples}")
+
+    @property
+    def num_samples(self):
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self):
+        n, m = len(self.data_source), self.num_samples
+        g = _fresh_generator(self.generator)
+        if self.replacement:
+            for _ in range(m // 32):
+                yield from randint(0, n, (32,), generator=g).tolist()
+            yield from randint(0, n, (m % 32,), generator=g).tolist()
+        else:
+            for _ in range(m // n):
+                yield from randperm(n, generator=g).tolist()
+            yield from randperm(n, generator=g).tolist()[:m % n]
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler[int]):
+    """The given indices in a random order."""
+
+    def __init__(self, indices, generator=None):
+        self.indices, self.generator = indices, generator
+
+    def __iter__(self):
+        for i in randperm(len(self.indices), generator=self.generator).tolist():
+            yield self.indices[i]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class BatchSampler(Sampler[list]):
+    """Groups another sampler's indices into lists of ``batch_size``."""
+
+    def __init__(self, sampler, batch_size, drop_last):
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got "
+                             f"drop_last={drop_last}")
+        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
+
+    def __iter__(self):
+        it = iter(self.sampler)
+        while True:
+            batch = list(itertools.islice(it, self.batch_size))
+            if not batch or (self.drop_last and len(batch) < self.batch_size):
+                return
+            yield batch
+
+    def __len__(self):
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+class _InfiniteConstantSampler(Sampler):
+    """The sampler of an IterableDataset: None forever (the dataset decides when to stop)."""
+
+    def __iter__(self):
+        while True:
+            yield None
+
+
+# ---- collation -----------------------------------------------------------------------------
+_np_str_obj = re.compile(r"[SaUO]")
+_collate_err = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
+                "lists; found {}")
+
+
+def _is_numpy(x):
+    return type(x).__module__ == "numpy" and type(x).__name__ not in ("str_", "string_",
+                                                                      "bytes_")
+
+
+def _numpy_to_tensor(x):
+    arr = np.asarray(x)
+    return from_numpy(arr if arr.flags.writeable else arr.copy())
+
+
+def default_convert(data):
+    """What DataLoader does to each sample without batching: NumPy arrays become tensors."""
+    if isinstance(data, Tensor):
+        return data
+    if _is_numpy(data):
+        if isinstance(data, np.ndarray) and _np_str_obj.search(data.dtype.str):
+            return data
+        return _numpy_to_tensor(data)
+    if isinstance(data, collections.abc.Mapping):
+        return _rebuild(data, {k: default_convert(data[k]) for k in data})
+    if isinstance(data, tuple) and not hasattr(data, "_fields"):
+        return [default_convert(d) for d in data]
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        return _rebuild(data, [default_convert(d) for d in data])
+    return data
+
+
+def _rebuild(like, values):
+    """A container of ``like``'s type holding ``values`` (a dict for mappings, a list for
+    sequences); a plain dict or list when that type can't be made so (as PyTorch)."""
+    if isinstance(like, tuple) and hasattr(like, "_fields"):  # namedtuple
+        return type(like)(*values)
+    try:
+        if isinstance(like, (collections.abc.MutableMapping, collections.abc.MutableSequence)):
+            clone = copy.copy(like)
+            if isinstance(like, collections.abc.MutableMapping):
+                clone.update(values)
+            else:
+                for i, v in enumerate(values):
+                    clone[i] = v
+            return clone
+        return type(like)(values)
+    except TypeError:
+        return values
+
+
+def collate_tensor_fn(batch, *, collate_fn_map=None):
+    return stack(batch, 0)
+
+
+def collate_numpy_array_fn(batch, *, collate_fn_map=None):
+    if _np_str_obj.search(batch[0].dtype.str):
+        raise TypeError(_collate_err.format(batch[0].dtype))
+    return collate([_numpy_to_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
+
+
+def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
+    return _numpy_to_tensor(np.array(batch))
+
+
+def collate_float_fn(batch, *, collate_fn_map=None):
+    return tensor(batch, dtype=_dtype.float64)
+
+
+def collate_int_fn(batch, *, collate_fn_map=None):
+    return tensor(batch)
+
+
+def collate_str_fn(batch, *, collate_fn_map=None):
+    return batch
+
+
+default_collate_fn_map = {
+    Tensor: collate_tensor_fn,
+    np.ndarray: collate_numpy_array_fn,
+    (np.bool_, np.number, np.object_): collate_numpy_scalar_fn,
+    float: collate_float_fn,
+    int: collate_int_fn,
+    str: collate_str_fn,
+    bytes: collate_str_fn,
+}
+
+
+def collate(batch, *, collate_fn_map=None):
+    """Collate a list of samples by the type of the first: ``collate_fn_map`` (exact type,
+    then isinstance in order) for leaves; mappings per key; sequences transposed."""
+    elem = batch[0]
+    elem_type = type(elem)
+    if collate_fn_map is not None:
+        if elem_type in collate_fn_map:
+            return collate_fn_map[elem_type](batch, collate_fn_map=collate_fn_map)
+        for kind, fn in collate_fn_map.items():
+            if isinstance(elem, kind):
+                return fn(batch, collate_fn_map=collate_fn_map)
+
+    def sub(samples):
+        return collate(samples, collate_fn_map=collate_fn_map)
+
+    if isinstance(elem, collections.abc.Mapping):
+        return _rebuild(elem, {k: sub([d[k] for d in batch]) for k in elem})
+    if isinstance(elem, collections.abc.Sequence):
+        size = len(elem)
+        if not (isinstance(elem, tuple) and hasattr(elem, "_fields")) and \
+                any(len(e) != size for e in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        values = [sub(s) for s in zip(*batch)]
+        if isinstance(elem, tuple) and not hasattr(elem, "_fields"):
+            return values  # tuples become lists, as PyTorch
+        return _rebuild(elem, values)
+    raise TypeError(_collate_err.format(elem_type))
+
+
+def default_collate(batch):
+    """Stack a list of samples into a batch, as torch's default_collate: tensors stacked,
+    NumPy arrays and numbers made tensors (Python floats float64, ints int64), strings kept,
+    mappings collated per key, sequences transposed (tuples become lists)."""
+    return collate(batch, collate_fn_map=default_collate_fn_map)
+
+
+def get_worker_info():
+    """Always None: gradcore's DataLoader loads in the main process."""
+    return None
+
+
+# ---- DataLoader ----------------------------------------------------------------------------
+class _SingleProcessDataLoaderIter:
+    """One pass over a DataLoader (``len()`` is the loader's)."""
+
+    def __init__(self, loader):
+        self._loader = loader
+        self._batches = loader._batches()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._batches)
+
+    def __len__(self):
+        return len(self._loader)
+
+
+class DataLoader(Generic[T_co]):
+    """Batches of ``dataset``'s samples, drawn by a sampler and merged by ``collate_fn``.
+
+    Loading always runs in the main process (``num_workers`` is accepted and ignored; see the
+    module docstring).
+    """
+
+    _frozen = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+               "persistent_workers")
+    __initialized = False
+
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
+                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                 in_order=True):
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
+                             "disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in "
+                             "multiprocessing.let num_workers > 0 to enable multiprocessing, "
+                             "otherwise set prefetch_factor to None.")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        self.dataset, self.num_workers, self.timeout = dataset, num_workers, timeout
+        self.prefetch_factor, self.pin_memory = prefetch_factor, pin_memory
+        self.pin_memory_device, self.worker_init_fn = pin_memory_device, worker_init_fn
+        self.multiprocessing_context, self.in_order = multiprocessing_context, in_order
+        self.persistent_workers = persistent_workers
+        self._iterable = isinstance(dataset, IterableDataset)
+
+        if self._iterable:
+            for name, value in (("shuffle", shuffle), ("sampler", sampler),
+                                ("batch_sampler", batch_sampler)):
+                if value is not None and value is not False:
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                     f"{name} option, but got {name}={value}")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                                 "shuffle, sampler, and drop_last")
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually "
+                             "exclusive with drop_last")
+        if sampler is None:
+            if self._iterable:
+                sampler = _InfiniteConstantSampler()
+            elif shuffle:
+                sampler = RandomSampler(dataset, generator=generator)
+            else:
+                sampler = SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+
+        self.batch_size, self.drop_last = batch_size, drop_last
+        self.sampler, self.batch_sampler, self.generator = sampler, batch_sampler, generator
+        if collate_fn is None:
+            collate_fn = default_collate if self._auto_collation else default_convert
+        self.collate_fn = collate_fn
+        self.__initialized = True
+
+    def __setattr__(self, attr, val):
+        if self.__initialized and attr in self._frozen:
+            raise ValueError(f"{attr} attribute should not be set after "
+                             f"{type(self).__name__} is initialized")
+        super().__setattr__(attr, val)
+
+    @property
+    def _auto_collation(self):
+        return self.batch_sampler is not None
+
+    def __iter__(self):
+        return _SingleProcessDataLoaderIter(self)
+
+    def _batches(self):
+        collate_fn, ds = self.collate_fn, self.dataset
+        if self._iterable:
+            it = iter(ds)
+            if not self._auto_collation:
+                for sample in it:
+                    yield collate_fn(sample)
+                return
+            while True:
+                batch = list(itertools.islice(it, self.batch_size))
+                if not batch or (self.drop_last and len(batch) < self.batch_size):
+                    return
+                yield collate_fn(batch)
+        elif self._auto_collation:
+            getitems = getattr(ds, "__getitems__", None)
+            for indices in self.batch_sampler:
+                data = getitems(indices) if callable(getitems) else [ds[i] for i in indices]
+                yield collate_fn(data)
+        else:
+            for index in self.sampler:
+                yield collate_fn(ds[index])
+
+    def __len__(self):
+        if self._iterable:
+            n = len(self.dataset)
+            if self.batch_size is not None:
+                n = n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+            return n
+        return len(self.batch_sampler if self._auto_collation else self.sampler)
