@@ -81,6 +81,23 @@ def test_gradients_accumulate_and_grads_do_not_alias():
     np.testing.assert_array_equal(a.grad.numpy(), np.full(3, 4.0))
 
 
+def test_views_of_one_gradient_are_not_shared_between_leaves():
+    a, b = leaf(2, 3), leaf(6, seed=1)
+    (a.view(6) + b).sum().backward()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.zero_()
+    np.testing.assert_array_equal(b.grad.numpy(), np.ones(6))
+
+
+def test_linear_weight_grad_is_contiguous_without_extra_copies():
+    w = leaf(4, 3)
+    x = leaf(5, 3, seed=1)
+    gradcore_linear = x @ w.t()
+    gradcore_linear.sum().backward()
+    assert w.grad.is_contiguous()
+    np.testing.assert_allclose(w.grad.numpy(), np.ones((5, 4)).T @ x.detach().numpy())
+
+
 def test_user_gradient_is_not_aliased_into_grad():
     a = leaf(3)
     g = gc_.ones(3, dtype=gc_.float64)

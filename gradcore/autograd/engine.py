@@ -9,6 +9,7 @@
    saved tensors are freed after a node ran unless ``retain_graph``.
 """
 import heapq
+import sys
 
 import numpy as np
 
@@ -310,6 +311,19 @@ def _retain(t, g, create_graph):
         t._grad = t._grad + g
 
 
+def _stealable(arr, like):
+    """Can ``arr`` become a .grad as it is?  Writeable, laid out like the parameter, and either
+    owning its memory or the only view of a buffer nothing else holds (PyTorch's use_count
+    test: counted on the expression ``arr.base``, the buffer's references are ``arr``'s own and
+    the one getrefcount holds -- 2 when nothing else holds it)."""
+    if not arr.flags.writeable or arr.flags.c_contiguous != like.flags.c_contiguous:
+        return False
+    if arr.base is None:
+        return True
+    return (arr.base.base is None and arr.nbytes == arr.base.nbytes
+            and sys.getrefcount(arr.base) <= 2)
+
+
 def _accumulate(node, g, wanted, captured, accumulate, create_graph, owned):
     var = node.variable
     if var._hooks:
@@ -331,7 +345,7 @@ def _accumulate(node, g, wanted, captured, accumulate, create_graph, owned):
             var._grad = g
         else:
             arr = g._arr
-            if id(arr) in owned or arr.base is not None or not arr.flags.writeable:
+            if id(arr) in owned or not _stealable(arr, var._arr):
                 arr = arr.copy()
             owned.add(id(arr))
             var._grad = _wrap(arr, g._be)

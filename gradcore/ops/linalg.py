@@ -100,7 +100,16 @@ class Mm(ArrayFunction):
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return mm(gy, b.t()) if need_a else None, mm(a.t(), gy) if need_b else None
+        return mm(gy, b.t()) if need_a else None, _mat2_grad(a, b, gy) if need_b else None
+
+
+def _mat2_grad(a, b, g):
+    """a.t() @ g, computed in the layout of ``b`` (PyTorch's mm_mat2_backward): when b is a
+    transposed matrix (Linear's weight.t()) the gradient comes out transposed too, so after the
+    transpose's own backward it is a plain C-contiguous array, stored as .grad without a copy."""
+    if b._arr.flags.f_contiguous and not b._arr.flags.c_contiguous:
+        return mm(g.t(), a).t()
+    return mm(a.t(), g)
 
 
 class Mv(Mm):
@@ -262,12 +271,13 @@ class Addmm(ArrayFunction):
     def forward(ctx, c, a, b, beta, alpha):
         ctx.save_for_backward(a, b)
         ctx.c_shape, ctx.beta, ctx.alpha = c._arr.shape, beta, alpha
-        ab = a._be.xp.matmul(a._arr, b._arr)
+        ab = a._be.xp.matmul(a._arr, b._arr)  # a fresh array: scaled and added in place
         if alpha != 1:
-            ab = ab * alpha
+            ab *= alpha
         if beta == 0:  # PyTorch ignores input then (nan and inf in it do not propagate)
             return ab
-        return ab + (c._arr if beta == 1 else c._arr * beta)
+        ab += c._arr if beta == 1 else c._arr * beta
+        return ab
 
     @staticmethod
     def backward(ctx, gy):
@@ -276,7 +286,7 @@ class Addmm(ArrayFunction):
         beta, alpha = ctx.beta, ctx.alpha
         g = gy if alpha == 1 else gy * alpha
         gc = sum_to(gy if beta == 1 else gy * beta, ctx.c_shape) if need_c else None
-        return gc, mm(g, b.t()) if need_a else None, mm(a.t(), g) if need_b else None
+        return gc, mm(g, b.t()) if need_a else None, _mat2_grad(a, b, g) if need_b else None
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
