@@ -289,7 +289,7 @@ class Tensor:
 
     def __bool__(self):
         if self._arr.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __float__(self):
@@ -338,23 +338,10 @@ class Tensor:
     # ---- dtype / device moves (ToCopyBackward0 when differentiable) --------------------
     def to(self, *args, **kwargs):
         """to(device), to(dtype), to(device, dtype), to(other_tensor); copy=, non_blocking=."""
-        dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
         copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
-        if kwargs:
-            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        for a in args:
-            if isinstance(a, Tensor):
-                dev, dt = a.device, a.dtype
-            elif isinstance(a, _dtype.dtype):
-                dt = a
-            elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
-                dev = a
-            elif a is not None:
-                raise TypeError(f"to() received an invalid argument: {a!r}")
+        dev, dt = parse_to(args, kwargs)
         be = self._be if dev is None else get_backend(dev)
-        dt = self.dtype if dt is None else _dtype.to_dtype(dt)
+        dt = self.dtype if dt is None else dt
         if be is self._be and dt.np == self._arr.dtype and not copy:
             return self
         from .ops.elementwise import to_copy
@@ -423,6 +410,29 @@ class Tensor:
 
 
 _new = object.__new__
+
+
+def parse_to(args, kwargs):
+    """The (device, dtype) a ``to(...)`` call asks for, from positionals (device, dtype, a
+    tensor to match, non_blocking), keywords; None for what it leaves as is."""
+    dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    for a in args:
+        if isinstance(a, Tensor):
+            dev, dt = a.device, a.dtype
+        elif isinstance(a, _dtype.dtype):
+            dt = a
+        elif isinstance(a, bool):  # non_blocking given positionally
+            continue
+        elif isinstance(a, (str, _device_cls, int)):
+            dev = a
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments - got "
+                            f"({type(a).__name__})")
+    return dev, (None if dt is None else _dtype.to_dtype(dt))
 
 
 def _wrap(arr, be, rg=False, cls=None, node=None, out_nr=0):

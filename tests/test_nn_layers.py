@@ -182,7 +182,7 @@ def test_leaky_relu_gradcheck_and_inplace(torch, device, rng):
         ty = tbase * 1
         out = cls(*args)(gy)
         tout = getattr(torch.nn, cls.__name__)(*args)(ty)
-        assert out is gy  # in place
+        assert out is gy and tout is ty  # in place, as in torch
         np.testing.assert_allclose(_np(gy), ty.detach().numpy())
         (gy * gy).sum().backward()
         (ty * ty).sum().backward()

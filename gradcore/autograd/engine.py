@@ -33,7 +33,7 @@ def _make_grads(outputs, grads):
             return (_wrap(o._be.xp.full(o._arr.shape, 1, dtype=o._arr.dtype), o._be),)
     grads = _as_tuple(grads) or (None,) * len(outputs)
     if len(grads) != len(outputs):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
+        raise RuntimeError("grad can be implicitly created only for scalar outputs"
                            if not grads else
                            f"Mismatch in number of gradients: got {len(grads)} gradients for "
                            f"{len(outputs)} outputs")

@@ -10,10 +10,9 @@ import itertools
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
-from .. import _dtype
 from ..autograd.grad_mode import no_grad
 from ..autograd.hooks import RemovableHandle
-from ..tensor import Tensor
+from ..tensor import Tensor, parse_to
 from .parameter import Parameter
 
 
@@ -392,7 +391,7 @@ class Module:
     def to(self, *args, **kwargs):
         """to(device), to(dtype), to(device, dtype), to(tensor): floating-point parameters and
         buffers take the dtype; everything takes the device.  In place; returns self."""
-        device, dtype = _parse_to(args, kwargs)
+        device, dtype = parse_to(args, kwargs)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={dtype}")
@@ -552,26 +551,3 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
-
-
-def _parse_to(args, kwargs):
-    """Module.to's arguments: (device, dtype) from positionals, keywords or a tensor."""
-    from .._device import device as device_cls
-    device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    for a in args:
-        if isinstance(a, Tensor):
-            device, dtype = a.device, a.dtype
-        elif isinstance(a, _dtype.dtype):
-            dtype = a
-        elif isinstance(a, (str, device_cls, int)) and not isinstance(a, bool):
-            device = a
-        elif isinstance(a, bool):  # non_blocking given positionally
-            continue
-        else:
-            raise TypeError(f"to() received an invalid combination of arguments - got "
-                            f"({type(a).__name__})")
-    return device, (None if dtype is None else _dtype.to_dtype(dtype))

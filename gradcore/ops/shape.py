@@ -6,7 +6,7 @@ in-place change through either is seen by autograd's saved-tensor checks.
 import math
 
 from ..autograd.function import ArrayFunction
-from ..tensor import Tensor, _ViewInfo, _wrap_dim
+from ..tensor import _ViewInfo, _wrap_dim
 
 
 def _as_view(out, base, fn):
