@@ -412,6 +412,23 @@ class Tensor:
 _new = object.__new__
 
 
+def zero_grads(params, set_to_none=True):
+    """``zero_grad`` of modules and optimizers: drop each .grad, or zero it in place (cut off
+    from any graph that made it)."""
+    for p in params:
+        g = p._grad
+        if g is None:
+            continue
+        if set_to_none:
+            p._grad = None
+        else:
+            if g._node is not None:
+                g.detach_()
+            else:
+                g.requires_grad_(False)
+            g.zero_()
+
+
 def parse_to(args, kwargs):
     """The (device, dtype) a ``to(...)`` call asks for, from positionals (device, dtype, a
     tensor to match, non_blocking), keywords; None for what it leaves as is."""

@@ -1,15 +1,29 @@
 """The CuPy backend: arrays on ``cuda:N``.
 
-It has the NumPy backend's surface; the kernel functions are inherited (they are written
-against ``self.xp``) until a RawKernel from ``kernels/*.cu`` replaces one.  Every RawKernel is
-loaded through ``load_module`` -- the one loader seam -- so tests can hand in another loader
-(for instance one that runs the same ``.cu`` source on the CPU) with ``set_loader``.
+It has the NumPy backend's surface.  The backward kernels of elementwise ops, reductions and
+losses and the optimizer updates run as RawKernels from ``kernels/*.cu`` (docs/kernels.md);
+every other kernel function is inherited from the NumPy backend (written against ``self.xp``).
+Each RawKernel method checks that its arrays suit the kernel (dtype, layout, size) and
+otherwise returns the inherited CuPy-ops result: the routes are the ``None`` returns of the
+``_unary``/``_binary``/... helpers below, one reason each.
+
+Every module is loaded through ``load_module`` -- the one loader seam -- so tests can hand in
+another loader with ``set_loader`` (a recorder, or an emulator running the same ``.cu`` source
+on the CPU), and ``CupyBackend(0, xp=numpy)`` builds the backend without a GPU.
 """
+import functools
+import math
+import numbers
 import os
+import re
+
+import numpy as np
 
 from .._device import device
 from .numpy_backend import NumpyBackend
 
+
+# ---- kernel sources and the loader seam -------------------------------------------------------
 
 def kernels_dir():
     """Where the ``.cu`` sources are: inside the installed package, or the checkout's kernels/."""
@@ -20,51 +34,319 @@ def kernels_dir():
     raise FileNotFoundError("gradcore's kernels/ directory is missing from this installation")
 
 
+_INCLUDE = re.compile(r'^#include "([\w.]+)"[ \t]*$', re.M)
+
+
+def kernel_source(path):
+    """The source NVRTC compiles for the ``.cu`` file at ``path``: its local ``#include "..."``
+    files pasted in (each once), so the text -- CuPy's cache key -- covers every file the
+    module is built from.  (No #line directives: they disable NVRTC's precompiled headers,
+    which CuPy turns on, with a warning.)"""
+    folder, seen = os.path.dirname(path), set()
+
+    def expand(name):
+        if name in seen:
+            return ""
+        seen.add(name)
+        with open(os.path.join(folder, name)) as f:
+            text = f.read()
+        return _INCLUDE.sub(lambda m: f"// ---- {m.group(1)} ----\n" + expand(m.group(1)), text)
+
+    return expand(os.path.basename(path))
+
+
 def _cupy_loader(path, name_expressions, options=()):
     import cupy
-    with open(path) as f:
-        code = f.read()
-    return cupy.RawModule(code=code, options=tuple(options),
+    return cupy.RawModule(code=kernel_source(path), options=tuple(options),
                           name_expressions=tuple(name_expressions))
 
 
 _loader = [_cupy_loader]
+_modules = {}
+_functions = {}
 
 
 def set_loader(loader):
-    """Swap the function that turns a .cu file into a module (returns the previous one)."""
+    """Swap the function that turns a .cu file into a module (returns the previous one).
+
+    ``loader(path, name_expressions, options)`` returns an object whose ``get_function(name)``
+    gives a callable ``(grid, block, args)``; every cached module and function is dropped."""
     prev, _loader[0] = _loader[0], loader
     _modules.clear()
+    _functions.clear()
     return prev
 
 
-_modules = {}
+KERNEL_OPTIONS = ("--std=c++17",)
 
 
-def load_module(path, name_expressions, options=("--std=c++17",)):
+def load_module(path, name_expressions, options=KERNEL_OPTIONS, device=None):
     """Compile (once per device, file and instantiations) and return a module whose
     ``get_function(name)(grid, block, args)`` launches a kernel."""
-    key = (path, tuple(name_expressions), tuple(options))
+    key = (device, path, tuple(name_expressions), tuple(options))
     mod = _modules.get(key)
     if mod is None:
         mod = _modules[key] = _loader[0](path, name_expressions, options)
     return mod
 
 
+# ---- the kernels: files, templates, instantiations ---------------------------------------------
+
+THREADS = 256      # = GC_THREADS in kernels/common.cuh
+UNROLL = 4         # = GC_UNROLL
+MAX_DIMS = 6       # = GC_MAX_DIMS
+MAX_INPUTS = 4     # = GC_MAX_INPUTS
+ROW_CHUNK = 4096   # sum_to: elements a warp sums along a row in one pass
+COL_CHUNK = 256    # sum_to: rows a thread sums down a column in one pass
+
+# struct Geom of common.cuh, passed by value as a one-element structured array
+GEOM = np.dtype([("ndim", "<i8"), ("size", "<i8"), ("shape", "<i8", (MAX_DIMS,)),
+                 ("stride", "<i8", (MAX_INPUTS, MAX_DIMS))])
+
+CTYPES = {"e": "gc_half", "f": "float", "d": "double"}
+
+ELEMENTWISE = "elementwise_backward.cu"
+REDUCTION = "reduction_backward.cu"
+LOSS = "loss_backward.cu"
+OPTIMIZER = "optimizer.cu"
+
+UNARY_OPS = ("relu_backward", "sigmoid_backward", "tanh_backward", "exp_backward", "log_backward",
+             "sqrt_backward", "abs_backward", "clamp_backward", "leaky_relu_backward",
+             "gelu_backward", "gelu_tanh_backward")
+# Not in double: CUDA's double pow is a subroutine that spills (float64 pow gradients take
+# the CuPy-ops route).  Not at all: sin/cos, whose argument reduction for huge |x| keeps a
+# stack frame (see docs/kernels.md).
+POW_OPS = ("pow_backward",)
+BINARY_OPS = ("mul_backward", "div_backward", "maximum_backward", "minimum_backward")
+SOFTMAX_OPS = ("softmax_backward", "log_softmax_backward")
+LOSS_OPS = ("mse_loss_backward", "smooth_l1_loss_backward")
+
+# (file, name template, ops filling {op}, dtypes filling {T}): every instantiation there is
+TEMPLATES = (
+    (ELEMENTWISE, "unary_backward<{op}, {T}>", UNARY_OPS, "efd"),
+    (ELEMENTWISE, "unary_backward_strided<{op}, {T}>", UNARY_OPS, "efd"),
+    (ELEMENTWISE, "unary_backward<{op}, {T}>", POW_OPS, "ef"),
+    (ELEMENTWISE, "unary_backward_strided<{op}, {T}>", POW_OPS, "ef"),
+    (ELEMENTWISE, "binary_backward<{op}, {T}>", BINARY_OPS, "efd"),
+    (ELEMENTWISE, "binary_backward_strided<{op}, {T}>", BINARY_OPS, "efd"),
+    (ELEMENTWISE, "pow_tensor_backward<{T}>", None, "ef"),
+    (ELEMENTWISE, "pow_tensor_backward_strided<{T}>", None, "ef"),
+    (ELEMENTWISE, "where_backward<{T}>", None, "efd"),
+    (ELEMENTWISE, "where_backward_strided<{T}>", None, "efd"),
+    (REDUCTION, "sum_rows<{T}>", None, "fd"),
+    (REDUCTION, "sum_cols<{T}>", None, "fd"),
+    (REDUCTION, "expand_scale<{T}>", None, "efd"),
+    (REDUCTION, "extremum_backward_rows<{T}>", None, "efd"),
+    (REDUCTION, "extremum_backward_cols<{T}>", None, "efd"),
+    (REDUCTION, "index_backward_along<{T}>", None, "efd"),
+    (REDUCTION, "softmax_rows<{op}, {T}>", SOFTMAX_OPS, "fd"),
+    (REDUCTION, "softmax_cols<{op}, {T}>", SOFTMAX_OPS, "fd"),
+    (LOSS, "pointwise_loss_backward<{op}, {T}>", LOSS_OPS, "fd"),
+    (LOSS, "nll_loss_backward<{T}>", None, "fd"),
+    (OPTIMIZER, "sgd_step<{T}>", None, "fd"),
+    (OPTIMIZER, "adam_step<{T}>", None, "fd"),
+)
+FILES = (ELEMENTWISE, REDUCTION, LOSS, OPTIMIZER)
+
+
+@functools.lru_cache(maxsize=None)
+def name_expressions(file, char):
+    """The instantiations of ``file`` for dtype ``char`` (one module per file and dtype)."""
+    return tuple(template.format(op=op, T=CTYPES[char])
+                 for f, template, ops, chars in TEMPLATES if f == file and char in chars
+                 for op in (ops or (None,)))
+
+
+@functools.lru_cache(maxsize=None)
+def has_kernel(file, name, char):
+    """Whether ``name`` (``{T}`` unfilled) is instantiated for dtype ``char``."""
+    return char in CTYPES and name.format(T=CTYPES[char]) in name_expressions(file, char)
+
+
+def instantiations():
+    """{(file, dtype char): name expressions} for every module the backend can load."""
+    out = {}
+    for file in FILES:
+        for char in CTYPES:
+            names = name_expressions(file, char)
+            if names:
+                out[file, char] = names
+    return out
+
+
+def _function(file, name, char, dev):
+    key = (dev, file, name)
+    fn = _functions.get(key)
+    if fn is None:
+        mod = load_module(os.path.join(kernels_dir(), file), name_expressions(file, char),
+                          device=dev)
+        fn = _functions[key] = mod.get_function(name)
+    return fn
+
+
+# ---- launch planning (pure functions of shapes and strides) ------------------------------------
+
+def _broadcast_shape(*shapes):
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
+
+
+def _element_strides(a, shape):
+    """``a``'s element strides broadcast to ``shape`` (0 along broadcast and size-1 dims), or
+    None when a byte stride is not a whole number of elements."""
+    lead = len(shape) - a.ndim
+    out = [0] * lead
+    for n, s in zip(a.shape, a.strides):
+        if n == 1:
+            out.append(0)
+        elif s % a.itemsize:
+            return None
+        else:
+            out.append(s // a.itemsize)
+    return out
+
+
+def elementwise_plan(shape, arrays):
+    """How an elementwise kernel reads ``arrays`` to write a C-contiguous output of ``shape``.
+
+    ("flat", None): each array is laid out like the output (index i is element i);
+    ("strided", geom): a Geom with size-1 dims dropped and neighbouring dims merged wherever
+    every array allows; None: more than MAX_DIMS dims remain, or strides the kernel can't
+    express -- the caller takes the CuPy-ops route."""
+    if all(a.shape == shape and a.flags.c_contiguous for a in arrays):
+        return "flat", None
+    strides = [_element_strides(a, shape) for a in arrays]
+    if any(s is None for s in strides) or len(arrays) > MAX_INPUTS:
+        return None
+    dims = []  # [size, [stride of each array]], outermost first
+    for i, n in enumerate(shape):
+        if n == 1:
+            continue
+        st = [s[i] for s in strides]
+        if dims and all(so == si * n for so, si in zip(dims[-1][1], st)):
+            dims[-1] = [dims[-1][0] * n, st]
+        else:
+            dims.append([n, st])
+    if not dims or len(dims) == 1 and all(s == 1 for s in dims[0][1]):
+        return "flat", None
+    if len(dims) > MAX_DIMS:
+        return None
+    geom = np.zeros(1, dtype=GEOM)
+    geom["ndim"], geom["size"] = len(dims), math.prod(shape)
+    for d, (n, st) in enumerate(reversed(dims)):  # innermost first
+        geom["shape"][0, d] = n
+        for k, s in enumerate(st):
+            geom["stride"][0, k, d] = s
+    return "strided", geom
+
+
+def _flat_geom(size):
+    geom = np.zeros(1, dtype=GEOM)
+    geom["ndim"], geom["size"], geom["shape"][0, 0], geom["stride"][0, 0, 0] = 1, size, size, 1
+    return geom
+
+
+def reduction_groups(gshape, shape):
+    """sum_to's view of ``gshape`` -> ``shape``: [[size, reduced]] outermost first, size-1
+    dims dropped and neighbours of the same kind merged; None when the shapes don't match."""
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        return None
+    if any(m not in (1, n) for n, m in zip(gshape[lead:], shape)):
+        return None
+    return _merged([n, i < lead or shape[i - lead] == 1] for i, n in enumerate(gshape))
+
+
+def _merged(groups):
+    """[[size, kind]] without size-1 entries, neighbours of the same kind multiplied."""
+    out = []
+    for n, kind in groups:
+        if n == 1:
+            continue
+        if out and out[-1][1] == kind:
+            out[-1][0] *= n
+        else:
+            out.append([n, kind])
+    return out
+
+
+def prq(shape, axes):
+    """(P, R, Q): ``shape`` seen as a C-contiguous (P, R, Q) block reduced over R, when the
+    reduced ``axes`` (None: all) are one run of dims once size-1 dims are ignored; else None."""
+    axes = range(len(shape)) if axes is None else axes
+    kinds = [(n, i in axes) for i, n in enumerate(shape) if n != 1]
+    flags = [r for _, r in kinds]
+    if True in flags:
+        first, last = flags.index(True), len(flags) - 1 - flags[::-1].index(True)
+        if not all(flags[first:last + 1]):
+            return None
+    else:
+        first = last = len(flags)
+    sizes = [n for n, _ in kinds]
+    return (math.prod(sizes[:first]), math.prod(sizes[first:last + 1]),
+            math.prod(sizes[last + 1:]))
+
+
+def _chunks(n, chunk):
+    """(chunk length, number of chunks) for one pass of sum_to over n elements."""
+    if n <= 2 * chunk:
+        return n, 1
+    return chunk, -(-n // chunk)
+
+
+def _scalars(dt, *values):
+    """Kernel scalars in opmath_t<T>, each first rounded to the array dtype the way NumPy rounds
+    a Python number used with an array (float16 values are then widened to float32)."""
+    m = np.float32 if dt.char == "e" else dt.type
+    with np.errstate(over="ignore", invalid="ignore"):
+        return tuple(m(dt.type(v)) for v in values)
+
+
+def _is_number(v):
+    return isinstance(v, numbers.Real)
+
+
+class _NoDevice:
+    """The device context of a backend built without a GPU (``xp=numpy``)."""
+    id = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def synchronize(self):
+        pass
+
+
+# ---- the backend -------------------------------------------------------------------------------
+
 class CupyBackend(NumpyBackend):
     name = "cupy"
 
-    def __init__(self, index, seed=None):
-        import cupy
-        self.xp = cupy
+    def __init__(self, index=0, seed=None, *, xp=None, sm_count=None):
+        """The backend of ``cuda:index``.  ``xp`` (e.g. numpy) builds one without CuPy or a
+        GPU, for tests of the launch code: kernels then go to whatever ``set_loader`` gave."""
+        if xp is None:
+            import cupy
+            xp = cupy
+            self._cuda_device = cupy.cuda.Device(index)
+            if sm_count is None:
+                sm_count = self._cuda_device.attributes["MultiProcessorCount"]
+        else:
+            self._cuda_device = _NoDevice()
+        self.xp = xp
         self.index = index
         self.device = device("cuda", index)
-        self._cuda_device = cupy.cuda.Device(index)
-        with self._cuda_device:
-            self._rng = self._make_rng(seed)
+        # one full wave of resident blocks; grid-stride loops cover the rest
+        self._max_blocks = max(1, (sm_count or 80) * (2048 // THREADS))
+        self.manual_seed(seed)
 
     def to_host(self, arr):
-        return self.xp.asnumpy(arr)
+        return self.xp.asnumpy(arr) if hasattr(self.xp, "asnumpy") else np.asarray(arr)
 
     def from_host(self, arr):
         with self._cuda_device:
@@ -90,8 +372,349 @@ class CupyBackend(NumpyBackend):
             import cupyx
             cupyx.scatter_add(out, idx, values)
             return
-        import numpy as np
         host = self.to_host(out)
         np.add.at(host, tuple(self.to_host(i) if isinstance(i, self.xp.ndarray) else i
                               for i in idx), self.to_host(self.xp.asarray(values)))
         out[...] = self.from_host(host)
+
+    # ---- launching ---------------------------------------------------------------------------
+    def _launch(self, file, name, dt, work, args, per_block=THREADS * UNROLL):
+        """Launch ``name`` (its ``{T}`` filled for ``dt``) over ``work`` items, ``per_block``
+        of them per block (elementwise: THREADS * UNROLL; thread per item: THREADS; warp per
+        item: THREADS // 32), at most one wave of blocks (the kernels grid-stride)."""
+        blocks = max(1, min(-(-work // per_block), self._max_blocks))
+        with self._cuda_device:
+            fn = _function(file, name.format(T=CTYPES[dt.char]), dt.char, self.index)
+            fn((blocks,), (THREADS,), args)
+
+    def _contiguous(self, *arrays):
+        xp = self.xp
+        return tuple(a if a.flags.c_contiguous else xp.ascontiguousarray(a) for a in arrays)
+
+    # ---- elementwise backward ----------------------------------------------------------------
+    def _unary(self, op, s, gy, p0=0.0, p1=0.0):
+        """gx = op(s, gy) by unary_backward<op, T>; None (the CuPy-ops route) for a dtype the
+        kernel isn't instantiated for or mixed dtypes, empty arrays, or layouts
+        elementwise_plan declines."""
+        dt = gy.dtype
+        shape = _broadcast_shape(s.shape, gy.shape)
+        flat = f"unary_backward<{op}, {{T}}>"
+        if not has_kernel(ELEMENTWISE, flat, dt.char) or s.dtype != dt or shape is None:
+            return None
+        plan = elementwise_plan(shape, (s, gy))
+        n = math.prod(shape)
+        if plan is None or n == 0:
+            return None
+        gx = self.xp.empty(shape, dtype=dt)
+        params = _scalars(dt, p0, p1)
+        if plan[0] == "flat":
+            self._launch(ELEMENTWISE, flat, dt, n, (s, gy, gx, np.int64(n)) + params)
+        else:
+            self._launch(ELEMENTWISE, f"unary_backward_strided<{op}, {{T}}>", dt, n,
+                         (s, gy, gx, plan[1]) + params)
+        return gx
+
+    def pow_backward(self, x, gy, exponent):
+        out = None
+        if _is_number(exponent):
+            out = self._unary("pow_backward", x, gy, exponent, exponent - 1 if exponent else 0)
+        return super().pow_backward(x, gy, exponent) if out is None else out
+
+    def clamp_backward(self, x, gy, lo, hi):
+        out = None  # tensor bounds take the CuPy-ops route
+        if (lo is None or _is_number(lo)) and (hi is None or _is_number(hi)):
+            out = self._unary("clamp_backward", x, gy, -math.inf if lo is None else lo,
+                              math.inf if hi is None else hi)
+        return super().clamp_backward(x, gy, lo, hi) if out is None else out
+
+    def leaky_relu_backward(self, x, gy, negative_slope):
+        out = self._unary("leaky_relu_backward", x, gy, negative_slope)
+        return super().leaky_relu_backward(x, gy, negative_slope) if out is None else out
+
+    def gelu_backward(self, x, gy, approximate):
+        op = "gelu_tanh_backward" if approximate == "tanh" else "gelu_backward"
+        out = self._unary(op, x, gy)
+        return super().gelu_backward(x, gy, approximate) if out is None else out
+
+    def _binary(self, name, arrays, skip=0):
+        """Both gradients of a binary op in one launch of ``name`` (``{kind}``: "" or
+        "_strided"); the last array is gy and fixes the dtype, every array after the first
+        ``skip`` (where's condition) must have it.  None: the CuPy-ops route (as _unary)."""
+        dt = arrays[-1].dtype
+        shape = _broadcast_shape(*(a.shape for a in arrays))
+        if (not has_kernel(ELEMENTWISE, name.format(kind="", T="{T}"), dt.char)
+                or shape is None or any(a.dtype != dt for a in arrays[skip:])):
+            return None
+        plan = elementwise_plan(shape, arrays)
+        n = math.prod(shape)
+        if plan is None or n == 0:
+            return None
+        ga, gb = self.xp.empty(shape, dtype=dt), self.xp.empty(shape, dtype=dt)
+        if plan[0] == "flat":
+            self._launch(ELEMENTWISE, name.format(kind="", T="{T}"), dt, n,
+                         arrays + (ga, gb, np.int64(n)))
+        else:
+            self._launch(ELEMENTWISE, name.format(kind="_strided", T="{T}"), dt, n,
+                         arrays + (ga, gb, plan[1]))
+        return ga, gb
+
+    def mul_backward(self, a, b, gy):
+        out = self._binary("binary_backward{kind}<mul_backward, {T}>", (a, b, gy))
+        return super().mul_backward(a, b, gy) if out is None else out
+
+    def div_backward(self, a, b, gy):
+        out = self._binary("binary_backward{kind}<div_backward, {T}>", (a, b, gy))
+        return super().div_backward(a, b, gy) if out is None else out
+
+    def maximum_backward(self, a, b, gy):
+        out = self._binary("binary_backward{kind}<maximum_backward, {T}>", (a, b, gy))
+        return super().maximum_backward(a, b, gy) if out is None else out
+
+    def minimum_backward(self, a, b, gy):
+        out = self._binary("binary_backward{kind}<minimum_backward, {T}>", (a, b, gy))
+        return super().minimum_backward(a, b, gy) if out is None else out
+
+    def pow_tensor_backward(self, a, b, y, gy):
+        out = self._binary("pow_tensor_backward{kind}<{T}>", (a, b, y, gy))
+        return super().pow_tensor_backward(a, b, y, gy) if out is None else out
+
+    def where_backward(self, cond, gy):
+        out = None
+        if cond.dtype == np.bool_:
+            out = self._binary("where_backward{kind}<{T}>", (cond, gy), skip=1)
+        return super().where_backward(cond, gy) if out is None else out
+
+    # ---- reduction backward ------------------------------------------------------------------
+    def sum_to(self, g, shape):
+        """Deterministic: each pass sums fixed chunks in a fixed order (no atomics)."""
+        shape = tuple(shape)
+        if g.shape == shape:
+            return g
+        groups = reduction_groups(g.shape, shape)
+        if g.dtype.char not in "fd" or g.size == 0 or groups is None:
+            return super().sum_to(g, shape)
+        cur, = self._contiguous(g)
+        while any(reduced for _, reduced in groups):
+            k = max(i for i, (_, reduced) in enumerate(groups) if reduced)
+            sizes = [n for n, _ in groups]
+            cur = self._sum_pass(cur, math.prod(sizes[:k]), sizes[k], math.prod(sizes[k + 1:]))
+            groups = _merged(groups[:k] + groups[k + 1:])
+        return cur.reshape(shape) if cur is not g else g.reshape(shape).copy()
+
+    def _sum_pass(self, g, P, R, Q):
+        """(P, R, Q) -> (P, Q): partial sums over chunks of R, repeated until one chunk."""
+        dt = g.dtype
+        if Q == 1:
+            chunk, C = _chunks(R, ROW_CHUNK)
+            out = self.xp.empty((P, C), dtype=dt)
+            self._launch(REDUCTION, "sum_rows<{T}>", dt, P * C,
+                         (g, out, np.int64(P * C), np.int64(R), np.int64(C), np.int64(chunk)),
+                         per_block=THREADS // 32)
+        else:
+            chunk, C = _chunks(R, COL_CHUNK)
+            out = self.xp.empty((P, C, Q), dtype=dt)
+            self._launch(REDUCTION, "sum_cols<{T}>", dt, P * C * Q,
+                         (g, out, np.int64(P), np.int64(R), np.int64(Q), np.int64(C),
+                          np.int64(chunk)), per_block=THREADS)
+        return out if C == 1 else self._sum_pass(out, P, C, Q)
+
+    def _expand(self, gy, shape, axes, keepdim, scale):
+        """gy broadcast back to ``shape`` (times ``scale``) by expand_scale, or None."""
+        dt, shape = gy.dtype, tuple(shape)
+        size = math.prod(shape)
+        if dt.char not in "efd" or size == 0:
+            return None
+        g = self._unsqueeze(gy, shape, axes, keepdim)
+        plan = elementwise_plan(shape, (g,))
+        if plan is None:
+            return None
+        geom = plan[1] if plan[0] == "strided" else _flat_geom(size)
+        out = self.xp.empty(shape, dtype=dt)
+        self._launch(REDUCTION, "expand_scale<{T}>", dt, size, (g, out, geom) + _scalars(dt, scale))
+        return out
+
+    def sum_backward(self, gy, shape, axes, keepdim):
+        out = self._expand(gy, shape, axes, keepdim, 1.0)
+        return super().sum_backward(gy, shape, axes, keepdim) if out is None else out
+
+    def mean_backward(self, gy, shape, axes, keepdim):
+        n = math.prod([shape[a] for a in axes] if axes is not None else shape)
+        out = self._expand(gy, shape, axes, keepdim, 1.0 / n) if n else None
+        return super().mean_backward(gy, shape, axes, keepdim) if out is None else out
+
+    def extremum_backward(self, x, y, gy, axes, keepdim):
+        """amax/amin over one run of dims (else the CuPy-ops route): a warp per reduced row
+        (Q == 1) or a thread per reduced column."""
+        dt = x.dtype
+        block = prq(x.shape, axes) if x.size else None
+        if dt.char not in "efd" or y.dtype != dt or gy.dtype != dt or block is None:
+            return super().extremum_backward(x, y, gy, axes, keepdim)
+        P, R, Q = block
+        if y.size != P * Q or gy.size != P * Q:
+            return super().extremum_backward(x, y, gy, axes, keepdim)
+        x, y, gy = self._contiguous(x, y, gy)
+        out = self.xp.empty(x.shape, dtype=dt)
+        if Q == 1:
+            self._launch(REDUCTION, "extremum_backward_rows<{T}>", dt, P,
+                         (x, y, gy, out, np.int64(P), np.int64(R)), per_block=THREADS // 32)
+        else:
+            self._launch(REDUCTION, "extremum_backward_cols<{T}>", dt, P * Q,
+                         (x, y, gy, out, np.int64(P), np.int64(R), np.int64(Q)),
+                         per_block=THREADS)
+        return out
+
+    def index_backward_along(self, idx, gy, shape, axis, keepdim):
+        dt, shape = gy.dtype, tuple(shape)
+        size = math.prod(shape)
+        if dt.char not in "efd" or idx.dtype.kind not in "iu" or not shape or size == 0:
+            return super().index_backward_along(idx, gy, shape, axis, keepdim)
+        axis %= len(shape)
+        P, R, Q = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
+        if idx.size != P * Q or gy.size != P * Q:
+            return super().index_backward_along(idx, gy, shape, axis, keepdim)
+        idx = idx.astype(np.int64, copy=False)
+        idx, gy = self._contiguous(idx, gy)
+        out = self.xp.empty(shape, dtype=dt)
+        self._launch(REDUCTION, "index_backward_along<{T}>", dt, size,
+                     (idx, gy, out, np.int64(P), np.int64(R), np.int64(Q)))
+        return out
+
+    def _softmax_like(self, op, y, gy, axis):
+        dt = y.dtype
+        if dt.char not in "fd" or gy.dtype != dt or gy.shape != y.shape or y.size == 0:
+            return None
+        if axis is None:
+            P, R, Q = 1, y.size, 1
+        else:
+            P, R, Q = (math.prod(y.shape[:axis]), y.shape[axis], math.prod(y.shape[axis + 1:]))
+        y, gy = self._contiguous(y, gy)
+        gx = self.xp.empty(y.shape, dtype=dt)
+        if Q == 1:
+            self._launch(REDUCTION, f"softmax_rows<{op}, {{T}}>", dt, P,
+                         (y, gy, gx, np.int64(P), np.int64(R)), per_block=THREADS // 32)
+        else:
+            self._launch(REDUCTION, f"softmax_cols<{op}, {{T}}>", dt, P * Q,
+                         (y, gy, gx, np.int64(P), np.int64(R), np.int64(Q)), per_block=THREADS)
+        return gx
+
+    def softmax_backward(self, y, gy, axis):
+        out = self._softmax_like("softmax_backward", y, gy, axis)
+        return super().softmax_backward(y, gy, axis) if out is None else out
+
+    def log_softmax_backward(self, y, gy, axis):
+        out = self._softmax_like("log_softmax_backward", y, gy, axis)
+        return super().log_softmax_backward(y, gy, axis) if out is None else out
+
+    # ---- loss backward -----------------------------------------------------------------------
+    def _pointwise_loss(self, op, x, t, gy, reduction, param):
+        dt = x.dtype
+        if (dt.char not in "fd" or t.dtype != dt or gy.dtype != dt or t.shape != x.shape
+                or x.size == 0 or (gy.shape != x.shape if reduction == "none" else gy.size != 1)):
+            return None
+        n = x.size
+        norm = 2.0 if op == "mse_loss_backward" else 1.0
+        if reduction == "mean":
+            norm /= n
+        x, t, gy = self._contiguous(x, t, gy)
+        gx = self.xp.empty(x.shape, dtype=dt)
+        self._launch(LOSS, f"pointwise_loss_backward<{op}, {{T}}>", dt, n,
+                     (x, t, gy, gx, np.int64(n), np.int64(reduction == "none"))
+                     + _scalars(dt, norm, param))
+        return gx
+
+    def mse_loss_backward(self, x, t, gy, reduction):
+        out = self._pointwise_loss("mse_loss_backward", x, t, gy, reduction, 0.0)
+        return super().mse_loss_backward(x, t, gy, reduction) if out is None else out
+
+    def smooth_l1_loss_backward(self, x, t, gy, reduction, beta):
+        out = self._pointwise_loss("smooth_l1_loss_backward", x, t, gy, reduction, beta)
+        return super().smooth_l1_loss_backward(x, t, gy, reduction, beta) if out is None else out
+
+    def nll_loss_backward(self, gy, target, weight, total_weight, shape, reduction,
+                          ignore_index):
+        """Classes on axis 1 (axis 0 for a 1-d input): the input seen as (N, C, S)."""
+        dt, shape = gy.dtype, tuple(shape)
+        full = (1,) + shape if len(shape) == 1 else shape
+        N, C, S = full[0], full[1], math.prod(full[2:])
+        per_target = reduction == "none"
+        tw = total_weight
+        if (dt.char not in "fd" or target.dtype.kind not in "iu" or N * C * S == 0
+                or target.size != N * S or gy.size != (N * S if per_target else 1)
+                or weight is not None and (weight.dtype != dt or weight.size != C)
+                or reduction == "mean" and not (isinstance(tw, self.xp.ndarray) and tw.size == 1)):
+            return super().nll_loss_backward(gy, target, weight, total_weight, shape, reduction,
+                                             ignore_index)
+        target = target.astype(np.int64, copy=False)
+        gy, target = self._contiguous(gy, target)
+        if reduction == "mean" and tw.dtype != dt:
+            tw = tw.astype(dt)
+        flags = (1 if weight is not None else 0) | (2 if per_target else 0) \
+            | (4 if reduction == "mean" else 0)
+        gx = self.xp.empty(shape, dtype=dt)
+        self._launch(LOSS, "nll_loss_backward<{T}>", dt, N * C * S,
+                     (gy, target, gy if weight is None else self._contiguous(weight)[0],
+                      tw if reduction == "mean" else gy, gx, np.int64(N), np.int64(C),
+                      np.int64(S), np.int64(ignore_index), np.int32(flags)))
+        return gx
+
+    # ---- optimizer updates -------------------------------------------------------------------
+    def _optim_arrays(self, p, g, *state):
+        """(g made contiguous) when the fused update can run in place on ``p`` and the
+        ``state`` arrays (C-contiguous, p's shape and dtype: float32/64); else None."""
+        if p.dtype.char not in "fd" or g.dtype != p.dtype or g.shape != p.shape or p.size == 0:
+            return None
+        if not p.flags.c_contiguous or any(s is not None and (
+                s.dtype != p.dtype or s.shape != p.shape or not s.flags.c_contiguous)
+                for s in state):
+            return None
+        return self._contiguous(g)[0]
+
+    def sgd_step_(self, p, g, buf, lr, momentum, dampening, nesterov, weight_decay, maximize,
+                  first):
+        gc = self._optim_arrays(p, g, buf)
+        if gc is None or (momentum != 0 and buf is None):
+            return super().sgd_step_(p, g, buf, lr, momentum, dampening, nesterov, weight_decay,
+                                     maximize, first)
+        dt = p.dtype
+        flags = ((1 if weight_decay != 0 else 0) | (2 if maximize else 0)
+                 | (4 if momentum != 0 else 0) | (8 if first else 0)
+                 | (16 if dampening != 0 else 0) | (32 if nesterov else 0))
+        self._launch(OPTIMIZER, "sgd_step<{T}>", dt, p.size,
+                     (p, gc, p if buf is None else buf, np.int64(p.size))
+                     + _scalars(dt, weight_decay, momentum, 1 - dampening, -lr)
+                     + (np.int32(flags),))
+
+    def adam_step_(self, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+                   weight_decay, amsgrad, maximize, decoupled):
+        gc = self._optim_arrays(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq)
+        if gc is None or (amsgrad and max_exp_avg_sq is None):
+            return super().adam_step_(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
+                                      beta2, eps, weight_decay, amsgrad, maximize, decoupled)
+        dt = p.dtype
+        decouple = weight_decay != 0 and decoupled
+        w = dt.type(1 - beta1)  # lerp's weight, rounded as the reference rounds it
+        flags = ((1 if decouple else 0) | (2 if weight_decay != 0 and not decoupled else 0)
+                 | (4 if maximize else 0) | (8 if amsgrad else 0) | (16 if abs(w) < 0.5 else 0))
+        step_size = lr / (1 - beta1 ** step)
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        self._launch(OPTIMIZER, "adam_step<{T}>", dt, p.size,
+                     (p, gc, exp_avg, exp_avg_sq, p if max_exp_avg_sq is None else max_exp_avg_sq,
+                      np.int64(p.size))
+                     + _scalars(dt, 1 - lr * weight_decay, weight_decay, w, dt.type(1) - w, beta2,
+                                1 - beta2, bias_correction2_sqrt, eps, -step_size)
+                     + (np.int32(flags),))
+
+
+def _unary_method(op):
+    def method(self, s, gy):
+        out = self._unary(op, s, gy)
+        return getattr(super(CupyBackend, self), op)(s, gy) if out is None else out
+    method.__name__ = method.__qualname__ = op
+    method.__doc__ = f"unary_backward<{op}, T> (the CuPy-ops route: NumpyBackend.{op})."
+    return method
+
+
+for _op in ("relu_backward", "sigmoid_backward", "tanh_backward", "exp_backward",
+            "log_backward", "sqrt_backward", "abs_backward"):
+    setattr(CupyBackend, _op, _unary_method(_op))
+del _op

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from ..autograd.grad_mode import no_grad
 from ..autograd.hooks import RemovableHandle
-from ..tensor import Tensor, parse_to
+from ..tensor import Tensor, parse_to, zero_grads
 from .parameter import Parameter
 
 
@@ -350,17 +350,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                if p.grad.grad_fn is not None:
-                    p.grad.detach_()
-                else:
-                    p.grad.requires_grad_(False)
-                p.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         """Call ``fn`` on every submodule (children first) and then on self."""

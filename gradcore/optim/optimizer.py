@@ -12,7 +12,7 @@ from itertools import chain
 
 from .. import _dtype
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 
 
 class _RequiredParameter:
@@ -190,17 +190,7 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """Reset every parameter's ``.grad``: to None (default), or zero it in place."""
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; ``closure`` (re-evaluating the
