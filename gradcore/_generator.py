@@ -19,6 +19,7 @@ import os
 import numpy as np
 
 from .backend import get_backend, cpu_backend, DEFAULT_SEED as default_seed
+from .tensor import Tensor, _wrap
 
 _MASK = 0xFFFF_FFFF_FFFF_FFFF
 
@@ -80,11 +81,9 @@ class Generator:
                 raise RuntimeError(f"get_state() is not supported for {self.device.type} "
                                    f"generators: this backend's RNG state cannot be read")
         text = json.dumps({"seed": self.initial_seed(), "rng": state})
-        from .ops.factories import from_numpy
-        return from_numpy(np.frombuffer(text.encode(), dtype=np.uint8).copy())
+        return _wrap(np.frombuffer(text.encode(), dtype=np.uint8).copy(), cpu_backend())
 
     def set_state(self, new_state):
-        from .tensor import Tensor
         if not isinstance(new_state, Tensor) or new_state.dtype.name != "uint8":
             raise TypeError("RNG state must be a gradcore.ByteTensor")
         raw = new_state._be.to_host(new_state._arr).tobytes()
