@@ -5,14 +5,14 @@ Run: ``python -m pytest bench -q --benchmark-group-by=func`` (torch rows skip wi
 
 import pytest
 
-from workloads import WORKLOADS
+from workloads import TRAINING, WORKLOADS
 
 
 @pytest.fixture(params=["gradcore", "torch"])
 def lib(request):
     mod = pytest.importorskip(request.param)
-    if request.param == "torch":
-        mod.set_num_threads(1)
+    pytest.importorskip(request.param + ".nn")
+    pytest.importorskip(request.param + ".optim")
     return mod
 
 
@@ -20,5 +20,11 @@ def lib(request):
 def test_core(benchmark, lib, name):
     benchmark.group = name
     benchmark(WORKLOADS[name](lib))
+
+
+@pytest.mark.parametrize("name", sorted(TRAINING))
+def test_training(benchmark, lib, name):
+    benchmark.group = name
+    benchmark(TRAINING[name](lib))
 
 

@@ -25,3 +25,51 @@ def make_forward_op(lib):
 
 
 WORKLOADS = {"step_3x4_fwd_bwd": make_step, "forward_add_3x4": make_forward_op}
+
+
+def make_tutorial_iter(lib):
+    """One iteration of the tutorial's linear-regression loop (1x1 Linear, MSELoss, SGD)."""
+    nn = lib.nn
+    x_train = np.arange(11, dtype=np.float32).reshape(-1, 1)
+    y_train = (2 * x_train + 1).astype(np.float32)
+    model = nn.Linear(1, 1)
+    criterion = nn.MSELoss()
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01)
+    device = lib.device("cpu")
+
+    def iteration():
+        inputs = lib.from_numpy(x_train).to(device)
+        labels = lib.from_numpy(y_train).to(device)
+        optimizer.zero_grad()
+        loss = criterion(model(inputs), labels)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return iteration
+
+
+def make_mlp_step(lib, batch=256, widths=(784, 512, 512, 10)):
+    """One SGD-momentum step of a 784-512-512-10 ReLU MLP with CrossEntropyLoss."""
+    nn = lib.nn
+    layers = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(widths) - 2:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((batch, widths[0])).astype(np.float32))
+    y = lib.tensor(rng.integers(0, widths[-1], batch))
+    criterion = nn.CrossEntropyLoss()
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+TRAINING = {"tutorial_iteration": make_tutorial_iter, "mlp_784_512_512_10_step": make_mlp_step}

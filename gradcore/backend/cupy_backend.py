@@ -40,8 +40,8 @@ _INCLUDE = re.compile(r'^#include "([\w.]+)"[ \t]*$', re.M)
 def kernel_source(path):
     """The source NVRTC compiles for the ``.cu`` file at ``path``: its local ``#include "..."``
     files pasted in (each once), so the text -- CuPy's cache key -- covers every file the
-    module is built from.  (No #line directives: they disable NVRTC's precompiled headers,
-    which CuPy turns on, with a warning.)"""
+    module is built from.  (No #line directives: with CUPY_NVRTC_USE_PCH=1 they make NVRTC
+    warn that it can't build a precompiled header.)"""
     folder, seen = os.path.dirname(path), set()
 
     def expand(name):
@@ -111,11 +111,10 @@ LOSS = "loss_backward.cu"
 OPTIMIZER = "optimizer.cu"
 
 UNARY_OPS = ("relu_backward", "sigmoid_backward", "tanh_backward", "exp_backward", "log_backward",
-             "sqrt_backward", "abs_backward", "clamp_backward", "leaky_relu_backward",
-             "gelu_backward", "gelu_tanh_backward")
+             "sqrt_backward", "abs_backward", "sin_backward", "cos_backward", "clamp_backward",
+             "leaky_relu_backward", "gelu_backward", "gelu_tanh_backward")
 # Not in double: CUDA's double pow is a subroutine that spills (float64 pow gradients take
-# the CuPy-ops route).  Not at all: sin/cos, whose argument reduction for huge |x| keeps a
-# stack frame (see docs/kernels.md).
+# the CuPy-ops route, docs/kernels.md).
 POW_OPS = ("pow_backward",)
 BINARY_OPS = ("mul_backward", "div_backward", "maximum_backward", "minimum_backward")
 SOFTMAX_OPS = ("softmax_backward", "log_softmax_backward")
@@ -175,13 +174,27 @@ def instantiations():
 
 
 def _function(file, name, char, dev):
+    """(kernel, resident blocks per SM) for ``name`` on device ``dev``, loaded once."""
     key = (dev, file, name)
-    fn = _functions.get(key)
-    if fn is None:
+    entry = _functions.get(key)
+    if entry is None:
         mod = load_module(os.path.join(kernels_dir(), file), name_expressions(file, char),
                           device=dev)
-        fn = _functions[key] = mod.get_function(name)
-    return fn
+        fn = mod.get_function(name)
+        entry = _functions[key] = fn, _blocks_per_sm(fn)
+    return entry
+
+
+def _blocks_per_sm(fn):
+    """Blocks of THREADS a multiprocessor holds at once given the kernel's registers (2048
+    threads and 64K registers per SM on sm_80/sm_90, registers allocated per warp in units of
+    256); 2048 // THREADS when the kernel doesn't say (a test loader's stand-in)."""
+    try:
+        regs = int(fn.attributes["num_regs"])
+    except Exception:
+        return 2048 // THREADS
+    per_block = -(-regs // 8) * 8 * THREADS
+    return max(1, min(2048 // THREADS, 65536 // per_block))
 
 
 # ---- launch planning (pure functions of shapes and strides) ------------------------------------
@@ -341,8 +354,7 @@ class CupyBackend(NumpyBackend):
         self.xp = xp
         self.index = index
         self.device = device("cuda", index)
-        # one full wave of resident blocks; grid-stride loops cover the rest
-        self._max_blocks = max(1, (sm_count or 80) * (2048 // THREADS))
+        self._sm_count = max(1, sm_count or 80)
         self.manual_seed(seed)
 
     def to_host(self, arr):
@@ -380,11 +392,12 @@ class CupyBackend(NumpyBackend):
     # ---- launching ---------------------------------------------------------------------------
     def _launch(self, file, name, dt, work, args, per_block=THREADS * UNROLL):
         """Launch ``name`` (its ``{T}`` filled for ``dt``) over ``work`` items, ``per_block``
-        of them per block (elementwise: THREADS * UNROLL; thread per item: THREADS; warp per
-        item: THREADS // 32), at most one wave of blocks (the kernels grid-stride)."""
-        blocks = max(1, min(-(-work // per_block), self._max_blocks))
+        of them per block (flat elementwise: THREADS * UNROLL; a thread per item: THREADS; a
+        warp per item: THREADS // 32), with at most one full wave of resident blocks: the kernels
+        grid-stride, so every block runs from start to end with the same share of the work."""
         with self._cuda_device:
-            fn = _function(file, name.format(T=CTYPES[dt.char]), dt.char, self.index)
+            fn, per_sm = _function(file, name.format(T=CTYPES[dt.char]), dt.char, self.index)
+            blocks = max(1, min(-(-work // per_block), self._sm_count * per_sm))
             fn((blocks,), (THREADS,), args)
 
     def _contiguous(self, *arrays):
@@ -405,13 +418,16 @@ class CupyBackend(NumpyBackend):
         n = math.prod(shape)
         if plan is None or n == 0:
             return None
+        try:
+            params = _scalars(dt, p0, p1)
+        except OverflowError:  # a Python int beyond any float: NumPy decides what happens
+            return None
         gx = self.xp.empty(shape, dtype=dt)
-        params = _scalars(dt, p0, p1)
         if plan[0] == "flat":
             self._launch(ELEMENTWISE, flat, dt, n, (s, gy, gx, np.int64(n)) + params)
         else:
             self._launch(ELEMENTWISE, f"unary_backward_strided<{op}, {{T}}>", dt, n,
-                         (s, gy, gx, plan[1]) + params)
+                         (s, gy, gx, plan[1]) + params, per_block=THREADS)
         return gx
 
     def pow_backward(self, x, gy, exponent):
@@ -455,7 +471,7 @@ class CupyBackend(NumpyBackend):
                          arrays + (ga, gb, np.int64(n)))
         else:
             self._launch(ELEMENTWISE, name.format(kind="_strided", T="{T}"), dt, n,
-                         arrays + (ga, gb, plan[1]))
+                         arrays + (ga, gb, plan[1]), per_block=THREADS)
         return ga, gb
 
     def mul_backward(self, a, b, gy):
@@ -530,7 +546,8 @@ class CupyBackend(NumpyBackend):
             return None
         geom = plan[1] if plan[0] == "strided" else _flat_geom(size)
         out = self.xp.empty(shape, dtype=dt)
-        self._launch(REDUCTION, "expand_scale<{T}>", dt, size, (g, out, geom) + _scalars(dt, scale))
+        self._launch(REDUCTION, "expand_scale<{T}>", dt, size,
+                     (g, out, geom) + _scalars(dt, scale), per_block=THREADS)
         return out
 
     def sum_backward(self, gy, shape, axes, keepdim):
@@ -637,24 +654,22 @@ class CupyBackend(NumpyBackend):
         full = (1,) + shape if len(shape) == 1 else shape
         N, C, S = full[0], full[1], math.prod(full[2:])
         per_target = reduction == "none"
-        tw = total_weight
+        tw = self.xp.asarray(total_weight, dtype=dt) if reduction == "mean" else gy
         if (dt.char not in "fd" or target.dtype.kind not in "iu" or N * C * S == 0
                 or target.size != N * S or gy.size != (N * S if per_target else 1)
                 or weight is not None and (weight.dtype != dt or weight.size != C)
-                or reduction == "mean" and not (isinstance(tw, self.xp.ndarray) and tw.size == 1)):
+                or reduction == "mean" and tw.size != 1):
             return super().nll_loss_backward(gy, target, weight, total_weight, shape, reduction,
                                              ignore_index)
         target = target.astype(np.int64, copy=False)
         gy, target = self._contiguous(gy, target)
-        if reduction == "mean" and tw.dtype != dt:
-            tw = tw.astype(dt)
         flags = (1 if weight is not None else 0) | (2 if per_target else 0) \
             | (4 if reduction == "mean" else 0)
         gx = self.xp.empty(shape, dtype=dt)
         self._launch(LOSS, "nll_loss_backward<{T}>", dt, N * C * S,
-                     (gy, target, gy if weight is None else self._contiguous(weight)[0],
-                      tw if reduction == "mean" else gy, gx, np.int64(N), np.int64(C),
-                      np.int64(S), np.int64(ignore_index), np.int32(flags)))
+                     (gy, target, gy if weight is None else self._contiguous(weight)[0], tw, gx,
+                      np.int64(N), np.int64(C), np.int64(S), np.int64(ignore_index),
+                      np.int32(flags)))
         return gx
 
     # ---- optimizer updates -------------------------------------------------------------------
@@ -715,6 +730,6 @@ def _unary_method(op):
 
 
 for _op in ("relu_backward", "sigmoid_backward", "tanh_backward", "exp_backward",
-            "log_backward", "sqrt_backward", "abs_backward"):
+            "log_backward", "sqrt_backward", "abs_backward", "sin_backward", "cos_backward"):
     setattr(CupyBackend, _op, _unary_method(_op))
 del _op

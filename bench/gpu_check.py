@@ -1,0 +1,292 @@
+"""The GPU check: ``python bench/gpu_check.py`` (one command, a few minutes, no network).
+
+1. Runs the ``gpu`` tests (``pytest -m gpu``: every RawKernel against the NumPy reference,
+   sum_to determinism, double backward, whole models on cuda against the CPU).
+2. Times each RawKernel at 2**26 float32 elements (CUDA events around a batch of launches after
+   a warm-up; median of batches) and prints its achieved GB/s next to a device-to-device copy
+   (cudaMemcpy) measured in the same run.  Goals: elementwise backward >= 85% of the copy's
+   bandwidth, sum_to >= 80%.
+3. Times a training step of the 784-512-512-10 MLP (batch 256, SGD with momentum,
+   CrossEntropyLoss) with gradcore on the GPU and on the CPU, and with PyTorch on CUDA when it
+   is installed.  Goal: gradcore's GPU step no slower than PyTorch's.
+4. Writes bench/results/gpu-<card>-<date>.md.
+
+Without a CUDA device it says so and exits 0.  Exit status 1 when the gpu tests fail.
+Options: --skip-tests, --quick (2**22 elements, fewer repeats), --out DIR.
+"""
+import argparse
+import datetime
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import gradcore  # noqa: E402
+
+ELEMENTWISE_GOAL, SUM_TO_GOAL = 0.85, 0.80
+
+
+def run_gpu_tests(timeout=180):
+    cmd = [sys.executable, "-m", "pytest", "-m", "gpu", "-q", "-p", "no:cacheprovider",
+           os.path.join(ROOT, "tests")]
+    print("$ " + " ".join(cmd), flush=True)
+    start = time.perf_counter()
+    try:
+        run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        out, code = run.stdout + run.stderr, run.returncode
+    except subprocess.TimeoutExpired as e:
+        out, code = (e.stdout or b"").decode(errors="replace") + "\nTIMED OUT", 1
+    tail = "\n".join(out.strip().splitlines()[-25:])
+    print(tail, flush=True)
+    return code, tail, time.perf_counter() - start
+
+
+# ---- kernel bandwidth --------------------------------------------------------------------------
+
+def gpu_ms(cp, fn, reps, batches=7):
+    """Median milliseconds per call: CUDA events around ``reps`` back-to-back calls (so host
+    overhead overlaps the GPU work), over ``batches`` batches after a warm-up."""
+    fn()
+    cp.cuda.Device().synchronize()
+    times = []
+    for _ in range(batches):
+        start, end = cp.cuda.Event(), cp.cuda.Event()
+        start.record()
+        for _ in range(reps):
+            fn()
+        end.record()
+        end.synchronize()
+        times.append(cp.cuda.get_elapsed_time(start, end) / reps)
+    return statistics.median(times)
+
+
+def kernel_cases(be, cp, n):
+    """(label, family, kernel function, bytes moved per call) at n float32 elements."""
+    f32 = np.float32
+    rng = cp.random.default_rng(0)
+    a = rng.standard_normal(n, dtype=f32)
+    b = rng.standard_normal(n, dtype=f32) + 3
+    pos = cp.abs(a) + 0.5
+    gy = rng.standard_normal(n, dtype=f32)
+    g0 = gy[:1].reshape(())          # a 0-d gradient (a 'mean'/'sum' loss)
+    cond = a > 0
+    rows, cols = 1 << 10, n >> 10
+    m2 = a.reshape(cols, rows)       # (n / 1024, 1024)
+    w2 = a.reshape(rows, cols)       # (1024, n / 1024)
+    bias = b[:rows]
+    gm = gy.reshape(cols, rows)
+    small = gy[:cols]
+    target = cp.asarray(np.random.default_rng(0).integers(0, rows, cols))
+    y_sm = cp.exp(m2) / cp.exp(m2).sum(1, keepdims=True)
+    idx = m2.argmax(1)
+    amax = m2.max(1)
+    p, st1, st2 = a.copy(), cp.zeros(n, f32), cp.zeros(n, f32)
+    B = 4 * n
+    ew = "elementwise"
+    return [
+        ("relu_backward", ew, lambda: be.relu_backward(pos, gy), 3 * B),
+        ("sigmoid_backward", ew, lambda: be.sigmoid_backward(pos, gy), 3 * B),
+        ("tanh_backward", ew, lambda: be.tanh_backward(pos, gy), 3 * B),
+        ("exp_backward", ew, lambda: be.exp_backward(pos, gy), 3 * B),
+        ("log_backward", ew, lambda: be.log_backward(pos, gy), 3 * B),
+        ("sqrt_backward", ew, lambda: be.sqrt_backward(pos, gy), 3 * B),
+        ("abs_backward", ew, lambda: be.abs_backward(a, gy), 3 * B),
+        ("pow_backward (e=2.5)", ew, lambda: be.pow_backward(pos, gy, 2.5), 3 * B),
+        ("clamp_backward", ew, lambda: be.clamp_backward(a, gy, -0.5, 0.5), 3 * B),
+        ("leaky_relu_backward", ew, lambda: be.leaky_relu_backward(a, gy, 0.01), 3 * B),
+        ("gelu_backward", ew, lambda: be.gelu_backward(a, gy, "none"), 3 * B),
+        ("gelu_backward (tanh)", ew, lambda: be.gelu_backward(a, gy, "tanh"), 3 * B),
+        ("mul_backward", ew, lambda: be.mul_backward(a, b, gy), 5 * B),
+        ("div_backward", ew, lambda: be.div_backward(a, b, gy), 5 * B),
+        ("maximum_backward", ew, lambda: be.maximum_backward(a, b, gy), 5 * B),
+        ("pow_tensor_backward", ew, lambda: be.pow_tensor_backward(pos, a, b, gy), 6 * B),
+        ("where_backward", ew, lambda: be.where_backward(cond, gy), 3 * B + n),
+        ("mul_backward, (n/1024,1024)*(1024,) strided", "strided",
+         lambda: be.mul_backward(m2, bias, gm), 4 * B),
+        ("sum_to (n/1024,1024)->(1024,)", "sum_to", lambda: be.sum_to(gm, (rows,)), B),
+        ("sum_to (1024,n/1024)->(1024,1)", "sum_to",
+         lambda: be.sum_to(w2, (rows, 1)), B),
+        ("sum_to (n,)->()", "sum_to", lambda: be.sum_to(gy, ()), B),
+        ("sum_backward dim 0", "reduction", lambda: be.sum_backward(
+            gy[:rows], (cols, rows), (0,), False), B),
+        ("mean_backward dim 1", "reduction", lambda: be.mean_backward(
+            small, (cols, rows), (1,), False), B),
+        ("extremum_backward dim 1", "reduction", lambda: be.extremum_backward(
+            m2, amax, small, (1,), False), 2 * B),
+        ("index_backward_along dim 1", "reduction", lambda: be.index_backward_along(
+            idx, small, (cols, rows), 1, False), B),
+        ("softmax_backward dim 1", "reduction", lambda: be.softmax_backward(y_sm, gm, 1),
+         3 * B),
+        ("log_softmax_backward dim 1", "reduction", lambda: be.log_softmax_backward(
+            y_sm, gm, 1), 3 * B),
+        ("mse_loss_backward", "loss", lambda: be.mse_loss_backward(
+            a, b, g0, "mean"), 3 * B),
+        ("nll_loss_backward (n/1024, 1024)", "loss", lambda: be.nll_loss_backward(
+            g0, target, None, None, (cols, rows), "sum", -100), B),
+        ("sgd_step_ (momentum)", "optimizer", lambda: be.sgd_step_(
+            p, gy, st1, 1e-9, 0.9, 0, False, 0, False, False), 5 * B),
+        ("adam_step_", "optimizer", lambda: be.adam_step_(
+            p, gy, st1, st2, None, 5, 1e-9, 0.9, 0.999, 1e-8, 0, False, False, False), 7 * B),
+    ]
+
+
+def copy_time(cp, n, reps):
+    """Milliseconds of a device-to-device cudaMemcpy of n float32 elements."""
+    src, dst = cp.ones(n, np.float32), cp.empty(n, np.float32)
+    return gpu_ms(cp, lambda: dst.data.copy_from_device_async(src.data, src.nbytes), reps)
+
+
+def bench_kernels(be, cp, n, reps):
+    copy_ms = copy_time(cp, n, reps)
+    copy_gbs = 2 * 4 * n / copy_ms / 1e6
+    rows = []
+    for label, family, fn, nbytes_moved in kernel_cases(be, cp, n):
+        ms = gpu_ms(cp, fn, reps)
+        gbs = nbytes_moved / ms / 1e6
+        goal = {"elementwise": ELEMENTWISE_GOAL, "sum_to": SUM_TO_GOAL}.get(family)
+        rows.append((label, family, ms, gbs, gbs / copy_gbs, goal))
+        mark = "" if goal is None else ("  ok" if gbs / copy_gbs >= goal else
+                                        f"  BELOW GOAL ({goal:.0%})")
+        print(f"  {label:<46} {ms:8.3f} ms {gbs:8.1f} GB/s {gbs / copy_gbs:6.1%}{mark}",
+              flush=True)
+    return copy_ms, copy_gbs, rows
+
+
+# ---- the MLP step ------------------------------------------------------------------------------
+
+def mlp_step(lib, device, batch=256, widths=(784, 512, 512, 10)):
+    """One SGD-momentum step of a 784-512-512-10 ReLU MLP with CrossEntropyLoss on ``device``
+    (the same model as bench/workloads.py's make_mlp_step)."""
+    nn = lib.nn
+    layers = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        layers += [nn.Linear(a, b)] + ([nn.ReLU()] if i < len(widths) - 2 else [])
+    model = nn.Sequential(*layers).to(device)
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((batch, widths[0])).astype(np.float32), device=device)
+    y = lib.tensor(rng.integers(0, widths[-1], batch), device=device)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+def wall_ms(step, sync, steps):
+    for _ in range(5):
+        step()
+    sync()
+    times = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        step()
+        sync()
+        times.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(times)
+
+
+def bench_mlp(steps):
+    import gradcore.nn  # noqa: F401
+    import gradcore.optim  # noqa: F401
+    out = {}
+    out["gradcore cuda"] = wall_ms(mlp_step(gradcore, "cuda"), gradcore.cuda.synchronize, steps)
+    out["gradcore cpu"] = wall_ms(mlp_step(gradcore, "cpu"), lambda: None, max(5, steps // 4))
+    try:
+        import torch
+        import torch.nn  # noqa: F401
+        import torch.optim  # noqa: F401
+        if torch.cuda.is_available():
+            out["torch cuda"] = wall_ms(mlp_step(torch, "cuda"), torch.cuda.synchronize, steps)
+        out["torch cpu"] = wall_ms(mlp_step(torch, "cpu"), lambda: None, max(5, steps // 4))
+    except ImportError:
+        pass
+    for k, v in out.items():
+        print(f"  {k:<16} {v:8.3f} ms/step", flush=True)
+    return out
+
+
+# ---- report ------------------------------------------------------------------------------------
+
+def write_report(path, info, tests, copy, kernels, mlp, n):
+    copy_ms, copy_gbs = copy
+    lines = [f"# GPU check: {info['card']} ({info['date']})", "",
+             f"- device: {info['card']}, {info['sms']} SMs, CUDA runtime {info['runtime']}, "
+             f"driver {info['driver']}, CuPy {info['cupy']}, NumPy {np.__version__}, "
+             f"Python {sys.version.split()[0]}",
+             f"- command: `python bench/gpu_check.py{info['args']}`", ""]
+    if tests is not None:
+        code, tail, secs = tests
+        lines += ["## gpu tests (`pytest -m gpu`)", "",
+                  f"{'passed' if code == 0 else 'FAILED'} in {secs:.0f} s:", "", "```", tail,
+                  "```", ""]
+    lines += [f"## Kernels at {n} float32 elements ({n:.2e})", "",
+              f"Device-to-device copy (cudaMemcpy): {copy_ms:.3f} ms, {copy_gbs:.1f} GB/s "
+              "(read + write).  GB/s counts the bytes a kernel must read and write once.", "",
+              "| kernel | family | ms | GB/s | of copy | goal |", "|---|---|---:|---:|---:|---|"]
+    for label, family, ms, gbs, frac, goal in kernels:
+        verdict = "" if goal is None else (f">= {goal:.0%}: " + ("met" if frac >= goal
+                                                                   else "NOT met"))
+        lines.append(f"| {label} | {family} | {ms:.3f} | {gbs:.1f} | {frac:.1%} | {verdict} |")
+    lines += ["", "## MLP 784-512-512-10 training step (batch 256, SGD momentum)", "",
+              "| implementation | ms/step |", "|---|---:|"]
+    lines += [f"| {k} | {v:.3f} |" for k, v in mlp.items()]
+    if "torch cuda" in mlp:
+        ok = mlp["gradcore cuda"] <= mlp["torch cuda"]
+        lines += ["", f"Goal (gradcore cuda no slower than torch cuda): "
+                      f"{'met' if ok else 'NOT met'} "
+                      f"({mlp['gradcore cuda'] / mlp['torch cuda']:.2f}x)"]
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--skip-tests", action="store_true")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    args = ap.parse_args(argv)
+    if not gradcore.cuda.is_available():
+        print("gpu_check: no CUDA device (or no CuPy) here -- nothing to check; "
+              "run it on a machine with an NVIDIA GPU and `pip install .[cuda12]`.")
+        return 0
+    import cupy as cp
+    from gradcore.backend import get_backend
+    be = get_backend("cuda")
+    props = cp.cuda.runtime.getDeviceProperties(0)
+    card = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+    info = {"card": card, "date": datetime.date.today().isoformat(),
+            "sms": props["multiProcessorCount"], "cupy": cp.__version__,
+            "runtime": cp.cuda.runtime.runtimeGetVersion(),
+            "driver": cp.cuda.runtime.driverGetVersion(),
+            "args": "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))}
+    print(f"gpu_check on {card}", flush=True)
+    tests = None if args.skip_tests else run_gpu_tests()
+    n = 1 << (22 if args.quick else 26)
+    print(f"\nkernels at {n} float32 elements:", flush=True)
+    copy_ms, copy_gbs, kernels = bench_kernels(be, cp, n, reps=5 if args.quick else 10)
+    print(f"  {'device-to-device copy':<46} {copy_ms:8.3f} ms {copy_gbs:8.1f} GB/s", flush=True)
+    cp.get_default_memory_pool().free_all_blocks()
+    print("\nMLP 784-512-512-10 step:", flush=True)
+    mlp = bench_mlp(steps=10 if args.quick else 30)
+    slug = re.sub(r"[^a-z0-9]+", "-", card.lower()).strip("-")
+    path = os.path.join(args.out, f"gpu-{slug}-{info['date']}.md")
+    write_report(path, info, tests, (copy_ms, copy_gbs), kernels, mlp, n)
+    print(f"\nwrote {os.path.relpath(path, ROOT)}")
+    return 0 if tests is None or tests[0] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
