@@ -30,6 +30,9 @@ sys.path.insert(0, ROOT)
 
 import gradcore  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from workloads import make_mlp_step  # noqa: E402
+
 ELEMENTWISE_GOAL, SUM_TO_GOAL = 0.85, 0.80
 
 
@@ -161,29 +164,6 @@ def bench_kernels(be, cp, n, reps):
 
 # ---- the MLP step ------------------------------------------------------------------------------
 
-def mlp_step(lib, device, batch=256, widths=(784, 512, 512, 10)):
-    """One SGD-momentum step of a 784-512-512-10 ReLU MLP with CrossEntropyLoss on ``device``
-    (the same model as bench/workloads.py's make_mlp_step)."""
-    nn = lib.nn
-    layers = []
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-        layers += [nn.Linear(a, b)] + ([nn.ReLU()] if i < len(widths) - 2 else [])
-    model = nn.Sequential(*layers).to(device)
-    rng = np.random.default_rng(0)
-    x = lib.tensor(rng.standard_normal((batch, widths[0])).astype(np.float32), device=device)
-    y = lib.tensor(rng.integers(0, widths[-1], batch), device=device)
-    criterion = nn.CrossEntropyLoss()
-    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-
-    def step():
-        optimizer.zero_grad()
-        loss = criterion(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-    return step
-
-
 def wall_ms(step, sync, steps):
     for _ in range(5):
         step()
@@ -201,15 +181,15 @@ def bench_mlp(steps):
     import gradcore.nn  # noqa: F401
     import gradcore.optim  # noqa: F401
     out = {}
-    out["gradcore cuda"] = wall_ms(mlp_step(gradcore, "cuda"), gradcore.cuda.synchronize, steps)
-    out["gradcore cpu"] = wall_ms(mlp_step(gradcore, "cpu"), lambda: None, max(5, steps // 4))
+    out["gradcore cuda"] = wall_ms(make_mlp_step(gradcore, "cuda"), gradcore.cuda.synchronize, steps)
+    out["gradcore cpu"] = wall_ms(make_mlp_step(gradcore, "cpu"), lambda: None, max(5, steps // 4))
     try:
         import torch
         import torch.nn  # noqa: F401
         import torch.optim  # noqa: F401
         if torch.cuda.is_available():
-            out["torch cuda"] = wall_ms(mlp_step(torch, "cuda"), torch.cuda.synchronize, steps)
-        out["torch cpu"] = wall_ms(mlp_step(torch, "cpu"), lambda: None, max(5, steps // 4))
+            out["torch cuda"] = wall_ms(make_mlp_step(torch, "cuda"), torch.cuda.synchronize, steps)
+        out["torch cpu"] = wall_ms(make_mlp_step(torch, "cpu"), lambda: None, max(5, steps // 4))
     except ImportError:
         pass
     for k, v in out.items():

@@ -48,18 +48,18 @@ def make_tutorial_iter(lib):
     return iteration
 
 
-def make_mlp_step(lib, batch=256, widths=(784, 512, 512, 10)):
-    """One SGD-momentum step of a 784-512-512-10 ReLU MLP with CrossEntropyLoss."""
+def make_mlp_step(lib, device="cpu", batch=256, widths=(784, 512, 512, 10)):
+    """One SGD-momentum step of a 784-512-512-10 ReLU MLP with CrossEntropyLoss on ``device``."""
     nn = lib.nn
     layers = []
     for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
         layers.append(nn.Linear(a, b))
         if i < len(widths) - 2:
             layers.append(nn.ReLU())
-    model = nn.Sequential(*layers)
+    model = nn.Sequential(*layers).to(device)
     rng = np.random.default_rng(0)
-    x = lib.tensor(rng.standard_normal((batch, widths[0])).astype(np.float32))
-    y = lib.tensor(rng.integers(0, widths[-1], batch))
+    x = lib.tensor(rng.standard_normal((batch, widths[0])).astype(np.float32), device=device)
+    y = lib.tensor(rng.integers(0, widths[-1], batch), device=device)
     criterion = nn.CrossEntropyLoss()
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
