@@ -10,7 +10,7 @@ import math
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from .shape import broadcast_shapes, expand, sum_to
+from .shape import broadcast_shapes, expanded_shape, sum_to
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
             "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
@@ -300,7 +300,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
                                f"{t.dtype.scalar_name} and {mat2.dtype.scalar_name}")
     _check_not_bool(mat1)
     _check_mm_shape(mat1._arr.shape, mat2._arr.shape)
-    expand(input.detach(), (mat1._arr.shape[0], mat2._arr.shape[1]))  # PyTorch's shape errors
+    expanded_shape(input, (mat1._arr.shape[0], mat2._arr.shape[1]))  # PyTorch's shape errors
     return Addmm.apply(input, mat1, mat2, beta, alpha)
 
 

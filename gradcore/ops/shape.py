@@ -83,7 +83,12 @@ class Expand(ArrayFunction):
 
 
 def expand(self, *sizes):
-    sizes = _shape_arg(sizes)
+    target = expanded_shape(self, _shape_arg(sizes))
+    return _as_view(Expand.apply(self, target), self, lambda t: t.expand(target))
+
+
+def expanded_shape(self, sizes):
+    """The shape ``self.expand(*sizes)`` has (-1 keeps a size), or PyTorch's error."""
     shape = self._arr.shape
     if len(sizes) < len(shape):
         raise RuntimeError(f"expand(torch.{self.dtype.scalar_name}Tensor{{{list(shape)}}}, "
@@ -105,8 +110,7 @@ def expand(self, *sizes):
                                f"size ({old}) at non-singleton dimension {i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(shape)}")
         target.append(n)
-    target = tuple(target)
-    return _as_view(Expand.apply(self, target), self, lambda t: t.expand(target))
+    return tuple(target)
 
 
 def expand_as(self, other):
