@@ -30,8 +30,7 @@ sys.path.insert(0, ROOT)
 
 import gradcore  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from workloads import make_mlp_step  # noqa: E402
+from gradcore.bench.workloads import make_mlp_step  # noqa: E402
 
 ELEMENTWISE_GOAL, SUM_TO_GOAL = 0.85, 0.80
 

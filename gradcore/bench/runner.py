@@ -1,0 +1,103 @@
+"""Backends to measure and the timer: warm-up, repeats, the median, device sync around clocks."""
+import gc
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass
+class Backend:
+    lib_name: str            # "gradcore" or "torch"
+    device: str              # "cpu" or "cuda:0"
+    lib: object = field(repr=False)
+    sync: Callable = field(repr=False)
+
+    @property
+    def name(self):
+        return f"{self.lib_name}-{self.device.split(':')[0]}"
+
+    @property
+    def device_type(self):
+        return self.device.split(":")[0]
+
+
+def _nothing():
+    return None
+
+
+def find_backends(device="all", say=print):
+    """The backends to run for ``--device`` (all, cpu, cuda), and a note for each one skipped.
+    gradcore on the CPU always runs: every ratio is taken against it."""
+    import gradcore
+    import gradcore.nn  # noqa: F401
+    import gradcore.optim  # noqa: F401
+    import gradcore.cuda
+    backends = [Backend("gradcore", "cpu", gradcore, _nothing)]
+    want_cuda = device in ("all", "cuda")
+    if want_cuda:
+        if gradcore.cuda.is_available():
+            backends.append(Backend("gradcore", "cuda:0", gradcore, gradcore.cuda.synchronize))
+        else:
+            why = _cupy_problem()
+            say(f"note: no CUDA device for gradcore ({why}): gradcore-cuda skipped"
+                + ("; running the CPU backends only" if device == "cuda" else ""))
+    try:
+        import torch
+        import torch.nn  # noqa: F401
+        import torch.optim  # noqa: F401
+    except Exception as e:  # ImportError, or a broken install
+        say(f"note: PyTorch is not available ({type(e).__name__}: {e}): torch rows skipped "
+            "(pip install torch to compare)")
+        return backends
+    if device in ("all", "cpu") or not any(b.device_type == "cuda" for b in backends):
+        backends.append(Backend("torch", "cpu", torch, _nothing))
+    if want_cuda:
+        if torch.cuda.is_available():
+            backends.append(Backend("torch", "cuda:0", torch, torch.cuda.synchronize))
+        else:
+            say(f"note: torch {torch.__version__} sees no CUDA device: torch-cuda skipped")
+    return backends
+
+
+def _cupy_problem():
+    try:
+        import cupy  # noqa: F401
+    except Exception as e:
+        return f"CuPy not importable: {type(e).__name__}; pip install -e '.[cuda12]'"
+    return "CuPy is installed but no GPU/driver answers"
+
+
+def median_time(fn, sync=_nothing, repeat=7, warmup=3, target_s=0.05, max_number=10_000,
+                warmup_s=0.0):
+    """Seconds per call of ``fn``: a warm-up of at least ``warmup`` calls and ``warmup_s``
+    seconds (fresh memory is slow to fault in on some VMs: the first calls of a big step can
+    take 20x longer), then ``repeat`` timed batches of ``number`` calls each (sized from the
+    fastest warm-up call so a batch takes about ``target_s``), the device synchronised before
+    each clock read.  Returns (median, per-batch times, number).  GC is off while timing."""
+    sync()
+    start = time.perf_counter()
+    durations = []
+    while len(durations) < max(1, warmup) or time.perf_counter() - start < warmup_s:
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        durations.append(time.perf_counter() - t0)
+    once = min(durations[-3:])
+    number = int(min(max_number, max(1, target_s / max(once, 1e-9))))
+    times = []
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(max(1, repeat)):
+            sync()
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            sync()
+            times.append((time.perf_counter() - t0) / number)
+    finally:
+        if was_enabled:
+            gc.enable()
+    return statistics.median(times), times, number

@@ -1,0 +1,120 @@
+"""``python -m gradcore.bench``: runs, writes its JSON/table/PNG, and degrades with a line (not
+a crash) when torch, matplotlib, tqdm or a GPU is missing.  Tiny sizes (``--quick --repeat 1
+--only ...``) keep the whole file to a few seconds."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import gradcore
+from gradcore.bench.__main__ import main
+from gradcore.bench.runner import median_time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FEW = ["--quick", "--repeat", "1", "--only", r"step_3x4|relu_backward n=2\^10|sweep w=16"]
+
+
+def _load(out):
+    with open(os.path.join(out, "bench.json")) as f:
+        return json.load(f)
+
+
+def _check_schema(doc):
+    for key in ("schema", "created", "command", "options", "machine", "backends", "results",
+                "crossover", "scaling", "notes"):
+        assert key in doc, key
+    names = {b["name"] for b in doc["backends"]}
+    assert "gradcore-cpu" in names
+    assert doc["results"]
+    for r in doc["results"]:
+        assert r["backend"] in names
+        assert r["median_s"] > 0 and all(t > 0 for t in r["times_s"])
+        assert r["calls_per_repeat"] >= 1
+        assert r["ratio_cpu"] is None or r["ratio_cpu"] > 0
+    for r in doc["results"]:
+        if r["backend"] == "gradcore-cpu":
+            assert r["ratio_cpu"] == pytest.approx(1.0)
+    groups = {r["group"] for r in doc["results"]}
+    assert {"overhead", "kernel:relu_backward", "sweep"} <= groups
+
+
+def test_quick_run_writes_json_table_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = str(tmp_path / "res")
+    assert main(FEW + ["--out", out]) == 0
+    printed = capsys.readouterr().out
+    assert "| workload | backend | median time |" in printed
+    assert "step_3x4_fwd_bwd" in printed
+    doc = _load(out)
+    _check_schema(doc)
+    mem = doc["memory"]
+    peaks = {p["backend"]: p for p in mem["mlp_step_peak"]}
+    g = peaks["gradcore-cpu"]
+    assert g["method"] == "tracemalloc" and g["step_peak_bytes"] > 0
+    assert g["total_peak_bytes"] >= g["step_peak_bytes"]
+    loops = {f["backend"]: f for f in mem["flat_loop"]}
+    assert loops["gradcore-cpu"]["steps"] > 0 and loops["gradcore-cpu"]["samples"]
+    with open(os.path.join(out, "bench.png"), "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    with open(os.path.join(out, "bench.md")) as f:
+        assert "| workload | backend |" in f.read()
+
+
+def test_missing_optional_packages_degrade(tmp_path, monkeypatch, capsys):
+    for name in ("torch", "matplotlib", "tqdm"):
+        monkeypatch.setitem(sys.modules, name, None)  # makes `import name` raise ImportError
+    out = str(tmp_path / "res")
+    assert main(FEW + ["--no-memory", "--out", out]) == 0
+    printed = capsys.readouterr().out
+    assert "PyTorch is not available" in printed
+    assert "tqdm is not installed" in printed
+    assert "matplotlib is not available" in printed
+    doc = _load(out)
+    _check_schema(doc)
+    assert {b["lib"] for b in doc["backends"]} == {"gradcore"}
+    assert all(r["ratio_torch"] is None for r in doc["results"])
+    assert not os.path.exists(os.path.join(out, "bench.png"))
+    assert any("PyTorch is not available" in n for n in doc["notes"])
+
+
+@pytest.mark.skipif(gradcore.cuda.is_available(), reason="a GPU is present")
+def test_device_cuda_without_gpu_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    out = str(tmp_path / "res")
+    assert main(["--device", "cuda", "--quick", "--repeat", "1", "--only", "step_3x4",
+                 "--no-memory", "--out", out]) == 0
+    printed = capsys.readouterr().out
+    assert "no CUDA device for gradcore" in printed
+    assert "no CPU/GPU crossover" in printed
+    assert all(b["device"] == "cpu" for b in _load(out)["backends"])
+
+
+def test_module_command_in_a_subprocess(tmp_path):
+    out = str(tmp_path / "res")
+    run = subprocess.run([sys.executable, "-m", "gradcore.bench", "--quick", "--repeat", "1",
+                          "--only", "step_3x4", "--no-memory", "--out", out],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "| step_3x4_fwd_bwd | gradcore-cpu |" in run.stdout
+    assert _load(out)["results"]
+
+
+def test_import_gradcore_imports_no_bench_or_optional_packages():
+    code = ("import sys, gradcore, gradcore.nn, gradcore.optim; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in "
+            "('matplotlib', 'torch', 'tqdm', 'cupy') or m.startswith('gradcore.bench')]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_median_time_syncs_around_every_clock_read():
+    calls, syncs = [], []
+    med, times, number = median_time(lambda: calls.append(1), lambda: syncs.append(1),
+                                     repeat=3, warmup=2, target_s=1e-4, max_number=5)
+    assert med > 0 and len(times) == 3 and 1 <= number <= 5
+    assert len(calls) == 2 + 3 * number
+    assert len(syncs) == 1 + 2 + 2 * 3
