@@ -338,6 +338,11 @@ class Tensor:
     # ---- dtype / device moves (ToCopyBackward0 when differentiable) --------------------
     def to(self, *args, **kwargs):
         """to(device), to(dtype), to(device, dtype), to(other_tensor); copy=, non_blocking=."""
+        if not kwargs and len(args) == 1 and type(args[0]) is _device_cls:
+            d = args[0]  # the tutorial's x.to(device): nothing to do when already there
+            here = self._be.device
+            if d.type == here.type and d.index == here.index:
+                return self
         copy = kwargs.pop("copy", False)
         dev, dt = parse_to(args, kwargs)
         be = self._be if dev is None else get_backend(dev)

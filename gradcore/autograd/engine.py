@@ -30,7 +30,9 @@ def _make_grads(outputs, grads):
     if grads is None and len(outputs) == 1:  # the common loss.backward()
         o = outputs[0]
         if type(o) is Tensor and o._arr.size == 1 and o._arr.dtype.kind == "f":
-            return (_wrap(o._be.xp.full(o._arr.shape, 1, dtype=o._arr.dtype), o._be),)
+            one = o._be.xp.empty(o._arr.shape, dtype=o._arr.dtype)  # np.full's wrapper costs
+            one.fill(1)
+            return (_wrap(one, o._be),)
     grads = _as_tuple(grads) or (None,) * len(outputs)
     if len(grads) != len(outputs):
         raise RuntimeError("grad can be implicitly created only for scalar outputs"
@@ -160,8 +162,12 @@ def _needed(roots, targets):
 
 
 def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
-    roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
-    root_nodes = list(dict.fromkeys(n for n, _ in roots))
+    if len(outputs) == 1:  # loss.backward()
+        roots = [_root_edge(outputs[0], 0)]
+        root_nodes = [roots[0][0]]
+    else:
+        roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
+        root_nodes = list(dict.fromkeys(n for n, _ in roots))
     deps = _count_deps(root_nodes)
     wanted_set = needed = runnable = None
     if wanted is not None:
@@ -176,12 +182,14 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
         owned.add(id(g._arr))
         _add(buffers, node, nr, g)
     heap = [(-n._seq, n) for n in root_nodes if n not in deps]
-    heapq.heapify(heap)
+    if len(heap) > 1:
+        heapq.heapify(heap)
+    heappop, heappush = heapq.heappop, heapq.heappush
     prev = _state.enabled
     _state.enabled = create_graph
     try:
         while heap:
-            node = heapq.heappop(heap)[1]
+            node = heappop(heap)[1]
             gin = buffers.pop(node, None)
             if gin is None:  # no gradient arrived: nothing to run, but release the children
                 gout = (None,) * len(node.next_functions)
@@ -201,11 +209,19 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                 if node._hk or node._out_meta is not None:
                     gout = _call(node, gin)
                 else:
-                    gout = node._run_backward(gin)
+                    if node._is_array_node:  # _ArrayNode._run_backward, one frame fewer
+                        gout = node._forward_cls.backward(node, *gin)
+                        if type(gout) is not tuple:
+                            gout = (gout,)
+                    else:
+                        gout = node._run_backward(gin)
                     if len(gout) != len(node.next_functions):
                         _wrong_count(node, gout)
                 if not retain_graph:
-                    node._release()
+                    d = node.__dict__
+                    if d.get("_saved") is not None:  # Node._release, inlined
+                        d["_saved"] = None
+                        d["_freed"] = True
             meta = node._in_meta
             for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, gout)):
                 if nxt is None:
@@ -213,11 +229,19 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                 if g is not None:
                     if meta is not None:
                         g = _validate(node, meta[i], i, g)
-                    _add(buffers, nxt, nr, g)
+                    buf = buffers.get(nxt)  # _add, inlined
+                    if buf is None:
+                        if nxt._n_outputs == 1:
+                            buffers[nxt] = [g]
+                        else:
+                            buf = buffers[nxt] = [None] * nxt._n_outputs
+                            buf[nr] = g
+                    else:
+                        _sum_into(buf, nr, g)
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if not left and (runnable is None or nxt in runnable):
-                    heapq.heappush(heap, (-nxt._seq, nxt))
+                    heappush(heap, (-nxt._seq, nxt))
     finally:
         _state.enabled = prev
     return captured
@@ -245,6 +269,10 @@ def _add(buffers, node, nr, g):
         buf = buffers[node] = [None] * node._n_outputs
         buf[nr] = g
         return
+    _sum_into(buf, nr, g)
+
+
+def _sum_into(buf, nr, g):
     old = buf[nr]
     if old is None:
         buf[nr] = g

@@ -29,6 +29,7 @@ class Node:
     """Base of every grad_fn.  Subclasses are generated per Function (``ExpBackward0`` ...)."""
 
     _is_accumulate = False
+    _is_array_node = False  # a built-in op's node: the engine calls its backward directly
     _n_outputs = 1
     _hk = False          # set once a hook or retain_grad() is registered on this node
     _in_meta = None      # (shape, dtype, backend) per input: custom Functions are checked
@@ -40,7 +41,7 @@ class Node:
         needs = self.__dict__.get("_needs")
         if needs is not None:
             return needs
-        return tuple(n is not None for n, _ in self.next_functions)
+        return tuple([n is not None for n, _ in self.next_functions])
 
     def name(self):
         return type(self).__name__
@@ -65,7 +66,17 @@ class Node:
                     "the graph a second time or if you need to access saved tensors after "
                     "calling backward.")
             return ()
-        return tuple(_unpack(self, s) for s in saved)
+        out = []
+        for s in saved:
+            if type(s) is tuple:  # an input: (tensor, version at save time)
+                t = s[0]
+                vc = t._vc
+                if (0 if vc is None else vc.v) != s[1]:
+                    _raise_modified(self, t._arr, t._version, s[1], t._out_nr, t)
+                out.append(t)
+            else:
+                out.append(_unpack(self, s))
+        return tuple(out)
 
     saved_variables = saved_tensors
 
@@ -305,11 +316,18 @@ class Function(metaclass=_FunctionMeta):
 
 class _ArrayNode(BackwardCFunction):
     """Node of a built-in op: backward returns one gradient per Tensor input."""
+    _is_array_node = True
 
     def save_for_backward(self, *tensors):
         # Built-in ops save inputs only (outputs via ``save_output``): record versions now.
-        self._saved = tuple([None if t is None else (t, 0 if t._vc is None else t._vc.v)
-                             for t in tensors])
+        saved = []
+        for t in tensors:
+            if t is None:
+                saved.append(None)
+            else:
+                vc = t._vc
+                saved.append((t, 0 if vc is None else vc.v))
+        self._saved = tuple(saved)
 
     def _run_backward(self, grads):
         out = self._forward_cls.backward(self, *grads)
@@ -348,9 +366,16 @@ class ArrayFunction(Function):
         ctx = cls._backward_cls()
         d = ctx.__dict__
         d["_be"] = be
-        d["next_functions"] = tuple([
-            ((a._node, a._out_nr) if a._node is not None else (a._grad_accumulator(), 0))
-            if a._rg else (None, 0) for a in args if isinstance(a, Tensor)])
+        edges = []  # a loop, not a comprehension: no extra frame on Python 3.11
+        for a in args:
+            if isinstance(a, Tensor):
+                if not a._rg:
+                    edges.append((None, 0))
+                elif a._node is not None:
+                    edges.append((a._node, a._out_nr))
+                else:
+                    edges.append((a._grad_accumulator(), 0))
+        d["next_functions"] = tuple(edges)
         out = cls.forward(ctx, *args)
         if type(out) is tuple:
             res = tuple([_wrap(o, be, o.dtype.kind == "f", None, ctx, i)

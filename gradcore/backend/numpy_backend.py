@@ -66,12 +66,20 @@ class NumpyBackend:
     # ---- reduction backward -------------------------------------------------------------
     def sum_to(self, g, shape):
         """Sum ``g`` down to ``shape`` (the inverse of broadcasting ``shape`` to g.shape)."""
-        if g.shape == tuple(shape):
+        shape = tuple(shape)
+        gshape = g.shape
+        if gshape == shape:
             return g
         lead = g.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
-                                          if n == 1 and g.shape[i + lead] != 1)
-        out = g.sum(axis=axes, keepdims=True, dtype=g.dtype)
+        axes = list(range(lead))
+        for i, n in enumerate(shape):
+            if n == 1 and gshape[i + lead] != 1:
+                axes.append(i + lead)
+        axes = tuple(axes)
+        if type(g) is np.ndarray:  # ndarray.sum without its Python wrapper
+            out = np.add.reduce(g, axis=axes, dtype=g.dtype, keepdims=True)
+        else:
+            out = g.sum(axis=axes, keepdims=True, dtype=g.dtype)
         return out.reshape(shape) if lead else out
 
     def _unsqueeze(self, gy, shape, axes, keepdim):
@@ -89,7 +97,9 @@ class NumpyBackend:
 
     def sum_backward(self, gy, shape, axes, keepdim):
         """Gradient of sum over ``axes`` (None: all) of an input of ``shape``."""
-        return self._broadcast(self._unsqueeze(gy, shape, axes, keepdim), shape)
+        if axes is not None:  # a full sum's gradient broadcasts as it is
+            gy = self._unsqueeze(gy, shape, axes, keepdim)
+        return self._broadcast(gy, shape)
 
     def mean_backward(self, gy, shape, axes, keepdim):
         n = math.prod([shape[a] for a in axes] if axes is not None else shape)
@@ -214,6 +224,19 @@ class NumpyBackend:
         if hi is not None:
             mask = mask & (x <= hi)
         return gy * mask
+
+    # ---- linear backward: y = x @ w.T + b ----------------------------------------------
+    def linear_backward(self, gy, x, w, bias_shape, need_b, need_x, need_w):
+        """The gradients of bias (summed to ``bias_shape``), input (gy @ w) and weight
+        (gy.T @ x, C-contiguous like the weight) that are needed, in that order."""
+        out = []
+        if need_b:
+            out.append(self.sum_to(gy, bias_shape))
+        if need_x:
+            out.append(self.xp.matmul(gy, w))
+        if need_w:
+            out.append(self.xp.matmul(gy.T, x))
+        return tuple(out)
 
     # ---- elementwise backward (binary: both gradients at once, before sum_to) -----------
     def mul_backward(self, a, b, gy):
@@ -514,7 +537,12 @@ class NumpyBackend:
             return x
         N, C, H, W = x.shape
         (ph, pw), (ah, aw) = padding, after
-        out = self.xp.full((N, C, ph + H + ah, pw + W + aw), value, dtype=x.dtype)
+        shape = (N, C, ph + H + ah, pw + W + aw)
+        if value == 0:
+            out = self.xp.zeros(shape, dtype=x.dtype)
+        else:  # np.full without its Python wrapper
+            out = self.xp.empty(shape, dtype=x.dtype)
+            out.fill(value)
         out[:, :, ph:ph + H, pw:pw + W] = x
         return out
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _dtype
 from .._generator import draw_backend
-from ..backend import get_backend
+from ..backend import cpu_backend, get_backend
 from ..tensor import Tensor, _wrap
 from .shape import _shape_arg
 
@@ -83,7 +83,7 @@ def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _dtype.from_numpy_dtype(ndarray.dtype)
-    return _wrap(ndarray, get_backend("cpu"))
+    return _wrap(ndarray, cpu_backend())
 
 
 def _factory(size, dtype, device, requires_grad, make):

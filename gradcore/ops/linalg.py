@@ -304,6 +304,82 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return Addmm.apply(input, mat1, mat2, beta, alpha)
 
 
+class Linear(ArrayFunction):
+    """``input @ weight.t() + bias`` (nn.Linear with a bias, 2-D input) as one node.  PyTorch
+    records addmm over a TBackward0 of the weight; here the transpose is folded into the
+    node, so the graph is AddmmBackward0 -> (bias, input, weight) with one node fewer, and the
+    weight's gradient ``gy.t() @ input`` comes out in the weight's own layout."""
+    node_name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, bias, input, weight):
+        ctx.save_for_backward(input, weight)
+        ctx.bias_shape = bias._arr.shape
+        out = input._be.xp.matmul(input._arr, weight._arr.T)  # fresh: bias added in place
+        out += bias._arr
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        input, weight = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        if not any(need):
+            return None, None, None
+        grads = LinearGrad.apply(gy, input, weight, ctx.bias_shape, *need)
+        grads = iter(grads if type(grads) is tuple else (grads,))
+        return tuple([next(grads) if n else None for n in need])
+
+
+class LinearGrad(ArrayFunction):
+    """The needed ones of (sum_to(gy, bias_shape), gy @ weight, gy.t() @ input) in one backend
+    call (``linear_backward``): Linear's backward.  Its own backward is in Tensor ops."""
+    node_name = "AddmmBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, gy, input, weight, bias_shape, need_b, need_x, need_w):
+        ctx.save_for_backward(gy, input, weight)
+        ctx.need = need_b, need_x, need_w
+        out = gy._be.linear_backward(gy._arr, input._arr, weight._arr, bias_shape, need_b,
+                                     need_x, need_w)
+        return out if len(out) > 1 else out[0]
+
+    @staticmethod
+    def backward(ctx, *ggs):
+        gy, input, weight = ctx.saved_tensors
+        ggs = iter(ggs)
+        ggb, ggx, ggw = (next(ggs) if n else None for n in ctx.need)
+        need_gy, need_x, need_w = ctx.needs_input_grad
+        dgy = None
+        if need_gy:
+            terms = [ggb.expand(gy.shape) if ggb is not None else None,
+                     mm(ggx, weight.t()) if ggx is not None else None,
+                     mm(input, ggw.t()) if ggw is not None else None]
+            for t in terms:
+                if t is not None:
+                    dgy = t if dgy is None else dgy + t
+        dx = mm(gy, ggw) if need_x and ggw is not None else None
+        dw = mm(gy.t(), ggx) if need_w and ggx is not None else None
+        return dgy, dx, dw
+
+
+def linear_addmm(bias, input, weight):
+    """``addmm(bias, input, weight.t())`` with addmm's checks, recorded as one node."""
+    if input.ndim != 2:
+        raise RuntimeError(f"mat1 must be a matrix, got {input.ndim}-D tensor")
+    if weight.ndim != 2:
+        return addmm(bias, input, weight.t())  # t()'s own error for >2-D, else mat2's
+    wdt = weight._arr.dtype
+    if bias._arr.dtype != wdt or input._arr.dtype != wdt:
+        return addmm(bias, input, weight.t())  # addmm's dtype error
+    _check_not_bool(input)
+    n, k = weight._arr.shape
+    _check_mm_shape(input._arr.shape, (k, n))
+    if bias._arr.shape not in ((n,), (input._arr.shape[0], n)):
+        expanded_shape(bias, (input._arr.shape[0], n))  # PyTorch's shape errors
+        return addmm(bias, input, weight.t())
+    return Linear.apply(bias, input, weight)
+
+
 def _matmul_op(self, other):
     return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
 

@@ -18,6 +18,7 @@ from .elementwise import abs as _abs, clamp_min, exp, log, minimum, sigmoid
 from .indexing import masked_fill
 from .shape import broadcast_shapes, expand
 from .softmax import log_softmax
+from .reduction import mean_all
 
 # ---- the reduction argument ----------------------------------------------------------------
 
@@ -56,7 +57,7 @@ def _reduce(xp, loss, reduction):
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.mean() if loss.size else xp.full((), np.nan, dtype=loss.dtype)
+    return mean_all(loss) if loss.size else xp.full((), np.nan, dtype=loss.dtype)
 
 
 def _mean_scale(reduction, x):
@@ -165,6 +166,9 @@ class SmoothL1Loss(_PointwiseLoss):
 def _pointwise_args(input, target, size_average, reduce, reduction, kernel=None):
     """PyTorch's preamble of mse/l1/smooth_l1: the size warning, the legacy flags, then
     input and target broadcast to one shape and promoted to one dtype."""
+    if (input._arr.shape == target._arr.shape and input._arr.dtype is target._arr.dtype
+            and input._arr.dtype.kind == "f" and size_average is None and reduce is None):
+        return input, target, reduction  # the common case: nothing to warn, cast or expand
     _same_size_warning(input, target)
     reduction = _legacy_reduction(reduction, size_average, reduce)
     shape = broadcast_shapes(input.shape, target.shape)

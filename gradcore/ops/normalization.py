@@ -1,7 +1,8 @@
 """The ops behind nn's layers: linear, layer_norm, batch_norm, embedding.
 
-* linear is matmul / addmm, so the graph has PyTorch's nodes: AddmmBackward0 for 2-D input, a
-  ViewBackward0 over an addmm for other contiguous input, MmBackward0 etc. without bias.
+* linear is matmul / addmm, so the graph has PyTorch's node names: AddmmBackward0 for 2-D
+  input (one node: the weight's transpose is folded in, linalg.Linear), a ViewBackward0 over
+  it for other contiguous input, MmBackward0 etc. without bias.
 * layer_norm and batch_norm are one node each (NativeLayerNormBackward0 /
   NativeBatchNormBackward0): forward on arrays; backward in Tensor ops.  The first-order
   backward uses the mean and 1/std saved by forward; when a graph of the backward is being
@@ -23,15 +24,14 @@ from .shape import sum_to
 
 def linear(input, weight, bias=None):
     """input @ weight.T + bias."""
-    wt = weight.t()
     if bias is None:
-        return linalg.matmul(input, wt)
+        return linalg.matmul(input, weight.t())
     if input.ndim == 2:
-        return linalg.addmm(bias, input, wt)
+        return linalg.linear_addmm(bias, input, weight)
     if input.ndim and input.is_contiguous():  # PyTorch folds the batch into addmm's rows
-        out = linalg.addmm(bias, input.reshape(-1, input.shape[-1]), wt)
+        out = linalg.linear_addmm(bias, input.reshape(-1, input.shape[-1]), weight)
         return out.view(*input.shape[:-1], out.shape[-1])
-    return linalg.matmul(input, wt) + bias
+    return linalg.matmul(input, weight.t()) + bias
 
 
 # ---- layer_norm / batch_norm: one node each -------------------------------------------------
