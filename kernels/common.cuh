@@ -28,6 +28,18 @@ struct gc_half {
   unsigned short bits;
 };
 
+// GRADCORE_EMULATOR: the CPU emulator (tests/cuda_emu, docs/emulator.md) compiles these
+// sources with g++, which has no PTX; it converts with the same IEEE round-to-nearest-even.
+#ifdef GRADCORE_EMULATOR
+__device__ __forceinline__ float gc_half_to_float(gc_half h) {
+  return gc_emu_half_bits_to_float(h.bits);
+}
+__device__ __forceinline__ gc_half gc_float_to_half(float f) {
+  gc_half h;
+  h.bits = gc_emu_float_to_half_bits(f);
+  return h;
+}
+#else
 __device__ __forceinline__ float gc_half_to_float(gc_half h) {
   float f;
   asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h.bits));
@@ -39,6 +51,7 @@ __device__ __forceinline__ gc_half gc_float_to_half(float f) {
   asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h.bits) : "f"(f));
   return h;
 }
+#endif
 
 template <typename T> struct gc_opmath { typedef T type; };
 template <> struct gc_opmath<gc_half> { typedef float type; };
