@@ -203,7 +203,10 @@ class Tensor:
         return vc
 
     def _bump_version(self):
-        self._version_counter().v += 1
+        vc = self._vc  # _version_counter, inlined (optimizers bump every parameter per step)
+        if vc is None:
+            vc = self._vc = _VersionCounter()
+        vc.v += 1
 
     def _grad_accumulator(self):
         acc = self._acc() if self._acc is not None else None

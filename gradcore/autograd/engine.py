@@ -75,7 +75,7 @@ def _root_edge(t, i):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (see Tensor.backward)."""
-    tensors = _as_tuple(tensors)
+    tensors = (tensors,) if type(tensors) is Tensor else _as_tuple(tensors)
     grads = _make_grads(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
@@ -218,10 +218,9 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                     if len(gout) != len(node.next_functions):
                         _wrong_count(node, gout)
                 if not retain_graph:
-                    d = node.__dict__
-                    if d.get("_saved") is not None:  # Node._release, inlined
-                        d["_saved"] = None
-                        d["_freed"] = True
+                    if node._saved is not None:  # Node._release, inlined
+                        node._saved = None
+                        node._freed = True
             meta = node._in_meta
             for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, gout)):
                 if nxt is None:

@@ -59,7 +59,8 @@ class SumTo(ArrayFunction):
 
 def sum_to(g, shape):
     """Sum ``g`` down to ``shape`` (undo broadcasting); identity when the shapes agree."""
-    shape = tuple(shape)
+    if type(shape) is not tuple:
+        shape = tuple(shape)
     if g._arr.shape == shape:
         return g
     return SumTo.apply(g, shape)
