@@ -562,6 +562,20 @@ class NumpyBackend:
         xpad = self._pad_windows(x, kernel, stride, padding, dilation, out_hw)
         return self.xp.ascontiguousarray(self._windows(xpad, kernel, stride, dilation, out_hw))
 
+    def im2col_batch_last(self, x, kernel, stride, padding, dilation, out_hw):
+        """The windows of ``x`` (zero padding) as a C-contiguous (OH, OW, C, kh, kw, N) array:
+        x transposed once to (Hp, Wp, C, N), so the window copy moves runs of N values."""
+        xp = self.xp
+        N, C, H, W = x.shape
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw), (OH, OW) = kernel, stride, padding, dilation, out_hw
+        Hp = max(ph + H, (OH - 1) * sh + dh * (kh - 1) + 1)
+        Wp = max(pw + W, (OW - 1) * sw + dw * (kw - 1) + 1)
+        xt = xp.zeros((Hp, Wp, C, N), dtype=x.dtype)
+        xt[ph:ph + H, pw:pw + W] = x.transpose(2, 3, 1, 0)
+        s0, s1, s2, s3 = xt.strides
+        return xp.ascontiguousarray(xp.lib.stride_tricks.as_strided(
+            xt, (OH, OW, C, kh, kw, N), (s0 * sh, s1 * sw, s2, s0 * dh, s1 * dw, s3)))
+
     def col2im(self, cols, shape, stride, padding, dilation):
         """The transpose of im2col: every window value of ``cols`` (N, C, kh, kw, OH, OW) added
         to the pixel of an input of ``shape`` (N, C, H, W) it was taken from."""
@@ -578,6 +592,34 @@ class NumpyBackend:
         if (Hp, Wp) == (H, W):
             return out
         return self.xp.ascontiguousarray(out[:, :, ph:ph + H, pw:pw + W])
+
+    def conv_input_grad(self, gy, w, shape, stride, padding, dilation):
+        """conv2d's input gradient: the transposed convolution of gy (N, O, OH, OW) with w
+        (O, C / g, kh, kw).  For a batch at least as wide as the output rows the batch goes
+        innermost: one small matmul per output position (each under OpenBLAS's threading
+        size, as the forward's) gives the columns as (OH, OW, C, kh, kw, N), and each tap is
+        added to an (Hp, Wp, C, N) buffer in runs of N values, not of OW as col2im's."""
+        xp = self.xp
+        N, O, OH, OW = gy.shape
+        C, H, W = shape[1:]
+        _, Cg, kh, kw = w.shape
+        g = C // Cg
+        wt = w.reshape(g, O // g, Cg * kh * kw).transpose(0, 2, 1)
+        if N < OW:
+            cols = xp.matmul(wt, gy.reshape(N, g, O // g, OH * OW))
+            return self.col2im(cols.reshape(N, C, kh, kw, OH, OW), shape, stride, padding,
+                               dilation)
+        (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+        Hp = max(ph + H, (OH - 1) * sh + dh * (kh - 1) + 1)
+        Wp = max(pw + W, (OW - 1) * sw + dw * (kw - 1) + 1)
+        gyt = xp.ascontiguousarray(gy.transpose(2, 3, 1, 0)).reshape(OH * OW, g, O // g, N)
+        cols = xp.matmul(wt, gyt).reshape(OH, OW, C, kh, kw, N)
+        out = xp.zeros((Hp, Wp, C, N), dtype=cols.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                out[i * dh:i * dh + (OH - 1) * sh + 1:sh,
+                    j * dw:j * dw + (OW - 1) * sw + 1:sw] += cols[:, :, :, i, j]
+        return xp.ascontiguousarray(out[ph:ph + H, pw:pw + W].transpose(3, 2, 0, 1))
 
     def max_pool2d(self, x, kernel, stride, padding, dilation, out_hw):
         """(values, int64 indices into each H*W plane): per window the first maximum, a NaN
@@ -606,8 +648,10 @@ class NumpyBackend:
             if nan.any():
                 for p in range(kh * kw):
                     k = xp.where(xp.isnan(taps[p]), k.dtype.type(p), k)
-        k = k.astype(np.int64)
-        return best, (rows + k // kw * dh) * W + cols + k % kw * dw
+        # each tap's offset from its window's corner, looked up (int64 // and % cost 5x more)
+        taps_off = xp.asarray([p // kw * dh * W + p % kw * dw for p in range(kh * kw)],
+                              dtype=np.int64)
+        return best, rows * W + cols + taps_off[k]
 
     def max_pool2d_backward(self, gy, idx, shape, overlap=True):
         """Each gy added to the input pixel its window's maximum came from (``overlap``: the

@@ -61,32 +61,49 @@ class _ConvGeom(collections.namedtuple("_ConvGeom", "stride pads dilation groups
 
 def _conv(be, x, w, geom):
     """conv2d on arrays, no bias: (N, C, H, W) and (O, C / g, kh, kw) -> (N, O, OH, OW)."""
+    return _conv_cols(be, x, w, geom)[0]
+
+
+def _conv_cols(be, x, w, geom):
+    """_conv's output and its im2col columns (which _conv_weight_grad can reuse): for a batch
+    at least as large as the output plane, the batch innermost ((OH, OW, C, kh, kw, N): one
+    small matmul per output position, the window copy in runs of N), else (N, C, kh, kw, OH,
+    OW) and one small matmul per image."""
     N, g = x.shape[0], geom.groups
     O, Cg, kh, kw = w.shape
     out_hw = geom.out_hw(x.shape[-2:], (kh, kw))
-    cols = be.im2col(x, (kh, kw), geom.stride, geom.lead, geom.dilation, out_hw)
     K, L = Cg * kh * kw, out_hw[0] * out_hw[1]
-    y = be.xp.matmul(w.reshape(g, O // g, K), cols.reshape(N, g, K, L))
-    return y.reshape((N, O) + out_hw)
+    wm = w.reshape(g, O // g, K)
+    if 0 < L <= N:
+        cols = be.im2col_batch_last(x, (kh, kw), geom.stride, geom.lead, geom.dilation, out_hw)
+        y = be.xp.matmul(wm, cols.reshape(L, g, K, N)).reshape(out_hw + (O, N))
+        return be.xp.ascontiguousarray(y.transpose(3, 2, 0, 1)), cols
+    cols = be.im2col(x, (kh, kw), geom.stride, geom.lead, geom.dilation, out_hw)
+    y = be.xp.matmul(wm, cols.reshape(N, g, K, L))
+    return y.reshape((N, O) + out_hw), cols
 
 
 def _conv_input_grad(be, gy, w, geom, in_shape):
     """The transpose of _conv in x (a transposed convolution of gy with w)."""
-    (N, _, OH, OW), g = gy.shape, geom.groups
-    O, Cg, kh, kw = w.shape
-    cols = be.xp.matmul(w.reshape(g, O // g, Cg * kh * kw).transpose(0, 2, 1),
-                        gy.reshape(N, g, O // g, OH * OW))
-    return be.col2im(cols.reshape(N, g * Cg, kh, kw, OH, OW), in_shape, geom.stride, geom.lead,
-                     geom.dilation)
+    return be.conv_input_grad(gy, w, in_shape, geom.stride, geom.lead, geom.dilation)
 
 
-def _conv_weight_grad(be, x, gy, geom, w_shape):
-    """The transpose of _conv in w: sum over the batch and positions of gy times the windows."""
+def _conv_weight_grad(be, x, gy, geom, w_shape, cols=None):
+    """The transpose of _conv in w: sum over the batch and positions of gy times the windows
+    (``cols``: x's columns from _conv_cols, when the forward kept them)."""
     (N, _, OH, OW), g = gy.shape, geom.groups
     O, Cg, kh, kw = w_shape
-    cols = be.im2col(x, (kh, kw), geom.stride, geom.lead, geom.dilation, (OH, OW))
     K, L = Cg * kh * kw, OH * OW
-    gw = be.xp.matmul(gy.reshape(N, g, O // g, L), cols.reshape(N, g, K, L).transpose(0, 1, 3, 2))
+    batch_last = 0 < L <= N  # the layout _conv_cols chose
+    if cols is None:
+        im2col = be.im2col_batch_last if batch_last else be.im2col
+        cols = im2col(x, (kh, kw), geom.stride, geom.lead, geom.dilation, (OH, OW))
+    if batch_last:
+        gyt = be.xp.ascontiguousarray(gy.transpose(2, 3, 1, 0)).reshape(L, g, O // g, N)
+        gw = be.xp.matmul(gyt, cols.reshape(L, g, K, N).transpose(0, 1, 3, 2))
+    else:
+        gw = be.xp.matmul(gy.reshape(N, g, O // g, L),
+                          cols.reshape(N, g, K, L).transpose(0, 1, 3, 2))
     return gw.sum(axis=0).reshape(w_shape)
 
 
@@ -97,7 +114,10 @@ class Conv2d(ArrayFunction):
     def forward(ctx, x, w, b, geom):
         ctx.save_for_backward(x, w)
         ctx.geom, ctx.has_bias = geom, b is not None
-        y = _conv(x._be, x._arr, w._arr, geom)
+        y, cols = _conv_cols(x._be, x._arr, w._arr, geom)
+        need = ctx.needs_input_grad
+        if len(need) > 1 and need[1]:  # kept for the weight gradient (dropped once it ran)
+            ctx.cols = cols
         if b is not None:
             y += b._arr.reshape(-1, 1, 1)
         return y
@@ -106,8 +126,10 @@ class Conv2d(ArrayFunction):
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
+        # the forward's columns serve one backward: a retained graph's next one recomputes them
+        cols = ctx.__dict__.pop("cols", None)
         gx = _ConvInputGrad.apply(gy, w, ctx.geom, x.shape) if need[0] else None
-        gw = _ConvWeightGrad.apply(x, gy, ctx.geom, w.shape) if need[1] else None
+        gw = _ConvWeightGrad.apply(x, gy, ctx.geom, w.shape, cols) if need[1] else None
         if not ctx.has_bias:
             return gx, gw
         return gx, gw, _ConvBiasGrad.apply(gy) if need[2] else None
@@ -148,10 +170,10 @@ class _ConvWeightGrad(ArrayFunction):
     node_name = "ConvolutionBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, x, gy, geom, w_shape):
+    def forward(ctx, x, gy, geom, w_shape, cols=None):
         ctx.save_for_backward(x, gy)
         ctx.geom = geom
-        return _conv_weight_grad(x._be, x._arr, gy._arr, geom, tuple(w_shape))
+        return _conv_weight_grad(x._be, x._arr, gy._arr, geom, tuple(w_shape), cols)
 
     @staticmethod
     def backward(ctx, gg):
