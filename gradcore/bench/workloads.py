@@ -60,6 +60,17 @@ def make_tutorial_iter(lib, device="cpu"):
     return iteration
 
 
+def _train_step(model, criterion, optimizer, x, y):
+    """One zero_grad / forward / loss / backward / step on a fixed batch."""
+    def step():
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
 def make_mlp_step(lib, device="cpu", batch=256, widths=(784, 512, 512, 10)):
     """One SGD-momentum step of a ReLU MLP (default 784-512-512-10, batch 256) with
     CrossEntropyLoss on ``device``."""
@@ -76,13 +87,7 @@ def make_mlp_step(lib, device="cpu", batch=256, widths=(784, 512, 512, 10)):
     criterion = nn.CrossEntropyLoss()
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
-    def step():
-        optimizer.zero_grad()
-        loss = criterion(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-    return step
+    return _train_step(model, criterion, optimizer, x, y)
 
 
 def make_cnn_step(lib, device="cpu", batch=64, size=12, classes=6):
@@ -99,13 +104,7 @@ def make_cnn_step(lib, device="cpu", batch=64, size=12, classes=6):
     criterion = nn.CrossEntropyLoss()
     optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
 
-    def step():
-        optimizer.zero_grad()
-        loss = criterion(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-    return step
+    return _train_step(model, criterion, optimizer, x, y)
 
 
 # ---- backward kernels alone --------------------------------------------------------------
