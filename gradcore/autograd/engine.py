@@ -109,9 +109,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "desired behavior.")
             if materialize_grads:
                 g = _wrap(t._be.xp.zeros_like(t._arr), t._be)
-        elif g._arr.shape != t._arr.shape or g._arr.dtype != t._arr.dtype:
-            node = e[0]
-            g = _validate(node, (t._arr.shape, t._arr.dtype), e[1], g)
+        else:
+            if not isinstance(g, Tensor):  # a first-order gradient, kept as an array
+                g = _wrap(g, t._be)
+            if g._arr.shape != t._arr.shape or g._arr.dtype != t._arr.dtype:
+                node = e[0]
+                g = _validate(node, (t._arr.shape, t._arr.dtype), e[1], g)
         result.append(g)
     return tuple(result)
 
@@ -175,12 +178,17 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
         targets = {n for n, _ in wanted}
         needed = _needed(root_nodes, targets)
         runnable = needed | targets
+    # First order (no create_graph): the side table holds bare backend arrays and built-in
+    # nodes run their ``array_backward``; Tensors appear only where user code sees gradients
+    # (hooks, retain_grad, custom Functions, .grad).  With create_graph it holds Tensors and
+    # every node runs its differentiable Tensor-level backward.
+    arrays = not create_graph
     captured = {}
     owned = set()  # arrays that must not become a .grad without a copy
     buffers = {}
     for (node, nr), g in zip(roots, grads):
         owned.add(id(g._arr))
-        _add(buffers, node, nr, g)
+        _add(buffers, node, nr, g._arr if arrays else g)
     heap = [(-n._seq, n) for n in root_nodes if n not in deps]
     if len(heap) > 1:
         heapq.heapify(heap)
@@ -195,10 +203,9 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                 gout = (None,) * len(node.next_functions)
             else:
                 if node._hk:
-                    gin = _tensor_hooks(node, gin, create_graph)
+                    gin = _tensor_hooks(node, gin, arrays)
                 if node._is_accumulate:
-                    _accumulate(node, gin[0], wanted_set, captured, accumulate, create_graph,
-                                owned)
+                    _accumulate(node, gin[0], wanted_set, captured, accumulate, arrays, owned)
                     continue
                 if wanted_set is not None:
                     for nr, g in enumerate(gin):
@@ -207,27 +214,23 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                     if node not in needed:
                         continue
                 if node._hk or node._out_meta is not None:
-                    gout = _call(node, gin)
+                    gout = _call(node, gin, arrays)
+                elif arrays and node._array_backward is not None:
+                    gout = node._array_backward(node, *gin)
+                    if type(gout) is not tuple:
+                        gout = (gout,)
                 else:
-                    if node._is_array_node:  # _ArrayNode._run_backward, one frame fewer
-                        gout = node._forward_cls.backward(node, *gin)
-                        if type(gout) is not tuple:
-                            gout = (gout,)
-                    else:
-                        gout = node._run_backward(gin)
-                    if len(gout) != len(node.next_functions):
-                        _wrong_count(node, gout)
+                    gout = _tensor_backward(node, gin, arrays)
+                if len(gout) != len(node.next_functions):
+                    _wrong_count(node, gout)
                 if not retain_graph:
                     if node._saved is not None:  # Node._release, inlined
                         node._saved = None
                         node._freed = True
-            meta = node._in_meta
-            for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, gout)):
+            for (nxt, nr), g in zip(node.next_functions, gout):
                 if nxt is None:
                     continue
                 if g is not None:
-                    if meta is not None:
-                        g = _validate(node, meta[i], i, g)
                     buf = buffers.get(nxt)  # _add, inlined
                     if buf is None:
                         if nxt._n_outputs == 1:
@@ -236,7 +239,8 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                             buf = buffers[nxt] = [None] * nxt._n_outputs
                             buf[nr] = g
                     else:
-                        _sum_into(buf, nr, g)
+                        old = buf[nr]
+                        buf[nr] = g if old is None else old + g
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if not left and (runnable is None or nxt in runnable):
@@ -246,19 +250,38 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
     return captured
 
 
-def _tensor_hooks(node, gin, create_graph):
+def _tensor_backward(node, gin, arrays):
+    """A node's Tensor-level backward; with ``arrays`` its gradients come and go as arrays."""
+    if arrays:
+        be = node._be
+        gin = [None if g is None else _wrap(g, be) for g in gin]
+    if node._is_array_node:  # _ArrayNode._run_backward, one frame fewer
+        gout = node._forward_cls.backward(node, *gin)
+        if type(gout) is not tuple:
+            gout = (gout,)
+    else:
+        gout = node._run_backward(gin)
+    if arrays:
+        gout = tuple([None if g is None else g._arr for g in gout])
+    return gout
+
+
+def _tensor_hooks(node, gin, arrays):
     """Hooks registered on the tensors this node produced, then retain_grad()."""
     d = node.__dict__
+    be = node._be
     for nr, hooks in d.get("_pre_hooks", {}).items():
         if gin[nr] is not None:
+            g = _wrap(gin[nr], be) if arrays else gin[nr]
             for fn in tuple(hooks.values()):
-                new = fn(gin[nr])
+                new = fn(g)
                 if new is not None:
-                    gin[nr] = new
+                    g = new
+            gin[nr] = g._arr if arrays else g
     for nr, ref in d.get("_retain", {}).items():
         t = ref()
         if t is not None and gin[nr] is not None:
-            _retain(t, gin[nr], create_graph)
+            _retain(t, _wrap(gin[nr], be) if arrays else gin[nr], not arrays)
     return gin
 
 
@@ -268,30 +291,25 @@ def _add(buffers, node, nr, g):
         buf = buffers[node] = [None] * node._n_outputs
         buf[nr] = g
         return
-    _sum_into(buf, nr, g)
-
-
-def _sum_into(buf, nr, g):
     old = buf[nr]
-    if old is None:
-        buf[nr] = g
-    elif _state.enabled:  # create_graph: the sum must be differentiable
-        buf[nr] = old + g
-    else:
-        buf[nr] = _wrap(old._arr + g._arr, old._be)
+    buf[nr] = g if old is None else old + g
 
 
-def _call(node, gin):
+def _call(node, gin, arrays):
+    """A node with hooks, or a custom Function's (checked and materialized), in Tensors."""
+    if arrays:
+        be = node._be
+        gin = [None if g is None else _wrap(g, be) for g in gin]
     hooked = node._hk
     if hooked:
         for fn in tuple(node.__dict__.get("_node_pre_hooks", {}).values()):
             new = fn(tuple(gin))
             if new is not None:
                 gin = list(new)
-    if node._out_meta is not None and node.materialize_grads and any(g is None for g in gin):
-        be = node._be
-        gin = [g if g is not None or m is None else _wrap(be.xp.zeros(m[0], m[1]), be)
-               for g, m in zip(gin, node._out_meta)]
+    out_meta = node._out_meta
+    if out_meta is not None and node.materialize_grads and any(g is None for g in gin):
+        gin = [g if g is not None or m is None else _wrap(m[2].xp.zeros(m[0], m[1]), m[2])
+               for g, m in zip(gin, out_meta)]
     gout = node._run_backward(gin)
     if len(gout) != len(node.next_functions):
         _wrong_count(node, gout)
@@ -300,6 +318,12 @@ def _call(node, gin):
             new = fn(gout, tuple(gin))
             if new is not None:
                 gout = tuple(new)
+    meta = node._in_meta
+    if meta is not None:
+        gout = tuple([g if g is None or nxt is None else _validate(node, meta[i], i, g)
+                      for i, (g, (nxt, _)) in enumerate(zip(gout, node.next_functions))])
+    if arrays:
+        gout = tuple([None if g is None else g._arr for g in gout])
     return gout
 
 
@@ -343,7 +367,12 @@ def _stealable(arr, like):
     owning its memory or the only view of a buffer nothing else holds (PyTorch's use_count
     test: counted on the expression ``arr.base``, the buffer's references are ``arr``'s own and
     the one getrefcount holds -- 2 when nothing else holds it)."""
-    if not arr.flags.writeable or arr.flags.c_contiguous != like.flags.c_contiguous:
+    if type(arr) is np.ndarray:
+        if not arr.flags.writeable:
+            return False
+    elif isinstance(arr, np.generic):  # a NumPy scalar (0-d arithmetic returns one)
+        return False
+    if arr.flags.c_contiguous != like.flags.c_contiguous:  # CuPy's flags have no writeable
         return False
     if arr.base is None:
         return True
@@ -351,33 +380,39 @@ def _stealable(arr, like):
             and sys.getrefcount(arr.base) <= 2)
 
 
-def _accumulate(node, g, wanted, captured, accumulate, create_graph, owned):
+def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
+    """AccumulateGrad: the leaf's hooks, then ``g`` into ``.grad`` (``g`` is an array when
+    ``arrays``, a Tensor under create_graph)."""
     var = node.variable
     if var._hooks:
+        if arrays:
+            g = _wrap(g, var._be)
         for fn in tuple(var._hooks.values()):
             new = fn(g)
             if new is not None:
                 g = new
+        if arrays:
+            g = g._arr
     if wanted is not None and (node, 0) in wanted:
         captured[(node, 0)] = g
         if not accumulate:
             return
     elif wanted is not None:
         return
-    if g._arr.shape != var._arr.shape or g._arr.dtype != var._arr.dtype:
-        g = _validate(node, (var._arr.shape, var._arr.dtype), 0, g)
+    if g.shape != var._arr.shape or g.dtype != var._arr.dtype:
+        t = _validate(node, (var._arr.shape, var._arr.dtype), 0,
+                      _wrap(g, var._be) if arrays else g)
+        g = t._arr if arrays else t
     old = var._grad
-    if old is None:
-        if create_graph:
-            var._grad = g
-        else:
-            arr = g._arr
-            if id(arr) in owned or not _stealable(arr, var._arr):
-                arr = arr.copy()
-            owned.add(id(arr))
-            var._grad = _wrap(arr, g._be)
-    elif create_graph or old._rg:
-        var._grad = old + g
+    if not arrays:  # create_graph: the sum must stay differentiable
+        var._grad = g if old is None else old + g
+    elif old is None:
+        if id(g) in owned or not _stealable(g, var._arr):
+            g = g.copy()
+        owned.add(id(g))
+        var._grad = _wrap(g, var._be)
+    elif old._rg:
+        var._grad = old + _wrap(g, var._be)
     else:
-        old._be.xp.add(old._arr, g._arr, out=old._arr)
+        old._be.xp.add(old._arr, g, out=old._arr)
         old._bump_version()

@@ -39,6 +39,10 @@ class Node:
     _needs = None
     _saved = None
     _freed = False
+    # ``array_backward(ctx, *grad_arrays) -> grad arrays``: the op's first-order backward on
+    # bare backend arrays, run by the engine when create_graph is off (None: the engine wraps
+    # the gradients and runs the Tensor-level ``backward``).  Set per node class.
+    _array_backward = None
 
     @property
     def needs_input_grad(self):
@@ -65,15 +69,7 @@ class Node:
     def saved_tensors(self):
         saved = self._saved
         if saved is None:
-            if self._freed:
-                raise RuntimeError(
-                    "Trying to backward through the graph a second time (or directly access "
-                    "saved tensors after they have already been freed). Saved intermediate "
-                    "values of the graph are freed when you call .backward() or "
-                    "autograd.grad(). Specify retain_graph=True if you need to backward through "
-                    "the graph a second time or if you need to access saved tensors after "
-                    "calling backward.")
-            return ()
+            return self._no_saved()
         out = []
         for s in saved:
             if type(s) is tuple:  # an input: (tensor, version at save time)
@@ -87,6 +83,40 @@ class Node:
         return tuple(out)
 
     saved_variables = saved_tensors
+
+    @property
+    def saved_arrays(self):
+        """The saved tensors' arrays, version-checked as ``saved_tensors`` (for
+        ``array_backward``: no Tensor is made for a saved output)."""
+        saved = self._saved
+        if saved is None:
+            return self._no_saved()
+        out = []
+        for s in saved:
+            if type(s) is tuple:
+                t = s[0]
+                vc = t._vc
+                if (0 if vc is None else vc.v) != s[1]:
+                    _raise_modified(self, t._arr, t._version, s[1], t._out_nr, t)
+                out.append(t._arr)
+            elif s is None:
+                out.append(None)
+            else:
+                if s.vc.v != s.version:
+                    _raise_modified(self, s.arr, s.vc.v, s.version, s.out_nr)
+                out.append(s.arr)
+        return out
+
+    def _no_saved(self):
+        if self._freed:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access "
+                "saved tensors after they have already been freed). Saved intermediate "
+                "values of the graph are freed when you call .backward() or "
+                "autograd.grad(). Specify retain_graph=True if you need to backward through "
+                "the graph a second time or if you need to access saved tensors after "
+                "calling backward.")
+        return ()
 
     def _release(self):
         if self._saved is not None:
@@ -194,8 +224,22 @@ class _FunctionMeta(type):
         super().__init__(name, bases, ns)
         node_name = ns.get("node_name") or name + "Backward"
         node_base = getattr(cls, "_node_base", BackwardCFunction)
-        cls._backward_cls = type(node_name, (node_base,), {"_forward_cls": cls,
-                                                            "__module__": cls.__module__})
+        cls._backward_cls = type(node_name, (node_base,), {
+            "_forward_cls": cls, "__module__": cls.__module__,
+            "_array_backward": _array_backward_of(cls)})
+
+
+def _array_backward_of(cls):
+    """The op's first-order array backward, if the class that gives it ``backward`` also gives
+    it ``array_backward`` (a subclass overriding only ``backward`` must not inherit a stale
+    one)."""
+    for k in cls.__mro__:
+        if "array_backward" in k.__dict__:
+            fn = getattr(cls, "array_backward")
+            return None if fn is None else staticmethod(fn)
+        if "backward" in k.__dict__:
+            return None
+    return None
 
 
 class BackwardCFunction(Node):
@@ -300,8 +344,8 @@ class Function(metaclass=_FunctionMeta):
                     o._node, o._out_nr, o._rg = ctx, i, True
             new_outs.append(o)
         ctx._n_outputs = len(outs)
-        ctx._out_meta = tuple((o._arr.shape, o._arr.dtype) if isinstance(o, Tensor) else None
-                              for o in new_outs)
+        ctx._out_meta = tuple((o._arr.shape, o._arr.dtype, o._be) if isinstance(o, Tensor)
+                              else None for o in new_outs)
         to_save = ctx.__dict__.pop("_to_save", None)
         if to_save is not None:
             _pack(ctx, to_save, [o for o in new_outs if isinstance(o, Tensor)])

@@ -85,6 +85,11 @@ def _unbroadcast(g, x):
     return sum_to(g, x._arr.shape)
 
 
+def _sum_to_arr(be, g, shape):
+    """``sum_to`` for the array backwards (``g`` may be None)."""
+    return g if g is None or g.shape == shape else be.sum_to(g, shape)
+
+
 # ---- add / sub -----------------------------------------------------------------------------
 
 class Add(ArrayFunction):
@@ -108,6 +113,15 @@ class Add(ArrayFunction):
         gb = gy if ctx.alpha == 1 else gy * ctx.alpha
         return sum_to(gy, sa), sum_to(gb, sb)
 
+    @staticmethod
+    def array_backward(ctx, gy):
+        sa, sb = ctx.shapes
+        ga = gy if gy.shape == sa else ctx._be.sum_to(gy, sa)
+        if sb is None:
+            return ga
+        gb = gy if ctx.alpha == 1 else gy * ctx.alpha
+        return ga, _sum_to_arr(ctx._be, gb, sb)
+
 
 class Sub(ArrayFunction):
     node_name = "SubBackward0"
@@ -129,6 +143,14 @@ class Sub(ArrayFunction):
             return sum_to(gy, sa)
         return sum_to(gy, sa), sum_to(gy * -ctx.alpha, sb)
 
+    @staticmethod
+    def array_backward(ctx, gy):
+        sa, sb = ctx.shapes
+        ga = _sum_to_arr(ctx._be, gy, sa)
+        if sb is None:
+            return ga
+        return ga, _sum_to_arr(ctx._be, gy * -ctx.alpha, sb)
+
 
 class Rsub(Sub):
     """scalar - tensor."""
@@ -141,6 +163,10 @@ class Rsub(Sub):
 
     @staticmethod
     def backward(ctx, gy):
+        return gy * -ctx.alpha
+
+    @staticmethod
+    def array_backward(ctx, gy):
         return gy * -ctx.alpha
 
 
@@ -204,6 +230,20 @@ class Mul(ArrayFunction):
             gb = gy * a if need_b else None
         return _unbroadcast(ga, a), _unbroadcast(gb, b)
 
+    @staticmethod
+    def array_backward(ctx, gy):
+        if ctx.scalar is not None:
+            return gy * ctx.scalar
+        a, b = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        be = ctx._be
+        if need_a and need_b:
+            ga, gb = be.mul_backward(a, b, gy)
+        else:
+            ga = gy * b if need_a else None
+            gb = gy * a if need_b else None
+        return _sum_to_arr(be, ga, a.shape), _sum_to_arr(be, gb, b.shape)
+
 
 class MulGrad(ArrayFunction):
     """(gy * b, gy * a) in one kernel: the backward of a * b."""
@@ -251,6 +291,18 @@ class Div(ArrayFunction):
         else:
             ga, gb = gy / b, None
         return _unbroadcast(ga, a), _unbroadcast(gb, b)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        if ctx.scalar is not None:
+            return gy / ctx.scalar
+        a, b = ctx.saved_arrays
+        be = ctx._be
+        if ctx.needs_input_grad[1]:
+            ga, gb = be.div_backward(a, b, gy)
+        else:
+            ga, gb = _np_div(gy, b), None
+        return _sum_to_arr(be, ga, a.shape), _sum_to_arr(be, gb, b.shape)
 
 
 def _np_div(x, y):
@@ -339,6 +391,11 @@ class Pow(ArrayFunction):
     def backward(ctx, gy):
         x, = ctx.saved_tensors
         return PowGrad.apply(x, gy, ctx.exponent)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        x, = ctx.saved_arrays
+        return ctx._be.pow_backward(x, gy, ctx.exponent)
 
 
 class PowTensor(ArrayFunction):
@@ -448,9 +505,14 @@ def _unary(name, node_name, forward, kernel=None, d_saved=None, saves="output"):
         s, = ctx.saved_tensors
         return grad_cls.apply(s, gy)
 
+    def array_bwd(ctx, gy):
+        s, = ctx.saved_arrays
+        return getattr(ctx._be, kernel)(s, gy)
+
     cls = type(name, (ArrayFunction,), {
         "node_name": node_name, "save_output": saves == "output",
-        "forward": staticmethod(fwd), "backward": staticmethod(bwd), "grad_cls": grad_cls})
+        "forward": staticmethod(fwd), "backward": staticmethod(bwd), "grad_cls": grad_cls,
+        "array_backward": staticmethod(array_bwd)})
     return cls
 
 
@@ -510,6 +572,10 @@ class Neg(ArrayFunction):
 
     @staticmethod
     def backward(ctx, gy):
+        return -gy
+
+    @staticmethod
+    def array_backward(ctx, gy):
         return -gy
 
 
@@ -856,6 +922,7 @@ class ToCopy(ArrayFunction):
     @staticmethod
     def forward(ctx, x, be, dt):
         ctx.src_be, ctx.src_dtype = x._be, x.dtype
+        ctx._be = be  # the node's backend is its output's: gradients arrive there
         arr = x._arr
         if be is not x._be:
             arr = be.from_host(x._be.to_host(arr))

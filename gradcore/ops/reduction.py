@@ -58,6 +58,11 @@ class Sum(ArrayFunction):
     def backward(ctx, gy):
         return _cast(SumGrad.apply(gy, ctx.shape, ctx.axes, ctx.keepdim), ctx.dtype)
 
+    @staticmethod
+    def array_backward(ctx, gy):
+        g = ctx._be.sum_backward(gy, ctx.shape, ctx.axes, ctx.keepdim)
+        return g if g.dtype == ctx.dtype else g.astype(ctx.dtype)
+
 
 class SumAll(Sum):
     node_name = "SumBackward0"
@@ -121,6 +126,10 @@ class Mean(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         return MeanGrad.apply(gy, ctx.shape, ctx.axes, ctx.keepdim)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        return ctx._be.mean_backward(gy, ctx.shape, ctx.axes, ctx.keepdim)
 
 
 class MeanAll(Mean):
