@@ -1,10 +1,15 @@
-"""The backward engine: iterative, dependency-counted, gradients kept in a side table.
+"""The backward engine: iterative, ordered by creation, gradients kept in a side table.
 
-1. Walk the graph from the roots without recursion and count, for every node, how many edges
-   lead into it.  (With ``inputs``, mark which nodes lead to a wanted gradient.)
-2. Run nodes from a ready heap -- later-created nodes first, as PyTorch does -- once all their
-   incoming gradients have arrived.  Each gradient is checked against the input it is for
-   (shape, dtype, device) and summed into the side table.
+1. Every node's ``_seq`` is drawn when it is created, after the nodes of its inputs: along
+   every edge the sequence number falls.  So running the nodes that hold a gradient from the
+   highest ``_seq`` down (a heap) is a topological order: when a node runs, every node that can
+   still send it a gradient has run.  No dependency count is needed (PyTorch counts; its ready
+   queue runs the same order).  With ``inputs``, a first walk marks the nodes that lead to a
+   wanted gradient.
+2. A node enters the heap when its first gradient arrives; later ones are summed into the side
+   table.  First order (no create_graph) keeps bare backend arrays there and runs each built-in
+   op's ``array_backward``; with create_graph it keeps Tensors and runs the differentiable
+   Tensor-level ``backward``.
 3. Leaves (AccumulateGrad) write ``.grad``; ``retain_grad()`` tensors keep theirs; hooks run;
    saved tensors are freed after a node ran unless ``retain_graph``.
 """
@@ -26,13 +31,15 @@ def _as_tuple(x):
     return (x,)
 
 
-def _make_grads(outputs, grads):
+def _make_grads(outputs, grads, arrays=False):
+    """The root gradients (Tensors; with ``arrays`` the implicit 1 of ``loss.backward()`` may
+    come as a bare array)."""
     if grads is None and len(outputs) == 1:  # the common loss.backward()
         o = outputs[0]
         if type(o) is Tensor and o._arr.size == 1 and o._arr.dtype.kind == "f":
             one = o._be.xp.empty(o._arr.shape, dtype=o._arr.dtype)  # np.full's wrapper costs
             one.fill(1)
-            return (_wrap(one, o._be),)
+            return (one if arrays else _wrap(one, o._be),)
     grads = _as_tuple(grads) or (None,) * len(outputs)
     if len(grads) != len(outputs):
         raise RuntimeError("grad can be implicitly created only for scalar outputs"
@@ -76,7 +83,7 @@ def _root_edge(t, i):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (see Tensor.backward)."""
     tensors = (tensors,) if type(tensors) is Tensor else _as_tuple(tensors)
-    grads = _make_grads(tensors, grad_tensors)
+    grads = _make_grads(tensors, grad_tensors, not create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     only = None
@@ -127,21 +134,6 @@ def _input_edge(t, fn):
     return (t._node, t._out_nr) if t._node is not None else (t._grad_accumulator(), 0)
 
 
-def _count_deps(roots):
-    """How many edges lead into each node reachable from ``roots`` (without recursion)."""
-    deps = {}
-    stack = list(roots)
-    while stack:
-        for nxt, _ in stack.pop().next_functions:
-            if nxt is not None:
-                if nxt in deps:
-                    deps[nxt] += 1
-                else:
-                    deps[nxt] = 1
-                    stack.append(nxt)
-    return deps
-
-
 def _needed(roots, targets):
     """Nodes that must run for gradients to reach ``targets``: those with a path to one."""
     order, seen = [], set(roots)
@@ -171,7 +163,6 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
     else:
         roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
         root_nodes = list(dict.fromkeys(n for n, _ in roots))
-    deps = _count_deps(root_nodes)
     wanted_set = needed = runnable = None
     if wanted is not None:
         wanted_set = set(wanted)
@@ -186,10 +177,14 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
     captured = {}
     owned = set()  # arrays that must not become a .grad without a copy
     buffers = {}
+    heap = []
     for (node, nr), g in zip(roots, grads):
-        owned.add(id(g._arr))
-        _add(buffers, node, nr, g._arr if arrays else g)
-    heap = [(-n._seq, n) for n in root_nodes if n not in deps]
+        if arrays and isinstance(g, Tensor):
+            g = g._arr
+        owned.add(id(g._arr if not arrays else g))
+        if node not in buffers:
+            heap.append((-node._seq, node))
+        _add(buffers, node, nr, g)
     if len(heap) > 1:
         heapq.heapify(heap)
     heappop, heappush = heapq.heappop, heapq.heappush
@@ -198,56 +193,65 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
     try:
         while heap:
             node = heappop(heap)[1]
-            gin = buffers.pop(node, None)
-            if gin is None:  # no gradient arrived: nothing to run, but release the children
-                gout = (None,) * len(node.next_functions)
-            else:
+            gin = buffers.pop(node)
+            if node._is_accumulate:
                 if node._hk:
                     gin = _tensor_hooks(node, gin, arrays)
-                if node._is_accumulate:
-                    _accumulate(node, gin[0], wanted_set, captured, accumulate, arrays, owned)
-                    continue
-                if wanted_set is not None:
-                    for nr, g in enumerate(gin):
-                        if (node, nr) in wanted_set:
-                            captured[(node, nr)] = g
-                    if node not in needed:
-                        continue
-                if node._hk or node._out_meta is not None:
-                    gout = _call(node, gin, arrays)
-                elif arrays and node._array_backward is not None:
-                    gout = node._array_backward(node, *gin)
+                _accumulate(node, gin[0], wanted_set, captured, accumulate, arrays, owned)
+                continue
+            else:
+                fn = node._array_backward
+                if fn is not None and arrays and not node._hk and wanted_set is None:
+                    gout = fn(node, *gin)  # the common case: a built-in op, first order
                     if type(gout) is not tuple:
                         gout = (gout,)
                 else:
-                    gout = _tensor_backward(node, gin, arrays)
+                    gout = _general_node(node, gin, arrays, wanted_set, needed, captured)
+                    if gout is None:  # not on a path to a wanted gradient
+                        continue
                 if len(gout) != len(node.next_functions):
                     _wrong_count(node, gout)
-                if not retain_graph:
-                    if node._saved is not None:  # Node._release, inlined
-                        node._saved = None
-                        node._freed = True
+                if not retain_graph and node._saved is not None:  # Node._release, inlined
+                    node._saved = None
+                    node._freed = True
             for (nxt, nr), g in zip(node.next_functions, gout):
-                if nxt is None:
+                if g is None or nxt is None:
                     continue
-                if g is not None:
-                    buf = buffers.get(nxt)  # _add, inlined
-                    if buf is None:
-                        if nxt._n_outputs == 1:
-                            buffers[nxt] = [g]
-                        else:
-                            buf = buffers[nxt] = [None] * nxt._n_outputs
-                            buf[nr] = g
+                buf = buffers.get(nxt)  # _add, inlined
+                if buf is None:
+                    if runnable is not None and nxt not in runnable:
+                        continue
+                    if nxt._n_outputs == 1:
+                        buffers[nxt] = [g]
                     else:
-                        old = buf[nr]
-                        buf[nr] = g if old is None else old + g
-                left = deps[nxt] - 1
-                deps[nxt] = left
-                if not left and (runnable is None or nxt in runnable):
+                        buffers[nxt] = buf = [None] * nxt._n_outputs
+                        buf[nr] = g
                     heappush(heap, (-nxt._seq, nxt))
+                else:
+                    old = buf[nr]
+                    buf[nr] = g if old is None else old + g
     finally:
         _state.enabled = prev
     return captured
+
+
+def _general_node(node, gin, arrays, wanted_set, needed, captured):
+    """Every node but a plain built-in one at first order: hooks, ``inputs=``/``grad()``
+    capture, custom Functions, Tensor-level backward.  None when the node need not run."""
+    if node._hk:
+        gin = _tensor_hooks(node, gin, arrays)
+    if wanted_set is not None:
+        for nr, g in enumerate(gin):
+            if (node, nr) in wanted_set:
+                captured[(node, nr)] = g
+        if node not in needed:
+            return None
+    if node._hk or node._out_meta is not None:
+        return _call(node, gin, arrays)
+    if arrays and node._array_backward is not None:
+        gout = node._array_backward(node, *gin)
+        return gout if type(gout) is tuple else (gout,)
+    return _tensor_backward(node, gin, arrays)
 
 
 def _tensor_backward(node, gin, arrays):

@@ -22,7 +22,6 @@ from . import hooks as _th
 from ..tensor import Tensor, _wrap
 
 _seq = itertools.count()
-_ACC_SEQ = 1 << 62
 
 
 class Node:
@@ -212,7 +211,7 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         self.variable = variable
-        self._seq = _ACC_SEQ - next(_seq)  # runs as soon as it is ready (PyTorch's order)
+        self._seq = next(_seq)  # below every node that uses it: they are made after it
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,7 +225,8 @@ class _FunctionMeta(type):
         node_base = getattr(cls, "_node_base", BackwardCFunction)
         cls._backward_cls = type(node_name, (node_base,), {
             "_forward_cls": cls, "__module__": cls.__module__,
-            "_array_backward": _array_backward_of(cls)})
+            "_array_backward": _array_backward_of(cls) if getattr(
+                node_base, "_is_array_node", False) else None})
 
 
 def _array_backward_of(cls):
