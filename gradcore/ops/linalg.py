@@ -329,6 +329,15 @@ class Linear(ArrayFunction):
         grads = iter(grads if type(grads) is tuple else (grads,))
         return tuple([next(grads) if n else None for n in need])
 
+    @staticmethod
+    def array_backward(ctx, gy):
+        input, weight = ctx.saved_arrays
+        need = ctx.needs_input_grad
+        if not any(need):
+            return None, None, None
+        grads = iter(ctx._be.linear_backward(gy, input, weight, ctx.bias_shape, *need))
+        return tuple([next(grads) if n else None for n in need])
+
 
 class LinearGrad(ArrayFunction):
     """The needed ones of (sum_to(gy, bias_shape), gy @ weight, gy.t() @ input) in one backend

@@ -125,6 +125,13 @@ class _PointwiseLoss(ArrayFunction):
         need_x, need_t = ctx.needs_input_grad
         return (gx if need_x else None), (-gx if need_t else None)
 
+    @classmethod
+    def array_backward(cls, ctx, gy):
+        x, t = ctx.saved_arrays
+        gx = getattr(ctx._be, cls.grad_cls.kernel)(x, t, gy, ctx.reduction, *ctx.params)
+        need_x, need_t = ctx.needs_input_grad
+        return (gx if need_x else None), (-gx if need_t else None)
+
 
 class MseLossGrad(_PointwiseLossGrad):
     node_name = "MseLossBackwardBackward0"
@@ -279,6 +286,13 @@ class NllLoss(ArrayFunction):
     def backward(ctx, gy):
         gx = NllLossGrad.apply(gy, ctx.target, ctx.weight, ctx.shape, ctx.reduction,
                                ctx.ignore_index, ctx.total)
+        return (gx, None) + ((None,) if ctx.weight is not None else ())
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        w = None if ctx.weight is None else ctx.weight._arr
+        gx = ctx._be.nll_loss_backward(gy, ctx.target._arr, w, ctx.total, ctx.shape,
+                                       ctx.reduction, ctx.ignore_index)
         return (gx, None) + ((None,) if ctx.weight is not None else ())
 
 

@@ -162,6 +162,10 @@ class View(ArrayFunction):
     def backward(ctx, gy):
         return gy.reshape(ctx.shape)
 
+    @staticmethod
+    def array_backward(ctx, gy):
+        return gy.reshape(ctx.shape)
+
 
 class UnsafeView(View):
     """A reshape that had to copy (PyTorch: clone + _unsafe_view)."""

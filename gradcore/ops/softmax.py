@@ -60,6 +60,11 @@ class Softmax(ArrayFunction):
         y, = ctx.saved_tensors
         return SoftmaxGrad.apply(y, gy, ctx.axis)
 
+    @staticmethod
+    def array_backward(ctx, gy):
+        y, = ctx.saved_arrays
+        return ctx._be.softmax_backward(y, gy, ctx.axis)
+
 
 class LogSoftmax(Softmax):
     node_name = "LogSoftmaxBackward0"
@@ -78,6 +83,11 @@ class LogSoftmax(Softmax):
     def backward(ctx, gy):
         y, = ctx.saved_tensors
         return LogSoftmaxGrad.apply(y, gy, ctx.axis)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        y, = ctx.saved_arrays
+        return ctx._be.log_softmax_backward(y, gy, ctx.axis)
 
 
 def _apply(cls, name, x, dim, dtype):
