@@ -36,9 +36,13 @@ def _make_grads(outputs, grads, arrays=False):
     come as a bare array)."""
     if grads is None and len(outputs) == 1:  # the common loss.backward()
         o = outputs[0]
-        if type(o) is Tensor and o._arr.size == 1 and o._arr.dtype.kind == "f":
-            one = o._be.xp.empty(o._arr.shape, dtype=o._arr.dtype)  # np.full's wrapper costs
-            one.fill(1)
+        arr = o._arr if type(o) is Tensor else None
+        if arr is not None and arr.size == 1 and arr.dtype.kind == "f":
+            if type(arr) is np.ndarray and not arr.ndim:
+                one = np.array(1, arr.dtype)
+            else:
+                one = o._be.xp.empty(arr.shape, dtype=arr.dtype)  # np.full's wrapper costs
+                one.fill(1)
             return (one if arrays else _wrap(one, o._be),)
     grads = _as_tuple(grads) or (None,) * len(outputs)
     if len(grads) != len(outputs):

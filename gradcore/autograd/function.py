@@ -402,30 +402,28 @@ class ArrayFunction(Function):
     def apply(cls, *args):
         be = None
         needs = False
+        record = _state.enabled and cls.differentiable
+        edges = []  # built in the same pass (a loop, not a comprehension: no extra frame)
         for a in args:
             if isinstance(a, Tensor):
                 if be is None:
                     be = a._be
                 elif a._be is not be:
                     raise _device_mismatch(be.device, a._be.device)
-                if a._rg:
+                if not a._rg:
+                    edges.append(_NO_EDGE)
+                elif record:
                     needs = True
-        if not (needs and _state.enabled and cls.differentiable):
+                    node = a._node
+                    edges.append((node, a._out_nr) if node is not None
+                                 else (a._grad_accumulator(), 0))
+        if not needs:
             out = cls.forward(_NO_CTX, *args)
             if type(out) is tuple:
                 return tuple([_wrap(o, be) for o in out])
             return _wrap(out, be)
         ctx = cls._backward_cls()
         ctx._be = be  # plain attribute stores: touching ctx.__dict__ would cost ~0.1 us
-        edges = []  # a loop, not a comprehension: no extra frame on Python 3.11
-        for a in args:
-            if isinstance(a, Tensor):
-                if not a._rg:
-                    edges.append(_NO_EDGE)
-                elif a._node is not None:
-                    edges.append((a._node, a._out_nr))
-                else:
-                    edges.append((a._grad_accumulator(), 0))
         ctx.next_functions = tuple(edges)
         out = cls.forward(ctx, *args)
         if type(out) is tuple:

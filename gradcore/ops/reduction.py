@@ -51,6 +51,8 @@ class Sum(ArrayFunction):
         ctx.shape, ctx.axes, ctx.keepdim, ctx.dtype = x._arr.shape, axes, keepdim, x._arr.dtype
         a = x._arr
         if type(a) is np.ndarray:  # what ndarray.sum runs, without its Python wrapper
+            if axes is None and not keepdim:  # into a 0-d array, not a NumPy scalar
+                return np.add.reduce(a, None, dt, np.empty((), dt))
             return np.add.reduce(a, axis=axes, dtype=dt, keepdims=keepdim)
         return a.sum(axis=axes, keepdims=keepdim, dtype=dt)
 
