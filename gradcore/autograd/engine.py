@@ -422,5 +422,6 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
     elif old._rg:
         var._grad = old + _wrap(g, var._be)
     else:
-        old._be.xp.add(old._arr, g, out=old._arr)
+        acc = old._arr
+        acc += g  # in place (NumPy and CuPy alike)
         old._bump_version()

@@ -415,8 +415,12 @@ class ArrayFunction(Function):
                 elif record:
                     needs = True
                     node = a._node
-                    edges.append((node, a._out_nr) if node is not None
-                                 else (a._grad_accumulator(), 0))
+                    if node is not None:
+                        edges.append((node, a._out_nr))
+                    else:  # a leaf: its AccumulateGrad, while alive (Tensor._grad_accumulator)
+                        acc = a._acc
+                        acc = acc() if acc is not None else None
+                        edges.append((acc if acc is not None else a._grad_accumulator(), 0))
         if not needs:
             out = cls.forward(_NO_CTX, *args)
             if type(out) is tuple:

@@ -98,8 +98,12 @@ class Add(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b, alpha):
         ctx.alpha = alpha
-        ctx.shapes = a._arr.shape, _shape_of(b)
-        y = b._arr if isinstance(b, Tensor) else b
+        if isinstance(b, Tensor):
+            y = b._arr
+            ctx.shapes = a._arr.shape, y.shape
+        else:
+            y = b
+            ctx.shapes = a._arr.shape, None
         try:
             return a._arr + (y if alpha == 1 else y * alpha)
         except ValueError:
@@ -175,6 +179,8 @@ def _shape_of(x):
 
 
 def add(input, other, *, alpha=1):
+    if type(other) is Tensor and type(input) is Tensor and other._arr.dtype is input._arr.dtype:
+        return Add.apply(input, other, alpha)  # the common case, without _promote's checks
     a, b = _promote(input, other, "+")
     if not isinstance(a, Tensor):  # scalar + tensor
         a, b = b, a
@@ -332,6 +338,8 @@ class DivGrad(ArrayFunction):
 
 
 def mul(input, other):
+    if type(other) is Tensor and type(input) is Tensor and other._arr.dtype is input._arr.dtype:
+        return Mul.apply(input, other)  # the common case, without _promote's checks
     a, b = _promote(input, other, "*")
     if not isinstance(a, Tensor):
         a, b = b, a

@@ -84,7 +84,9 @@ def _acc_dtype(x, dtype):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
-    dt = _acc_dtype(input, dtype)
+    dt = input._arr.dtype
+    if dtype is not None or dt.kind in "biu":
+        dt = _acc_dtype(input, dtype)
     if dim is None:
         return SumAll.apply(input, None, keepdim, dt)
     return Sum.apply(input, _all_axes(dim, input._arr.ndim), keepdim, dt)
