@@ -162,7 +162,8 @@ def _needed(roots, targets):
 
 def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
     if len(outputs) == 1:  # loss.backward()
-        roots = [_root_edge(outputs[0], 0)]
+        o = outputs[0]
+        roots = [(o._node, o._out_nr) if o._node is not None else _root_edge(o, 0)]
         root_nodes = [roots[0][0]]
     else:
         roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
@@ -424,4 +425,8 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
     else:
         acc = old._arr
         acc += g  # in place (NumPy and CuPy alike)
-        old._bump_version()
+        vc = old._vc  # Tensor._bump_version, inlined
+        if vc is None:
+            old._bump_version()
+        else:
+            vc.v += 1

@@ -19,7 +19,7 @@ import itertools
 
 from .grad_mode import _state
 from . import hooks as _th
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _VersionCounter, _wrap
 
 _seq = itertools.count()
 
@@ -155,8 +155,11 @@ class _SavedOutput:
 
     def __init__(self, t):
         self.arr = t._arr
-        self.vc = t._version_counter()
-        self.version = self.vc.v
+        vc = t._vc  # Tensor._version_counter, inlined: a fresh output has none yet
+        if vc is None:
+            vc = t._vc = _VersionCounter()
+        self.vc = vc
+        self.version = vc.v
         self.out_nr = t._out_nr
         self.cls = type(t)
 
