@@ -1,18 +1,33 @@
 """Peak memory of one MLP training step, and whether a long training loop's memory is flat.
 
+Each library builds the model, takes one step (which makes the optimizer's state) and is
+measured on its second step.  Two figures per backend:
+- ``step_peak_bytes``: the step's peak above the state just before it (its transients:
+  activations, saved tensors, gradients being made, the optimizer's temporaries);
+- ``total_peak_bytes``: the step's absolute peak, everything live at that moment
+  (parameters, optimizer state, gradients, activations, the batch), counted from before the
+  model was built; ``steady_bytes`` is the state before the step on the same scale.
+The goal (gradcore <= 1.2 x PyTorch on the same device) is judged on ``step_peak_bytes``
+(``JUDGED_ON``), and the ratio of ``total_peak_bytes`` is given beside it, met or not.  The
+absolute figure is dominated by what both libraries hold alike (parameters, momentum,
+gradients: ~7.8 MiB for this MLP), so it hides the transients: a 1.5 MiB temporary left it
+at 1.19x (batch 32) and 1.12x (batch 256), under the goal, while the step's own peak was
+24x and 3x PyTorch's.
+
 How each figure is taken (every figure says which in its ``method``):
-- gradcore CPU: ``tracemalloc`` (NumPy reports its array buffers to it): the peak traced bytes
-  during one step above the traced bytes just before it (``step_peak_bytes``), and the peak
-  above the bytes traced before the model was built (``total_peak_bytes``).
-- PyTorch CPU: its own allocator events (``torch.profiler`` with ``profile_memory=True``):
-  the running sum of allocations and frees over one step (the second of two profiled, so
-  every buffer freed in it was allocated under the profiler), its peak above its start.
+- gradcore CPU: ``tracemalloc`` (NumPy reports its array buffers to it), started before the
+  model is built.
+- PyTorch CPU: its own allocator events (``torch.profiler`` with ``profile_memory=True``)
+  recorded from before the model is built: the running sum of allocations and frees over
+  build + two steps, read over the second step.
 - PyTorch CPU where that profiler fails: resident memory, Linux ``VmHWM`` (reset through
-  ``/proc/self/clear_refs``) minus ``VmRSS`` before the step, glibc's mmap threshold pinned at
-  64 KiB so freed large buffers go back to the OS.  Coarse: the kernel updates VmHWM lazily.
-- GPU: PyTorch's ``torch.cuda.max_memory_allocated``; gradcore's CuPy memory pool
-  (``total_bytes`` after the step, the pool emptied of free blocks before it: its high-water
-  mark, rounded up to the pool's 512-byte blocks).
+  ``/proc/self/clear_refs``) minus ``VmRSS`` before the step (and before the build, for the
+  absolute figure), glibc's mmap threshold pinned at 64 KiB so freed large buffers go back to
+  the OS.  Coarse: the kernel updates VmHWM lazily.
+- GPU: PyTorch's ``torch.cuda.max_memory_allocated`` above ``memory_allocated`` before the
+  step / before the build; gradcore's CuPy memory pool (``total_bytes`` after the step, the
+  pool emptied of free blocks before it: its high-water mark, rounded up to the pool's
+  512-byte blocks) above ``used_bytes`` before the step / before the build.
 """
 import ctypes
 import gc
@@ -22,6 +37,10 @@ import tracemalloc
 from .workloads import make_mlp_step, make_tutorial_iter
 
 _M_MMAP_THRESHOLD = -3
+GOAL = 1.2
+JUDGED_ON = "step_peak_bytes"
+MEASURES = {"total_peak_bytes": "absolute step peak (everything live, from before the build)",
+            "step_peak_bytes": "step peak above the state before the step"}
 
 
 def _status_kb(key):
@@ -54,38 +73,51 @@ def _pin_mmap_threshold():
         return False
 
 
-def _rss_step_peak(step):
-    """Resident high-water mark of one call to ``step`` above the resident set before it."""
+def _rss_peaks(build):
+    """Resident figures of the second call to ``build()``'s step: the high-water mark above
+    the resident set before the step, and above the one before the build."""
+    gc.collect()
+    base = _status_kb("VmRSS")
+    step = build()
+    step()
     gc.collect()
     before = _status_kb("VmRSS")
-    if before is None or not _reset_hwm():
+    if base is None or before is None or not _reset_hwm():
         return None
     step()
     peak = _status_kb("VmHWM")
-    return None if peak is None else max(0, peak - before)
+    if peak is None:
+        return None
+    return {"step_peak_bytes": max(0, peak - before), "total_peak_bytes": max(0, peak - base),
+            "steady_bytes": before - base}
 
 
-def _torch_profiler_peak(step):
-    """Peak bytes above the start of one ``step`` from PyTorch's CPU allocator events."""
+def _torch_profiler_peaks(build):
+    """The step figures from PyTorch's CPU allocator events, recorded from before the model
+    is built: the running sum of every allocation and free over build + two steps, read over
+    the second step."""
     from torch.profiler import ProfilerActivity, profile, record_function
-    step()
+    gc.collect()
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        step()
+        step = build()
+        step()  # the first step makes the optimizer's state
         with record_function("gradcore_bench_step"):
             step()
     events = list(prof.profiler.kineto_results.events())
     mark = next(e for e in events if e.name() == "gradcore_bench_step")
     mem = sorted((e for e in events if e.name() == "[memory]"), key=lambda e: e.start_ns())
-    cur, base, peak = 0, None, 0
+    cur, before, peak = 0, None, 0
     for e in mem:
         if e.start_ns() > mark.end_ns():
             break
-        if base is None and e.start_ns() >= mark.start_ns():
-            base = peak = cur
+        if before is None and e.start_ns() >= mark.start_ns():
+            before = peak = cur
         cur += e.nbytes()
-        if base is not None:
+        if before is not None:
             peak = max(peak, cur)
-    return 0 if base is None else peak - base
+    if before is None:  # nothing allocated in the step
+        before = peak = cur
+    return {"step_peak_bytes": peak - before, "total_peak_bytes": peak, "steady_bytes": before}
 
 
 def _tracemalloc_peak(build):
@@ -118,40 +150,47 @@ def mlp_step_peak(backend, batch=256):
             out.update(_tracemalloc_peak(build))
             out["method"] = "tracemalloc"
             return out
-        step = build()
         try:
-            out["step_peak_bytes"] = _torch_profiler_peak(step)
-            out["method"] = "torch.profiler allocator events (profile_memory=True)"
+            out.update(_torch_profiler_peaks(build))
+            out["method"] = ("torch.profiler allocator events (profile_memory=True), "
+                             "recorded from before the build")
             return out
         except Exception as e:  # a torch without kineto results: resident memory instead
             out["profiler_error"] = repr(e)
-        step()
-        rss = _rss_step_peak(step)
+        rss = _rss_peaks(build)
         if rss is not None:
-            out["step_peak_bytes"] = rss
+            out.update(rss)
             out["method"] = ("RSS: VmHWM - VmRSS, glibc mmap threshold 64 KiB (coarse: the "
                              "kernel updates VmHWM lazily)")
         return out
+    if backend.lib_name == "torch":
+        import torch
+        backend.sync()
+        base = torch.cuda.memory_allocated()
+    else:
+        import cupy
+        pool = cupy.get_default_memory_pool()
+        backend.sync()
+        base = pool.used_bytes()
     step = build()
     step()
     backend.sync()
     if backend.lib_name == "torch":
-        import torch
         before = torch.cuda.memory_allocated()
         torch.cuda.reset_peak_memory_stats()
         step()
-        torch.cuda.synchronize()
-        out.update(step_peak_bytes=torch.cuda.max_memory_allocated() - before,
-                   method="torch.cuda.max_memory_allocated")
+        backend.sync()
+        peak = torch.cuda.max_memory_allocated()
+        method = "torch.cuda.max_memory_allocated"
     else:
-        import cupy
-        pool = cupy.get_default_memory_pool()
         pool.free_all_blocks()
         before = pool.used_bytes()
         step()
         backend.sync()
-        out.update(step_peak_bytes=pool.total_bytes() - before,
-                   method="cupy memory pool high-water (total_bytes after free_all_blocks)")
+        peak = pool.total_bytes()
+        method = "cupy memory pool high-water (total_bytes after free_all_blocks)"
+    out.update(step_peak_bytes=peak - before, total_peak_bytes=peak - base,
+               steady_bytes=before - base, method=method)
     return out
 
 
@@ -196,10 +235,15 @@ def measure(backends, quick=False, say=print):
     if not pinned:
         say("note: glibc mallopt unavailable: resident-memory peaks may hide freed buffers")
     res = {"mlp_step_peak": [], "flat_loop": [], "mmap_threshold_pinned": pinned,
-           "goal": "gradcore's MLP step peak <= 1.2 x PyTorch's on the same device"}
+           "goal": f"gradcore's MLP step peak <= {GOAL} x PyTorch's on the same device, "
+                   f"judged on the {MEASURES[JUDGED_ON]} ({JUDGED_ON}); the other measure "
+                   "is compared too",
+           "judged_on": JUDGED_ON}
     for b in backends:
         try:
-            res["mlp_step_peak"].append(mlp_step_peak(b, 32 if quick else 256))
+            # the issue's MLP (batch 256) in quick mode too: one step is ~10 ms, and a smaller
+            # batch would judge the optimizer's 256 KiB update slices against 64 KiB activations
+            res["mlp_step_peak"].append(mlp_step_peak(b, 256))
         except Exception as e:  # report, never crash the command
             res["mlp_step_peak"].append({"backend": b.name, "error": repr(e)})
         try:
@@ -211,13 +255,21 @@ def measure(backends, quick=False, say=print):
 
 
 def _ratios(peaks):
-    """gradcore's step peak / PyTorch's on the same device (each library's allocator-level
-    figure).  The goal: at most 1.2."""
+    """gradcore's figures / PyTorch's on the same device (each library's allocator-level
+    figures), per measure (``by_measure``); ``ratio`` and ``meets_goal`` are those of the
+    measure the goal is judged on (None where that one is missing).  The goal: at most 1.2."""
     by = {p["backend"]: p for p in peaks}
     out = {}
     for dev in ("cpu", "cuda"):
-        g = by.get(f"gradcore-{dev}", {}).get("step_peak_bytes")
-        t = by.get(f"torch-{dev}", {}).get("step_peak_bytes")
-        if g and t:
-            out[dev] = {"ratio": g / t, "goal": 1.2, "meets_goal": g <= 1.2 * t}
+        g, t = by.get(f"gradcore-{dev}", {}), by.get(f"torch-{dev}", {})
+        measures = {}
+        for key in MEASURES:
+            if g.get(key) and t.get(key):
+                measures[key] = {"gradcore_bytes": g[key], "torch_bytes": t[key],
+                                 "ratio": g[key] / t[key], "meets_goal": g[key] <= GOAL * t[key]}
+        if measures:
+            judged = measures.get(JUDGED_ON, {})
+            out[dev] = {"ratio": judged.get("ratio"), "goal": GOAL,
+                        "meets_goal": judged.get("meets_goal"), "judged_on": JUDGED_ON,
+                        "by_measure": measures}
     return out
