@@ -4,7 +4,10 @@
 (imported only when first asked for).  A backend knows nothing of Tensors.
 """
 from .._device import as_device
+from .host_memory import tune_malloc
 from .numpy_backend import DEFAULT_SEED, NumpyBackend
+
+tune_malloc()  # glibc's malloc settings for training loops (host_memory.py says why)
 
 _seed = [DEFAULT_SEED]  # the last manual_seed, for CUDA backends made after it
 _cpu = NumpyBackend(DEFAULT_SEED)
