@@ -198,43 +198,52 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
     try:
         while heap:
             node = heappop(heap)[1]
-            gin = buffers.pop(node)
+            gin = buffers.pop(node)  # the gradient, or a list of them for a multi-output node
+            single = node._n_outputs == 1
             if node._is_accumulate:
                 if node._hk:
-                    gin = _tensor_hooks(node, gin, arrays)
-                _accumulate(node, gin[0], wanted_set, captured, accumulate, arrays, owned)
+                    gin = _tensor_hooks(node, [gin], arrays)[0]
+                _accumulate(node, gin, wanted_set, captured, accumulate, arrays, owned)
                 continue
+            fn = node._array_backward
+            if fn is not None and arrays and not node._hk and wanted_set is None:
+                # the common case, a built-in op at first order (its gradient count is checked
+                # by the tests: every op's array_backward against its backward)
+                gout = fn(node, gin) if single else fn(node, *gin)
+                if type(gout) is not tuple:
+                    gout = (gout,)
             else:
-                fn = node._array_backward
-                if fn is not None and arrays and not node._hk and wanted_set is None:
-                    gout = fn(node, *gin)  # the common case: a built-in op, first order
-                    if type(gout) is not tuple:
-                        gout = (gout,)
-                else:
-                    gout = _general_node(node, gin, arrays, wanted_set, needed, captured)
-                    if gout is None:  # not on a path to a wanted gradient
-                        continue
+                gout = _general_node(node, [gin] if single else gin, arrays, wanted_set, needed,
+                                     captured)
+                if gout is None:  # not on a path to a wanted gradient
+                    continue
                 if len(gout) != len(node.next_functions):
                     _wrong_count(node, gout)
-                if not retain_graph and node._saved is not None:  # Node._release, inlined
-                    node._saved = None
-                    node._freed = True
+            if not retain_graph and node._saved is not None:  # Node._release, inlined
+                node._saved = None
+                node._freed = True
             for (nxt, nr), g in zip(node.next_functions, gout):
                 if g is None or nxt is None:
                     continue
-                buf = buffers.get(nxt)  # _add, inlined
-                if buf is None:
+                if nxt._n_outputs == 1:  # _add, inlined
+                    old = buffers.get(nxt)
+                    if old is not None:
+                        buffers[nxt] = old + g
+                        continue
                     if runnable is not None and nxt not in runnable:
                         continue
-                    if nxt._n_outputs == 1:
-                        buffers[nxt] = [g]
-                    else:
-                        buffers[nxt] = buf = [None] * nxt._n_outputs
-                        buf[nr] = g
-                    heappush(heap, (-nxt._seq, nxt))
+                    buffers[nxt] = g
                 else:
-                    old = buf[nr]
-                    buf[nr] = g if old is None else old + g
+                    buf = buffers.get(nxt)
+                    if buf is not None:
+                        old = buf[nr]
+                        buf[nr] = g if old is None else old + g
+                        continue
+                    if runnable is not None and nxt not in runnable:
+                        continue
+                    buffers[nxt] = buf = [None] * nxt._n_outputs
+                    buf[nr] = g
+                heappush(heap, (-nxt._seq, nxt))
     finally:
         _state.enabled = prev
     return captured
@@ -295,11 +304,15 @@ def _tensor_hooks(node, gin, arrays):
 
 
 def _add(buffers, node, nr, g):
+    """Sum ``g`` into the side table: a single-output node's entry is its gradient, a
+    multi-output node's a list with one slot per output."""
+    if node._n_outputs == 1:
+        old = buffers.get(node)
+        buffers[node] = g if old is None else old + g
+        return
     buf = buffers.get(node)
     if buf is None:
         buf = buffers[node] = [None] * node._n_outputs
-        buf[nr] = g
-        return
     old = buf[nr]
     buf[nr] = g if old is None else old + g
 
