@@ -210,10 +210,12 @@ class Tensor:
         vc.v += 1
 
     def _grad_accumulator(self):
-        acc = self._acc() if self._acc is not None else None
+        """The leaf's AccumulateGrad node, made once and kept: it holds the leaf weakly, so
+        there is no cycle (PyTorch holds it the other way round and makes a new one for each
+        graph after the last one died: ~0.4 us per leaf per step here)."""
+        acc = self._acc
         if acc is None:
-            acc = AccumulateGrad(self)
-            self._acc = weakref.ref(acc)
+            acc = self._acc = AccumulateGrad(self)
         return acc
 
     def retain_grad(self):

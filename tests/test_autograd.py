@@ -588,3 +588,33 @@ def test_to_device_is_differentiable(device):
     assert type(c.grad_fn).__name__ == "ToCopyBackward0"
     c.sum().backward()
     assert a.grad.dtype is gc_.float64
+
+
+def test_accumulate_grad_node_is_kept_by_its_leaf_without_a_cycle():
+    # A leaf makes its AccumulateGrad once and keeps it (a new graph reuses it); the node holds
+    # the leaf weakly, so dropping the leaf frees it by reference counting alone.
+    a = leaf(3)
+    acc = (a * 2).grad_fn.next_functions[0][0]
+    assert type(acc).__name__ == "AccumulateGrad" and acc.variable is a
+    assert (a.exp()).grad_fn.next_functions[0][0] is acc
+    ref = weakref.ref(a)
+    gc.disable()
+    try:
+        del a
+        assert ref() is None and acc.variable is None
+    finally:
+        gc.enable()
+
+
+def test_backward_after_the_leaf_was_freed():
+    # PyTorch's graph keeps the leaf alive and fills a .grad nobody can reach; here the leaf is
+    # gone and its gradient is dropped: no error, and the other leaves still get theirs.
+    a, b = leaf(3), leaf(3, seed=1)
+    y = (a * 2 + b).sum()
+    add = y.grad_fn.next_functions[0][0]
+    acc_a = add.next_functions[0][0].next_functions[0][0]
+    assert acc_a.variable is a
+    del a
+    y.backward()
+    assert acc_a.variable is None
+    np.testing.assert_array_equal(b.grad.numpy(), np.ones(3))

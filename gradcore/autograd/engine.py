@@ -406,6 +406,8 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
     """AccumulateGrad: the leaf's hooks, then ``g`` into ``.grad`` (``g`` is an array when
     ``arrays``, a Tensor under create_graph)."""
     var = node.variable
+    if var is None:  # the leaf was freed (PyTorch's graph would have kept it alive): no .grad
+        return
     if var._hooks:
         if arrays:
             g = _wrap(g, var._be)

@@ -16,6 +16,7 @@ Both write ``backward(ctx, *grad_outputs)`` with Tensor ops, so every backward i
 differentiable (double backward needs nothing extra).
 """
 import itertools
+import weakref
 
 from .grad_mode import _state
 from . import hooks as _th
@@ -213,8 +214,13 @@ class AccumulateGrad(Node):
     next_functions = ()
 
     def __init__(self, variable):
-        self.variable = variable
-        self._seq = next(_seq)  # below every node that uses it: they are made after it
+        self._variable = weakref.ref(variable)
+        self._seq = next(_seq)
+
+    @property
+    def variable(self):
+        """The leaf (None once it was freed: its gradients then have nowhere to go)."""
+        return self._variable()  # below every node that uses it: they are made after it
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,9 +426,8 @@ class ArrayFunction(Function):
                     node = a._node
                     if node is not None:
                         edges.append((node, a._out_nr))
-                    else:  # a leaf: its AccumulateGrad, while alive (Tensor._grad_accumulator)
+                    else:  # a leaf: its AccumulateGrad (Tensor._grad_accumulator, inlined)
                         acc = a._acc
-                        acc = acc() if acc is not None else None
                         edges.append((acc if acc is not None else a._grad_accumulator(), 0))
         if not needs:
             out = cls.forward(_NO_CTX, *args)
