@@ -118,3 +118,20 @@ def test_median_time_syncs_around_every_clock_read():
     assert med > 0 and len(times) == 3 and 1 <= number <= 5
     assert len(calls) == 2 + 3 * number
     assert len(syncs) == 1 + 2 + 2 * 3
+
+
+def test_median_times_interleaves_backends_and_survives_a_failing_one():
+    # One workload on several backends is timed in alternating batches (A B A B ...), so a
+    # slow minute of the machine lands on all of them; a backend that fails is reported and
+    # the others are still timed.
+    from gradcore.bench.runner import median_times
+    order = []
+
+    def fail():
+        raise RuntimeError("out of memory")
+    a, b = (lambda: order.append("a")), (lambda: order.append("b"))
+    out = median_times([a, fail, b], [lambda: None] * 3, repeat=3, warmup=1, target_s=0,
+                       max_number=1)
+    assert isinstance(out[1], RuntimeError)
+    assert [len(out[0][1]), len(out[2][1])] == [3, 3]
+    assert order[2:] == ["a", "b"] * 3  # after one warm-up call each

@@ -15,7 +15,7 @@ import re
 import sys
 
 from . import report
-from .runner import find_backends, median_time
+from .runner import find_backends, median_times
 from .workloads import sweep_flops, workload_plan
 
 
@@ -114,23 +114,34 @@ def run(args, say=print):
     target = 0.01 if args.quick else 0.1
     jobs = [(b, w) for b in backends for w in workload_plan(b.device_type, args.quick)
             if not args.only or re.search(args.only, w[0])]
+    by_workload = {}  # each workload with the backends that run it, in plan order
+    for b, w in jobs:
+        by_workload.setdefault((w[0], w[2]), []).append((b, w))
     bar = _progress(len(jobs))
     results = []
-    for b, (name, group, size, make) in jobs:
+    for runs in by_workload.values():
+        ready = []
+        for b, (name, group, size, make) in runs:
+            try:
+                fn = make(b.lib, b.device) if size is None else make(b.lib, b.device, size)
+                ready.append((b, name, group, size, fn))
+            except Exception as e:  # one failing workload must not lose the others
+                note(f"note: {b.name} {name} failed: {type(e).__name__}: {e}")
         if bar is not None:
-            bar.set_postfix_str(f"{b.name} {name}", refresh=False)
-        try:
-            fn = make(b.lib, b.device) if size is None else make(b.lib, b.device, size)
-            med, times, number = median_time(fn, b.sync, repeat=repeat,
-                                             warmup=1 if args.quick else 3, target_s=target,
-                                             warmup_s=0.02 if args.quick else 0.5)
+            bar.set_postfix_str(runs[0][1][0], refresh=False)
+        timed = median_times([r[4] for r in ready], [r[0].sync for r in ready], repeat=repeat,
+                             warmup=1 if args.quick else 3, target_s=target,
+                             warmup_s=0.02 if args.quick else 0.5)
+        for (b, name, group, size, _), out in zip(ready, timed):
+            if isinstance(out, Exception):
+                note(f"note: {b.name} {name} failed: {type(out).__name__}: {out}")
+                continue
+            med, times, number = out
             results.append({"workload": name, "group": group, "size": size,
                             "backend": b.name, "lib": b.lib_name, "device": b.device,
                             "median_s": med, "times_s": times, "calls_per_repeat": number})
-        except Exception as e:  # one failing workload must not lose the others
-            note(f"note: {b.name} {name} failed: {type(e).__name__}: {e}")
         if bar is not None:
-            bar.update(1)
+            bar.update(len(runs))
     if bar is not None:
         bar.close()
     report.add_ratios(results)

@@ -70,34 +70,65 @@ def _cupy_problem():
 
 def median_time(fn, sync=_nothing, repeat=7, warmup=3, target_s=0.05, max_number=10_000,
                 warmup_s=0.0):
-    """Seconds per call of ``fn``: a warm-up of at least ``warmup`` calls and ``warmup_s``
-    seconds (fresh memory is slow to fault in on some VMs: the first calls of a big step can
-    take 20x longer), then ``repeat`` timed batches of ``number`` calls each (sized from the
-    fastest warm-up call so a batch takes about ``target_s``), the device synchronised before
-    each clock read.  Returns (median, per-batch times, number).  GC is off while timing."""
-    sync()
-    start = time.perf_counter()
-    durations = []
-    while len(durations) < max(1, warmup) or time.perf_counter() - start < warmup_s:
-        t0 = time.perf_counter()
-        fn()
-        sync()
-        durations.append(time.perf_counter() - t0)
-    once = min(durations[-3:])
-    number = int(min(max_number, max(1, target_s / max(once, 1e-9))))
-    times = []
+    """Seconds per call of ``fn``: (median, per-batch times, calls per batch); see
+    ``median_times``."""
+    out = median_times([fn], [sync], repeat, warmup, target_s, max_number, warmup_s)[0]
+    if isinstance(out, Exception):
+        raise out
+    return out
+
+
+def median_times(fns, syncs, repeat=7, warmup=3, target_s=0.05, max_number=10_000,
+                 warmup_s=0.0):
+    """Seconds per call of each of ``fns`` (one workload on several backends), timed together.
+
+    Each function gets a warm-up of at least ``warmup`` calls and ``warmup_s`` seconds (fresh
+    memory is slow to fault in on some VMs: the first calls of a big step can take 20x
+    longer) and a batch size ``number`` from its fastest warm-up call (a batch takes about
+    ``target_s``).  Then ``repeat`` rounds each time one batch of every function in turn
+    (A B A B ...), the device synchronised before each clock read: a slow minute of a shared
+    machine lands on all of them alike, so the ratios between them -- what the benchmark
+    reports -- hold even when the times move.  Returns one (median, per-batch times, number)
+    per function, or the exception a function raised (the others go on without it).  GC is
+    off while timing."""
+    numbers, failed = [], {}
+    for i, (fn, sync) in enumerate(zip(fns, syncs)):
+        try:
+            sync()
+            start = time.perf_counter()
+            durations = []
+            while len(durations) < max(1, warmup) or time.perf_counter() - start < warmup_s:
+                t0 = time.perf_counter()
+                fn()
+                sync()
+                durations.append(time.perf_counter() - t0)
+        except Exception as e:
+            failed[i] = e
+            numbers.append(0)
+            continue
+        once = min(durations[-3:])
+        numbers.append(int(min(max_number, max(1, target_s / max(once, 1e-9)))))
+    times = [[] for _ in fns]
     was_enabled = gc.isenabled()
     gc.collect()
     gc.disable()
     try:
         for _ in range(max(1, repeat)):
-            sync()
-            t0 = time.perf_counter()
-            for _ in range(number):
-                fn()
-            sync()
-            times.append((time.perf_counter() - t0) / number)
+            for i, (fn, sync, number) in enumerate(zip(fns, syncs, numbers)):
+                if i in failed:
+                    continue
+                try:
+                    sync()
+                    t0 = time.perf_counter()
+                    for _ in range(number):
+                        fn()
+                    sync()
+                except Exception as e:
+                    failed[i] = e
+                    continue
+                times[i].append((time.perf_counter() - t0) / number)
     finally:
         if was_enabled:
             gc.enable()
-    return statistics.median(times), times, number
+    return [failed[i] if i in failed else (statistics.median(t), t, n)
+            for i, (t, n) in enumerate(zip(times, numbers))]
