@@ -618,3 +618,17 @@ def test_backward_after_the_leaf_was_freed():
     y.backward()
     assert acc_a.variable is None
     np.testing.assert_array_equal(b.grad.numpy(), np.ones(3))
+
+
+def test_hooks_on_an_accumulate_grad_node():
+    # PyTorch: a pre-hook sees (grad,) and may replace it; a post-hook gets ((), (grad,)).
+    a = leaf(3)
+    y = (a * 2).sum()
+    acc = y.grad_fn.next_functions[0][0].next_functions[0][0]
+    seen = []
+    acc.register_prehook(lambda gouts: (seen.append(("pre", gouts[0].tolist())),
+                                        (gouts[0] * 10,))[1])
+    acc.register_hook(lambda gin, gout: seen.append(("post", gin, gout[0].tolist())))
+    y.backward()
+    assert seen == [("pre", [2.0, 2.0, 2.0]), ("post", (), [20.0, 20.0, 20.0])]
+    np.testing.assert_array_equal(a.grad.numpy(), [20.0, 20.0, 20.0])

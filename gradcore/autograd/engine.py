@@ -201,9 +201,11 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
             gin = buffers.pop(node)  # the gradient, or a list of them for a multi-output node
             single = node._n_outputs == 1
             if node._is_accumulate:
-                if node._hk:
-                    gin = _tensor_hooks(node, [gin], arrays)[0]
-                _accumulate(node, gin, wanted_set, captured, accumulate, arrays, owned)
+                if node._hk:  # hooks registered on the AccumulateGrad node itself
+                    _accumulate_hooked(node, gin, wanted_set, captured, accumulate, arrays,
+                                       owned)
+                else:
+                    _accumulate(node, gin, wanted_set, captured, accumulate, arrays, owned)
                 continue
             fn = node._array_backward
             if fn is not None and arrays and not node._hk and wanted_set is None:
@@ -287,6 +289,8 @@ def _tensor_backward(node, gin, arrays):
 def _tensor_hooks(node, gin, arrays):
     """Hooks registered on the tensors this node produced, then retain_grad()."""
     d = node.__dict__
+    if "_pre_hooks" not in d and "_retain" not in d:  # only node hooks: _call runs them
+        return gin
     be = node._be
     for nr, hooks in d.get("_pre_hooks", {}).items():
         if gin[nr] is not None:
@@ -400,6 +404,23 @@ def _stealable(arr, like):
         return True
     return (arr.base.base is None and arr.nbytes == arr.base.nbytes
             and sys.getrefcount(arr.base) <= 2)
+
+
+def _accumulate_hooked(node, g, *rest):
+    """AccumulateGrad with the node's own pre-hooks (they see and may replace the gradient) and
+    post-hooks (called with ((), (gradient,)), as PyTorch)."""
+    var = node.variable
+    if var is None:
+        return
+    arrays = rest[3]
+    t = _wrap(g, var._be) if arrays else g
+    for fn in tuple(node.__dict__.get("_node_pre_hooks", {}).values()):
+        new = fn((t,))
+        if new is not None:
+            t = new[0]
+    _accumulate(node, t._arr if arrays else t, *rest)
+    for fn in tuple(node.__dict__.get("_post_hooks", {}).values()):
+        fn((), (t,))
 
 
 def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
