@@ -210,12 +210,22 @@ class Tensor:
         vc.v += 1
 
     def _grad_accumulator(self):
-        """The leaf's AccumulateGrad node, made once and kept: it holds the leaf weakly, so
-        there is no cycle (PyTorch holds it the other way round and makes a new one for each
-        graph after the last one died: ~0.4 us per leaf per step here)."""
-        acc = self._acc
+        """The leaf's AccumulateGrad node, held weakly (it holds the leaf), as PyTorch's."""
+        acc = self._acc() if self._acc is not None else None
         if acc is None:
-            acc = self._acc = AccumulateGrad(self)
+            acc = AccumulateGrad(self)
+            self._acc = weakref.ref(acc)
+        return acc
+
+    def _grad_accumulator_for_edge(self):
+        """The node for a new edge into this leaf.  One that already ran in a backward (an
+        old graph, kept alive by the previous step's loss, still holds it) is renumbered just
+        below the new graph, so the engine runs it as soon as that graph's gradients for the
+        leaf are in (its sequence numbers are what orders the engine)."""
+        acc = self._grad_accumulator()
+        if acc._ran:
+            acc._seq = next(_node_seq)
+            acc._ran = False
         return acc
 
     def retain_grad(self):
@@ -494,5 +504,5 @@ def _wrap_dim(dim, ndim):
 
 # The autograd modules use Tensor and _wrap at import time, so they come after both exist.
 from .autograd import engine as _engine  # noqa: E402
-from .autograd.function import AccumulateGrad  # noqa: E402
+from .autograd.function import AccumulateGrad, _seq as _node_seq  # noqa: E402
 from .autograd.hooks import add_hook  # noqa: E402

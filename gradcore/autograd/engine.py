@@ -201,11 +201,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
             gin = buffers.pop(node)  # the gradient, or a list of them for a multi-output node
             single = node._n_outputs == 1
             if node._is_accumulate:
-                if node._hk:  # hooks registered on the AccumulateGrad node itself
-                    _accumulate_hooked(node, gin, wanted_set, captured, accumulate, arrays,
-                                       owned)
-                else:
-                    _accumulate(node, gin, wanted_set, captured, accumulate, arrays, owned)
+                _accumulate(node, gin, wanted_set, captured, accumulate, arrays, owned)
                 continue
             fn = node._array_backward
             if fn is not None and arrays and not node._hk and wanted_set is None:
@@ -246,6 +242,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                     buffers[nxt] = buf = [None] * nxt._n_outputs
                     buf[nr] = g
                 heappush(heap, (-nxt._seq, nxt))
+            gout = g = None  # hold no gradient here: _accumulate counts the references to one
     finally:
         _state.enabled = prev
     return captured
@@ -270,6 +267,15 @@ def _general_node(node, gin, arrays, wanted_set, needed, captured):
     return _tensor_backward(node, gin, arrays)
 
 
+def _grad_be(node, nr):
+    """The backend of a node's output ``nr``: a custom Function's outputs may live elsewhere
+    than its inputs (built-in nodes set ``_be`` to their outputs' backend)."""
+    meta = node._out_meta
+    if meta is not None and meta[nr] is not None:
+        return meta[nr][2]
+    return node._be
+
+
 def _tensor_backward(node, gin, arrays):
     """A node's Tensor-level backward; with ``arrays`` its gradients come and go as arrays."""
     if arrays:
@@ -291,10 +297,9 @@ def _tensor_hooks(node, gin, arrays):
     d = node.__dict__
     if "_pre_hooks" not in d and "_retain" not in d:  # only node hooks: _call runs them
         return gin
-    be = node._be
     for nr, hooks in d.get("_pre_hooks", {}).items():
         if gin[nr] is not None:
-            g = _wrap(gin[nr], be) if arrays else gin[nr]
+            g = _wrap(gin[nr], _grad_be(node, nr)) if arrays else gin[nr]
             for fn in tuple(hooks.values()):
                 new = fn(g)
                 if new is not None:
@@ -303,7 +308,7 @@ def _tensor_hooks(node, gin, arrays):
     for nr, ref in d.get("_retain", {}).items():
         t = ref()
         if t is not None and gin[nr] is not None:
-            _retain(t, _wrap(gin[nr], be) if arrays else gin[nr], not arrays)
+            _retain(t, _wrap(gin[nr], _grad_be(node, nr)) if arrays else gin[nr], not arrays)
     return gin
 
 
@@ -324,8 +329,7 @@ def _add(buffers, node, nr, g):
 def _call(node, gin, arrays):
     """A node with hooks, or a custom Function's (checked and materialized), in Tensors."""
     if arrays:
-        be = node._be
-        gin = [None if g is None else _wrap(g, be) for g in gin]
+        gin = [None if g is None else _wrap(g, _grad_be(node, i)) for i, g in enumerate(gin)]
     hooked = node._hk
     if hooked:
         for fn in tuple(node.__dict__.get("_node_pre_hooks", {}).values()):
@@ -388,11 +392,12 @@ def _retain(t, g, create_graph):
         t._grad = t._grad + g
 
 
-def _stealable(arr, like):
-    """Can ``arr`` become a .grad as it is?  Writeable, laid out like the parameter, and either
-    owning its memory or the only view of a buffer nothing else holds (PyTorch's use_count
-    test: counted on the expression ``arr.base``, the buffer's references are ``arr``'s own and
-    the one getrefcount holds -- 2 when nothing else holds it)."""
+def _stealable(arr, like, refs):
+    """Can ``arr`` become a .grad as it is?  Writeable, laid out like the parameter, and held by
+    nothing but the engine (PyTorch's use_count test): an array owning its memory has exactly
+    ``refs`` references here (the engine's own, counted by the caller, plus the one
+    getrefcount holds); a view must be the only one of a buffer nothing else holds (counted
+    on the expression ``arr.base``: ``arr``'s own reference and getrefcount's -- 2)."""
     if type(arr) is np.ndarray:
         if not arr.flags.writeable:
             return False
@@ -401,58 +406,65 @@ def _stealable(arr, like):
     if arr.flags.c_contiguous != like.flags.c_contiguous:  # CuPy's flags have no writeable
         return False
     if arr.base is None:
-        return True
+        return sys.getrefcount(arr) <= refs
     return (arr.base.base is None and arr.nbytes == arr.base.nbytes
             and sys.getrefcount(arr.base) <= 2)
 
 
-def _accumulate_hooked(node, g, *rest):
-    """AccumulateGrad with the node's own pre-hooks (they see and may replace the gradient) and
-    post-hooks (called with ((), (gradient,)), as PyTorch)."""
-    var = node.variable
-    if var is None:
-        return
-    arrays = rest[3]
-    t = _wrap(g, var._be) if arrays else g
-    for fn in tuple(node.__dict__.get("_node_pre_hooks", {}).values()):
-        new = fn((t,))
+def _leaf_hooks(hooks, g, be, arrays):
+    """Run ``hooks`` (dict values: fn(grad) -> None or a new grad) on a gradient; with
+    ``arrays`` it comes and goes as an array, the hooks see Tensors."""
+    t = _wrap(g, be) if arrays else g
+    for fn in tuple(hooks.values()):
+        new = fn(t)
         if new is not None:
-            t = new[0]
-    _accumulate(node, t._arr if arrays else t, *rest)
-    for fn in tuple(node.__dict__.get("_post_hooks", {}).values()):
-        fn((), (t,))
+            t = new
+    return t._arr if arrays else t
 
 
 def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
-    """AccumulateGrad: the leaf's hooks, then ``g`` into ``.grad`` (``g`` is an array when
-    ``arrays``, a Tensor under create_graph)."""
+    """AccumulateGrad, in PyTorch's order: the leaf's tensor hooks, capture for
+    ``autograd.grad``/``inputs=``, the node's own pre-hooks, ``g`` into ``.grad``, the node's
+    post-hooks.  ``g`` is an array when ``arrays``, a Tensor under create_graph."""
+    node._ran = True  # a new graph's first edge renumbers it (Tensor._grad_accumulator_for_edge)
     var = node.variable
-    if var is None:  # the leaf was freed (PyTorch's graph would have kept it alive): no .grad
-        return
+    hooked = False
     if var._hooks:
-        if arrays:
-            g = _wrap(g, var._be)
-        for fn in tuple(var._hooks.values()):
-            new = fn(g)
-            if new is not None:
-                g = new
-        if arrays:
-            g = g._arr
-    if wanted is not None and (node, 0) in wanted:
-        captured[(node, 0)] = g
-        if not accumulate:
+        g = _leaf_hooks(var._hooks, g, var._be, arrays)
+        hooked = True
+    if wanted is not None:
+        if (node, 0) in wanted:
+            # summed: a node renumbered by a newer graph can run twice in a backward of an
+            # older one (it ran before all of that graph's gradients were in)
+            old = captured.get((node, 0))
+            captured[(node, 0)] = g if old is None else old + g
+            if not accumulate:
+                return
+        else:
             return
-    elif wanted is not None:
-        return
-    if g.shape != var._arr.shape or g.dtype != var._arr.dtype:
+    d = node.__dict__ if node._hk else None
+    if d and d.get("_node_pre_hooks"):
+        t = _wrap(g, var._be) if arrays else g
+        for fn in tuple(d["_node_pre_hooks"].values()):
+            new = fn((t,))
+            if new is not None:
+                t = new[0]
+        g = t._arr if arrays else t
+        hooked = True
+    a = g if arrays else g._arr
+    if a.shape != var._arr.shape or a.dtype != var._arr.dtype:
         t = _validate(node, (var._arr.shape, var._arr.dtype), 0,
                       _wrap(g, var._be) if arrays else g)
         g = t._arr if arrays else t
+        a = g if arrays else g._arr
     old = var._grad
     if not arrays:  # create_graph: the sum must stay differentiable
         var._grad = g if old is None else old + g
     elif old is None:
-        if id(g) in owned or not _stealable(g, var._arr):
+        # held by _run's ``gin``, this frame's ``g`` and ``a``, _stealable's argument and
+        # getrefcount's: 5 when nothing else holds it (a hook's Tensor, another node's entry in
+        # the side table, a custom Function's saved result) -- then it is copied
+        if hooked or id(g) in owned or not _stealable(g, var._arr, 5):
             g = g.copy()
         owned.add(id(g))
         var._grad = _wrap(g, var._be)
@@ -466,3 +478,7 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
             old._bump_version()
         else:
             vc.v += 1
+    if d and d.get("_post_hooks"):
+        t = _wrap(g, var._be) if arrays else g
+        for fn in tuple(d["_post_hooks"].values()):
+            fn((), (t,))

@@ -16,7 +16,6 @@ Both write ``backward(ctx, *grad_outputs)`` with Tensor ops, so every backward i
 differentiable (double backward needs nothing extra).
 """
 import itertools
-import weakref
 
 from .grad_mode import _state
 from . import hooks as _th
@@ -213,14 +212,11 @@ class AccumulateGrad(Node):
     _is_accumulate = True
     next_functions = ()
 
-    def __init__(self, variable):
-        self._variable = weakref.ref(variable)
-        self._seq = next(_seq)
+    _ran = False  # set by the engine; a new edge renumbers the node (Tensor._grad_accumulator)
 
-    @property
-    def variable(self):
-        """The leaf (None once it was freed: its gradients then have nowhere to go)."""
-        return self._variable()  # below every node that uses it: they are made after it
+    def __init__(self, variable):
+        self.variable = variable
+        self._seq = next(_seq)  # below every node that uses it: they are made after it  # below every node that uses it: they are made after it
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,7 +265,7 @@ def _edge(t):
     node = t._node
     if node is not None:
         return (node, t._out_nr)
-    return (t._grad_accumulator(), 0)
+    return (t._grad_accumulator_for_edge(), 0)
 
 
 class Function(metaclass=_FunctionMeta):
@@ -426,9 +422,11 @@ class ArrayFunction(Function):
                     node = a._node
                     if node is not None:
                         edges.append((node, a._out_nr))
-                    else:  # a leaf: its AccumulateGrad (Tensor._grad_accumulator, inlined)
+                    else:  # a leaf: Tensor._grad_accumulator_for_edge, its common case inlined
                         acc = a._acc
-                        edges.append((acc if acc is not None else a._grad_accumulator(), 0))
+                        acc = acc() if acc is not None else None
+                        edges.append((acc if acc is not None and not acc._ran
+                                      else a._grad_accumulator_for_edge(), 0))
         if not needs:
             out = cls.forward(_NO_CTX, *args)
             if type(out) is tuple:
