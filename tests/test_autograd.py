@@ -654,3 +654,81 @@ def test_hooks_on_an_accumulate_grad_node():
     y.backward()
     assert seen == [("pre", [2.0, 2.0, 2.0]), ("post", (), [20.0, 20.0, 20.0])]
     np.testing.assert_array_equal(a.grad.numpy(), [20.0, 20.0, 20.0])
+
+
+def test_a_hook_may_not_change_the_gradient_type_or_size():
+    x = leaf(3)
+    h = x * 2
+    h.register_hook(lambda g: g.float())
+    with pytest.raises(RuntimeError, match=r"hook '<lambda>' has changed the type of value "
+                                           r"\(was torch.DoubleTensor got torch.FloatTensor\)"):
+        (h * h).sum().backward()
+    x = leaf(3)
+    x.register_hook(lambda g: g.sum())
+    with pytest.raises(RuntimeError, match="hook '<lambda>' has changed the size of value"):
+        (x * x).sum().backward()
+
+
+def test_first_order_backward_adds_into_a_grad_left_by_create_graph():
+    # PyTorch adds in place: the same .grad object, still requiring grad.
+    x = leaf(3)
+    (x * x).sum().backward(create_graph=True)
+    g1 = x.grad
+    assert g1.requires_grad
+    (x * 3).sum().backward()
+    assert x.grad is g1 and x.grad.requires_grad
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * x.detach().numpy() + 3)
+
+
+def test_a_gradient_held_elsewhere_is_not_made_into_grad():
+    # .grad takes a gradient array without a copy only when nothing else holds it; later
+    # backward passes add into .grad in place and must not write into anybody else's array.
+    class ReturnsGlobal(autograd.Function):
+        G = gc_.ones(3, dtype=gc_.float64)
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return ReturnsGlobal.G
+    x = leaf(3)
+    for _ in range(2):
+        ReturnsGlobal.apply(x).sum().backward()
+    np.testing.assert_array_equal(ReturnsGlobal.G.numpy(), np.ones(3))
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * np.ones(3))
+    # a hook keeps the gradient that also reaches a leaf
+    x, w = leaf(3), leaf(3, seed=1)
+    kept = []
+    h = x * 2
+    h.register_hook(lambda g: kept.append(g))
+    for _ in range(2):
+        (h + w).sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(kept[0].numpy(), np.ones(3))
+    np.testing.assert_array_equal(w.grad.numpy(), 2 * np.ones(3))
+    # a hook changes in place a gradient that is also pending for a leaf (PyTorch: 1, 2, 3)
+    x, w = leaf(3), leaf(3, seed=1)
+    c = gc_.tensor([1.0, 2.0, 3.0], dtype=gc_.float64)
+    h = x * 2
+    y = h + w
+    h.register_hook(lambda g: g.mul_(3))
+    (y * c).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 12.0, 18.0])
+
+
+def test_a_gradient_nothing_else_holds_becomes_grad_without_a_copy(monkeypatch):
+    import gradcore.nn as nn
+    from gradcore.backend.numpy_backend import NumpyBackend
+    made = []
+    orig = NumpyBackend.linear_backward
+
+    def spy(self, *args):
+        out = orig(self, *args)
+        made.extend(weakref.ref(o) for o in out)
+        return out
+    monkeypatch.setattr(NumpyBackend, "linear_backward", spy)
+    lin = nn.Linear(8, 4)
+    lin(gc_.randn(16, 8)).sum().backward()
+    assert any(lin.weight.grad._arr is r() for r in made)

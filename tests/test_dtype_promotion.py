@@ -197,3 +197,25 @@ def test_default_dtype_decides_int_times_float():
         assert (t([1.0], gradcore.float32) * 1.5).dtype is gradcore.float32
     finally:
         gradcore.set_default_dtype(old)
+
+
+@pytest.mark.parametrize("scalar", [np.float64(2.5), np.float16(1.5), np.float32(0.5),
+                                    np.int64(3), np.int32(2)], ids=repr)
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64", "int64"])
+@pytest.mark.parametrize("op", ["*", "+", "/"])
+def test_numpy_scalars_promote_as_python_numbers(scalar, dtype, op):
+    # PyTorch takes a NumPy scalar as the Python number it holds: float32 * np.float64(2.5)
+    # stays float32 (NumPy alone would give float64); the gradient keeps the input's dtype.
+    x = gradcore.tensor([1.0, 2.0, 3.0], dtype=getattr(gradcore, dtype),
+                        requires_grad=dtype.startswith("float"))
+    y = OPS[op](x, scalar)
+    expected = OPS[op](gradcore.tensor([1.0, 2.0, 3.0], dtype=getattr(gradcore, dtype)),
+                       scalar.item())
+    assert y.dtype == expected.dtype
+    np.testing.assert_array_equal(y.detach().numpy(), expected.numpy())
+    if x.requires_grad:
+        y.sum().backward()
+        assert x.grad.dtype == x.dtype
+    torch = pytest.importorskip("torch")
+    t = OPS[op](torch.tensor([1.0, 2.0, 3.0], dtype=getattr(torch, dtype)), scalar)
+    assert str(y.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]

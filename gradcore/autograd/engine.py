@@ -299,12 +299,7 @@ def _tensor_hooks(node, gin, arrays):
         return gin
     for nr, hooks in d.get("_pre_hooks", {}).items():
         if gin[nr] is not None:
-            g = _wrap(gin[nr], _grad_be(node, nr)) if arrays else gin[nr]
-            for fn in tuple(hooks.values()):
-                new = fn(g)
-                if new is not None:
-                    g = new
-            gin[nr] = g._arr if arrays else g
+            gin[nr] = _run_tensor_hooks(hooks, gin[nr], _grad_be(node, nr), arrays)
     for nr, ref in d.get("_retain", {}).items():
         t = ref()
         if t is not None and gin[nr] is not None:
@@ -411,15 +406,33 @@ def _stealable(arr, like, refs):
             and sys.getrefcount(arr.base) <= 2)
 
 
-def _leaf_hooks(hooks, g, be, arrays):
-    """Run ``hooks`` (dict values: fn(grad) -> None or a new grad) on a gradient; with
-    ``arrays`` it comes and goes as an array, the hooks see Tensors."""
+def _run_tensor_hooks(hooks, g, be, arrays):
+    """Run tensor ``hooks`` (dict values: fn(grad) -> None or a replacement of the same type
+    and size, as PyTorch checks) on a gradient; with ``arrays`` it comes and goes as an
+    array, the hooks see Tensors."""
     t = _wrap(g, be) if arrays else g
     for fn in tuple(hooks.values()):
         new = fn(t)
         if new is not None:
+            _check_hook_result(fn, t, new)
             t = new
     return t._arr if arrays else t
+
+
+def _type_name(t):
+    where = "cuda." if t._be.device.type == "cuda" else ""
+    return f"torch.{where}{t.dtype.scalar_name}Tensor"
+
+
+def _check_hook_result(fn, old, new):
+    name = getattr(fn, "__name__", type(fn).__name__)
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Tensor or None (got {type(new).__name__})")
+    if new._arr.dtype != old._arr.dtype or new._be is not old._be:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                           f"{_type_name(old)} got {_type_name(new)})")
+    if new._arr.shape != old._arr.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
 def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
@@ -430,7 +443,7 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
     var = node.variable
     hooked = False
     if var._hooks:
-        g = _leaf_hooks(var._hooks, g, var._be, arrays)
+        g = _run_tensor_hooks(var._hooks, g, var._be, arrays)
         hooked = True
     if wanted is not None:
         if (node, 0) in wanted:
@@ -468,9 +481,7 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
             g = g.copy()
         owned.add(id(g))
         var._grad = _wrap(g, var._be)
-    elif old._rg:
-        var._grad = old + _wrap(g, var._be)
-    else:
+    else:  # in place, as PyTorch (also into a .grad that a create_graph backward left)
         acc = old._arr
         acc += g  # in place (NumPy and CuPy alike)
         vc = old._vc  # Tensor._bump_version, inlined

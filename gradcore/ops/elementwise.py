@@ -43,6 +43,12 @@ def _promote(a, b, op, floating=False):
 
 
 def _promote_slow(a, b, op, floating):
+    # A NumPy scalar takes part as the Python number it holds, as in PyTorch (NumPy itself
+    # would let an np.float64 turn a float32 array's result into float64).
+    if isinstance(a, np.generic):
+        a = a.item()
+    if isinstance(b, np.generic):
+        b = b.item()
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if not ta:
         _check_scalar(a, op)
