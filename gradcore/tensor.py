@@ -222,8 +222,11 @@ class Tensor:
         old graph, kept alive by the previous step's loss, still holds it) is renumbered just
         below the new graph, so the engine runs it as soon as that graph's gradients for the
         leaf are in (its sequence numbers are what orders the engine)."""
-        acc = self._grad_accumulator()
-        if acc._ran:
+        acc = self._acc() if self._acc is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            self._acc = weakref.ref(acc)
+        elif acc._ran:
             acc._seq = next(_node_seq)
             acc._ran = False
         return acc

@@ -201,6 +201,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
             gin = buffers.pop(node)  # the gradient, or a list of them for a multi-output node
             single = node._n_outputs == 1
             if node._is_accumulate:
+                gout = g = None  # hold no gradient here: _accumulate counts its references
                 _accumulate(node, gin, wanted_set, captured, accumulate, arrays, owned)
                 continue
             fn = node._array_backward
@@ -242,7 +243,6 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                     buffers[nxt] = buf = [None] * nxt._n_outputs
                     buf[nr] = g
                 heappush(heap, (-nxt._seq, nxt))
-            gout = g = None  # hold no gradient here: _accumulate counts the references to one
     finally:
         _state.enabled = prev
     return captured
