@@ -44,6 +44,7 @@ class LogSoftmaxGrad(_Grad):
 class Softmax(ArrayFunction):
     node_name = "SoftmaxBackward0"
     save_output = True
+    grad_cls = SoftmaxGrad  # its backward: a kernel of the saved output (LogSoftmax's too)
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -55,19 +56,20 @@ class Softmax(ArrayFunction):
             e = xp.exp(_shifted(xp, a, axis))
             return e / e.sum(axis=axis, keepdims=True)
 
-    @staticmethod
-    def backward(ctx, gy):
+    @classmethod
+    def backward(cls, ctx, gy):
         y, = ctx.saved_tensors
-        return SoftmaxGrad.apply(y, gy, ctx.axis)
+        return cls.grad_cls.apply(y, gy, ctx.axis)
 
-    @staticmethod
-    def array_backward(ctx, gy):
+    @classmethod
+    def array_backward(cls, ctx, gy):
         y, = ctx.saved_arrays
-        return ctx._be.softmax_backward(y, gy, ctx.axis)
+        return getattr(ctx._be, cls.grad_cls.kernel)(y, gy, ctx.axis)
 
 
 class LogSoftmax(Softmax):
     node_name = "LogSoftmaxBackward0"
+    grad_cls = LogSoftmaxGrad
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -78,16 +80,6 @@ class LogSoftmax(Softmax):
         with np.errstate(invalid="ignore", divide="ignore"):
             s = _shifted(xp, a, axis)
             return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
-
-    @staticmethod
-    def backward(ctx, gy):
-        y, = ctx.saved_tensors
-        return LogSoftmaxGrad.apply(y, gy, ctx.axis)
-
-    @staticmethod
-    def array_backward(ctx, gy):
-        y, = ctx.saved_arrays
-        return ctx._be.log_softmax_backward(y, gy, ctx.axis)
 
 
 def _apply(cls, name, x, dim, dtype):
