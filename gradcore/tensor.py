@@ -257,7 +257,7 @@ class Tensor:
         return add_hook(pre.setdefault(self._out_nr, {}), hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        _engine.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self):
         """A new tensor on the same array, outside the graph (shares the version counter)."""

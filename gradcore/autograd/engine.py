@@ -96,7 +96,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
         only = [_input_edge(t, "backward") for t in inputs]
-    _run(tensors, grads, retain_graph, create_graph, only, accumulate=True)
+    _run(tensors, grads, retain_graph, create_graph, only, True)  # accumulate into .grad
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

@@ -510,10 +510,13 @@ def _unary(name, node_name, forward, kernel=None, d_saved=None, saves="output"):
             "kernel": kernel, "node_name": node_name.replace("Backward0", "BackwardBackward0"),
             "d_saved": staticmethod(d_saved) if d_saved else _Grad.d_saved})
 
-    def fwd(ctx, x):
-        if saves == "input":
+    if saves == "input":
+        def fwd(ctx, x):
             ctx.save_for_backward(x)
-        return forward(x._be.xp, x._arr)
+            return forward(x._be.xp, x._arr)
+    else:  # the output is saved by apply (save_output)
+        def fwd(ctx, x):
+            return forward(x._be.xp, x._arr)
 
     def bwd(ctx, gy):
         s, = ctx.saved_tensors
