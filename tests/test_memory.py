@@ -243,3 +243,16 @@ for _ in range(30):
 print(json.dumps((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 30))
 """
     assert _run_python(code) < 20
+
+
+def test_gpu_live_peak_counts_what_is_live_at_once():
+    # The bench's GPU step peak for gradcore: CuPy's pool malloc/free callbacks summed, their
+    # peak above the start (frees of older blocks count down, as torch.cuda's counter does).
+    from gradcore.bench.memory import _LivePeak
+    h = _LivePeak()
+    h.malloc_postprocess(device_id=0, size=1000, mem_size=1024, mem_ptr=1, pmem_id=1)
+    h.malloc_postprocess(device_id=0, size=500, mem_size=512, mem_ptr=2, pmem_id=2)
+    h.free_postprocess(device_id=0, mem_size=1024, mem_ptr=1, pmem_id=1)
+    h.free_postprocess(device_id=0, mem_size=4096, mem_ptr=0, pmem_id=0)  # allocated before
+    h.malloc_postprocess(device_id=0, size=2000, mem_size=2048, mem_ptr=3, pmem_id=3)
+    assert (h.peak, h.live) == (1536, 512 - 4096 + 2048)
