@@ -5,6 +5,8 @@ in-place change through either is seen by autograd's saved-tensor checks.
 """
 import math
 
+import numpy as np
+
 from ..autograd.function import ArrayFunction
 from ..tensor import _ViewInfo, _wrap_dim
 
@@ -148,10 +150,8 @@ class View(ArrayFunction):
     def forward(ctx, x, shape, strict):
         ctx.shape = x._arr.shape
         if strict:  # .view(): must not copy
-            out = x._arr.view()
-            try:
-                out.shape = shape
-            except AttributeError:
+            out = _reshape_view(x._arr, shape)
+            if out is None:
                 raise RuntimeError("view size is not compatible with input tensor's size and "
                                    "stride (at least one dimension spans across two contiguous "
                                    "subspaces). Use .reshape(...) instead.") from None
@@ -172,13 +172,25 @@ class UnsafeView(View):
     node_name = "UnsafeViewBackward0"
 
 
-def _is_viewable(arr, shape):
-    probe = arr.view()
+def _reshape_view(arr, shape):
+    """``arr`` reshaped to ``shape`` without a copy, or None where that would need one."""
+    if type(arr) is np.ndarray:
+        try:
+            return np.reshape(arr, shape, copy=False)
+        except ValueError:
+            return None
+        except TypeError:  # NumPy < 2.1: no copy=; shape assignment (deprecated in 2.5) then
+            pass
+    out = arr.view()
     try:
-        probe.shape = shape
+        out.shape = shape  # CuPy: never copies, raises where a copy is needed
     except AttributeError:
-        return False
-    return True
+        return None
+    return out
+
+
+def _is_viewable(arr, shape):
+    return _reshape_view(arr, shape) is not None
 
 
 def reshape(self, *shape):
