@@ -3,6 +3,8 @@
 ``import gradcore as torch`` runs PyTorch tutorial code.  Importing gradcore never imports
 CuPy, torch or matplotlib.
 """
+import warnings as _warnings
+
 from . import _dtype
 from ._device import device
 from ._dtype import (dtype, float32, float64, float16, int64, int32, int16, int8, uint8,  # noqa
@@ -18,6 +20,12 @@ from .serialization import save, load
 from . import nn, optim, utils  # noqa: E402  (they use the namespace above)
 
 __version__ = "0.1.0"
+
+# NumPy reports floating-point errors (x / 0, log(0), sqrt's gradient at 0, nan to int) as
+# RuntimeWarnings from the module that called it; PyTorch computes the same inf and nan
+# silently, and so do gradcore's own modules.  NumPy calls in user code still warn.
+_warnings.filterwarnings("ignore", r"(divide by zero|invalid value|overflow|underflow) "
+                         "encountered", RuntimeWarning, r"gradcore(\.|$)")
 
 globals().update(ops.FUNCTIONS)
 

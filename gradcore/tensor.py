@@ -3,6 +3,7 @@
 Math methods and operators are bound from ``gradcore.ops`` (see ops/__init__.py); this file
 holds construction, metadata, conversions and the autograd-facing API.
 """
+import warnings
 import weakref
 
 import numpy as np
@@ -13,6 +14,12 @@ from .backend import get_backend, cpu_backend
 
 _from_np = _dtype._FROM_NP
 _ndarray = np.ndarray
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 
 class _VersionCounter:
@@ -38,11 +45,13 @@ class Size(tuple):
 
 
 class _ViewInfo:
-    """How a view was made: its base and a function replaying the view on a new base."""
-    __slots__ = ("base", "fn")
+    """How a view was made: its base, a function replaying the view on a new base, and
+    ``no_grad``: 1 when made under no_grad, 2 when made from such a view (PyTorch's
+    CreationMeta: an in-place op on either with grad mode on is refused), else 0."""
+    __slots__ = ("base", "fn", "no_grad")
 
-    def __init__(self, base, fn):
-        self.base, self.fn = base, fn
+    def __init__(self, base, fn, no_grad=0):
+        self.base, self.fn, self.no_grad = base, fn, no_grad
 
 
 class Tensor:
@@ -158,6 +167,8 @@ class Tensor:
 
     @property
     def grad(self):
+        if self._node is not None and not self._retains_grad:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -215,20 +226,6 @@ class Tensor:
         if acc is None:
             acc = AccumulateGrad(self)
             self._acc = weakref.ref(acc)
-        return acc
-
-    def _grad_accumulator_for_edge(self):
-        """The node for a new edge into this leaf.  One that already ran in a backward (an
-        old graph, kept alive by the previous step's loss, still holds it) is renumbered just
-        below the new graph, so the engine runs it as soon as that graph's gradients for the
-        leaf are in (its sequence numbers are what orders the engine)."""
-        acc = self._acc() if self._acc is not None else None
-        if acc is None:
-            acc = AccumulateGrad(self)
-            self._acc = weakref.ref(acc)
-        elif acc._ran:
-            acc._seq = next(_node_seq)
-            acc._ran = False
         return acc
 
     def retain_grad(self):
@@ -507,5 +504,5 @@ def _wrap_dim(dim, ndim):
 
 # The autograd modules use Tensor and _wrap at import time, so they come after both exist.
 from .autograd import engine as _engine  # noqa: E402
-from .autograd.function import AccumulateGrad, _seq as _node_seq  # noqa: E402
+from .autograd.function import AccumulateGrad  # noqa: E402
 from .autograd.hooks import add_hook  # noqa: E402

@@ -29,7 +29,8 @@ def test_tutorial_first_half(device):
     np.testing.assert_array_equal(b.grad.cpu().numpy(), np.ones((3, 4), np.float32))
     np.testing.assert_array_equal(x.grad.cpu().numpy(), np.ones((3, 4), np.float32))
     assert (x.requires_grad, b.requires_grad, t.requires_grad) == (True, True, True)
-    assert t.grad is None  # not a leaf: no .grad unless retain_grad()
+    with pytest.warns(UserWarning, match="not a leaf Tensor"):
+        assert t.grad is None  # not a leaf: no .grad unless retain_grad(), and a warning
     assert x.is_leaf and not t.is_leaf and x.grad_fn is None
     assert t.creator is t.grad_fn  # the tutorial's older name
 
@@ -400,7 +401,8 @@ def test_retain_grad():
     assert b.retains_grad and not c.retains_grad
     c.sum().backward()
     np.testing.assert_allclose(b.grad.numpy(), 2 * b.detach().numpy())
-    assert c.grad is None
+    with pytest.warns(UserWarning, match="not a leaf Tensor"):
+        assert c.grad is None
 
 
 def test_node_hooks():
@@ -606,9 +608,10 @@ def test_accumulate_grad_node_is_shared_while_alive_and_held_weakly_by_its_leaf(
 def test_leaf_gradients_arrive_as_soon_as_ready_in_every_step():
     # The engine orders nodes by creation.  A training loop keeps the previous step's graph
     # (its loss) alive while the next forward runs, so the leaves' AccumulateGrad nodes are
-    # old; a node that ran is renumbered when a new graph first uses it, and the leaf's
-    # gradient still goes into .grad right after the last node that sends it ran (PyTorch's
-    # order; a late one would also hold every gradient until the end of backward).
+    # old; a backward that reaches one that already ran keys it just below its last producer
+    # in this graph, so the leaf's gradient still goes into .grad right after the last node
+    # that sends it ran (PyTorch's order; a late one would also hold every gradient until the
+    # end of backward).
     ws = [gc_.tensor(np.full((4, 4), 0.1), requires_grad=True) for _ in range(3)]
     log = []
     for i, w in enumerate(ws):

@@ -660,3 +660,26 @@ def test_engine_on_emulated_cuda_matches_cpu(emulated_cuda):
             "softmax_cols<log_softmax_backward, double>", "sgd_step<double>",
             "adam_step<double>", "pointwise_loss_backward<mse_loss_backward, double>",
             "nll_loss_backward<double>"} <= ran
+
+
+def test_cpu_scalar_tensor_joins_an_op_on_cuda(emulated_cuda, torch):
+    # PyTorch lets a 0-d CPU tensor take part in a CUDA op, as a Python scalar would; its
+    # gradient comes back to the CPU.  A 1-d CPU tensor is still refused.  (The values are
+    # checked against PyTorch on the CPU: what differs on cuda is only where they live.)
+    import gradcore
+    got = []
+    for lib, dev in ((gradcore, "cuda"), (torch, "cpu")):
+        x = lib.tensor([1.0, 2.0, 4.0], device=dev, requires_grad=True)
+        s = lib.tensor(3.0, requires_grad=True)
+        y = lib.where(x > 1.5, x * s + s, s - x)
+        assert y.device.type == dev
+        (y * y).sum().backward()
+        assert s.grad.device.type == "cpu" and x.grad.device.type == dev
+        got.append((y.tolist(), x.grad.tolist(), s.grad.item()))
+    assert got[0] == got[1]
+    x = gradcore.ones(2, device="cuda")
+    for bad in (gradcore.ones(2), gradcore.ones(1)):
+        with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device, "
+                                               "but found at least two devices, cuda:0 and "
+                                               "cpu!"):
+            x + bad

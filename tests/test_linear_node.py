@@ -4,9 +4,10 @@ import itertools
 
 import numpy as np
 import pytest
-import torch
 
 import gradcore as gc
+
+torch = pytest.importorskip("torch")
 
 
 @pytest.mark.parametrize("mask", [m for m in itertools.product((0, 1), repeat=3) if any(m)])

@@ -4,8 +4,13 @@
    every edge the sequence number falls.  So running the nodes that hold a gradient from the
    highest ``_seq`` down (a heap) is a topological order: when a node runs, every node that can
    still send it a gradient has run.  No dependency count is needed (PyTorch counts; its ready
-   queue runs the same order).  With ``inputs``, a first walk marks the nodes that lead to a
-   wanted gradient.
+   queue runs the same order).  A leaf's AccumulateGrad node is made before the first node
+   that uses it and shared by every graph alive at once, so its ``_seq`` is always a correct
+   key; but once it has run, a new graph's nodes are far above it and it would run only at
+   the very end.  So when such a node is first reached, a walk gives every AccumulateGrad
+   node this backward's key: just below the last of its producers here (it runs once, as
+   soon as its leaf's gradient is complete).  With ``inputs``, a walk marks the nodes that
+   lead to a wanted gradient.
 2. A node enters the heap when its first gradient arrives; later ones are summed into the side
    table.  First order (no create_graph) keeps bare backend arrays there and runs each built-in
    op's ``array_backward``; with create_graph it keeps Tensors and runs the differentiable
@@ -15,11 +20,14 @@
 """
 import heapq
 import sys
+import threading
 
 import numpy as np
 
 from .grad_mode import _state
 from ..tensor import Tensor, _wrap
+
+_grad_lock = threading.Lock()  # held while a gradient goes into a leaf's .grad
 
 
 
@@ -160,6 +168,30 @@ def _needed(roots, targets):
     return needed
 
 
+def _accumulate_keys(roots):
+    """The heap key of every AccumulateGrad node reachable from ``roots``: 0.5 below the
+    lowest ``_seq`` among the nodes here that send it a gradient, so it pops right after the
+    last of them.  (An entry (key, -_seq, node): two of them can share a key, and a key never
+    equals a node's -_seq, so entries of the two kinds never tie.)"""
+    lowest = {}
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        s = node._seq
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            if nxt._is_accumulate:
+                low = lowest.get(nxt)
+                if low is None or s < low:
+                    lowest[nxt] = s
+            elif nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return {acc: 0.5 - s for acc, s in lowest.items()}
+
+
 def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
     if len(outputs) == 1:  # loss.backward()
         o = outputs[0]
@@ -174,6 +206,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
         targets = {n for n, _ in wanted}
         needed = _needed(root_nodes, targets)
         runnable = needed | targets
+    acc_keys = None  # made when a node that already ran in a backward is first reached
     # First order (no create_graph): the side table holds bare backend arrays and built-in
     # nodes run their ``array_backward``; Tensors appear only where user code sees gradients
     # (hooks, retain_grad, custom Functions, .grad).  With create_graph it holds Tensors and
@@ -197,7 +230,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
     _state.enabled = create_graph
     try:
         while heap:
-            node = heappop(heap)[1]
+            node = heappop(heap)[-1]
             gin = buffers.pop(node)  # the gradient, or a list of them for a multi-output node
             single = node._n_outputs == 1
             if node._is_accumulate:
@@ -242,7 +275,12 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                         continue
                     buffers[nxt] = buf = [None] * nxt._n_outputs
                     buf[nr] = g
-                heappush(heap, (-nxt._seq, nxt))
+                if nxt._ran:  # an AccumulateGrad older than this graph: see _accumulate_keys
+                    if acc_keys is None:
+                        acc_keys = _accumulate_keys(root_nodes)
+                    heappush(heap, (acc_keys[nxt], -nxt._seq, nxt))
+                else:
+                    heappush(heap, (-nxt._seq, nxt))
     finally:
         _state.enabled = prev
     return captured
@@ -439,7 +477,7 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
     """AccumulateGrad, in PyTorch's order: the leaf's tensor hooks, capture for
     ``autograd.grad``/``inputs=``, the node's own pre-hooks, ``g`` into ``.grad``, the node's
     post-hooks.  ``g`` is an array when ``arrays``, a Tensor under create_graph."""
-    node._ran = True  # a new graph's first edge renumbers it (Tensor._grad_accumulator_for_edge)
+    node._ran = True  # the next backward that reaches it gives it an early key
     var = node.variable
     hooked = False
     if var._hooks:
@@ -447,10 +485,7 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
         hooked = True
     if wanted is not None:
         if (node, 0) in wanted:
-            # summed: a node renumbered by a newer graph can run twice in a backward of an
-            # older one (it ran before all of that graph's gradients were in)
-            old = captured.get((node, 0))
-            captured[(node, 0)] = g if old is None else old + g
+            captured[(node, 0)] = g
             if not accumulate:
                 return
         else:
@@ -470,25 +505,26 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
                       _wrap(g, var._be) if arrays else g)
         g = t._arr if arrays else t
         a = g if arrays else g._arr
-    old = var._grad
-    if not arrays:  # create_graph: the sum must stay differentiable
-        var._grad = g if old is None else old + g
-    elif old is None:
-        # held by _run's ``gin``, this frame's ``g`` and ``a``, _stealable's argument and
-        # getrefcount's: 5 when nothing else holds it (a hook's Tensor, another node's entry in
-        # the side table, a custom Function's saved result) -- then it is copied
-        if hooked or id(g) in owned or not _stealable(g, var._arr, 5):
-            g = g.copy()
-        owned.add(id(g))
-        var._grad = _wrap(g, var._be)
-    else:  # in place, as PyTorch (also into a .grad that a create_graph backward left)
-        acc = old._arr
-        acc += g  # in place (NumPy and CuPy alike)
-        vc = old._vc  # Tensor._bump_version, inlined
-        if vc is None:
-            old._bump_version()
-        else:
-            vc.v += 1
+    with _grad_lock:  # backward from several threads into one leaf loses no update
+        old = var._grad
+        if not arrays:  # create_graph: the sum must stay differentiable
+            var._grad = g if old is None else old + g
+        elif old is None:
+            # held by _run's ``gin``, this frame's ``g`` and ``a``, _stealable's argument and
+            # getrefcount's: 5 when nothing else holds it (a hook's Tensor, another node's
+            # entry in the side table, a custom Function's saved result) -- else it is copied
+            if hooked or id(g) in owned or not _stealable(g, var._arr, 5):
+                g = g.copy()
+            owned.add(id(g))
+            var._grad = _wrap(g, var._be)
+        else:  # in place, as PyTorch (also into a .grad that a create_graph backward left)
+            acc = old._arr
+            acc += g  # in place (NumPy and CuPy alike)
+            vc = old._vc  # Tensor._bump_version, inlined
+            if vc is None:
+                old._bump_version()
+            else:
+                vc.v += 1
     if d and d.get("_post_hooks"):
         t = _wrap(g, var._be) if arrays else g
         for fn in tuple(d["_post_hooks"].values()):

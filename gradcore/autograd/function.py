@@ -28,6 +28,7 @@ class Node:
     """Base of every grad_fn.  Subclasses are generated per Function (``ExpBackward0`` ...)."""
 
     _is_accumulate = False
+    _ran = False         # an AccumulateGrad node that ran in a backward (engine._run)
     _is_array_node = False  # a built-in op's node: the engine calls its backward directly
     _n_outputs = 1
     _hk = False          # set once a hook or retain_grad() is registered on this node
@@ -212,11 +213,9 @@ class AccumulateGrad(Node):
     _is_accumulate = True
     next_functions = ()
 
-    _ran = False  # set by the engine; a new edge renumbers the node (Tensor._grad_accumulator)
-
     def __init__(self, variable):
         self.variable = variable
-        self._seq = next(_seq)  # below every node that uses it: they are made after it  # below every node that uses it: they are made after it
+        self._seq = next(_seq)  # below every node that uses it: they are made after it
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,11 +260,24 @@ def _device_mismatch(a, b):
                         f"devices, {a} and {b}!")
 
 
+def _cpu_scalars_moved(args):
+    """PyTorch lets a 0-d CPU tensor join an op on another device, as a scalar would: ``args``
+    with each such tensor copied there (differentiably: its gradient comes back to the CPU);
+    None when the other tensors are not all on one device."""
+    on = {a._be for a in args if isinstance(a, Tensor) and (
+        a._arr.ndim or a._be.device.type != "cpu")}
+    if len(on) != 1:
+        return None
+    be, = on
+    return tuple(a.to(be.device) if isinstance(a, Tensor) and a._be is not be else a
+                 for a in args)
+
+
 def _edge(t):
     node = t._node
     if node is not None:
         return (node, t._out_nr)
-    return (t._grad_accumulator_for_edge(), 0)
+    return (t._grad_accumulator(), 0)
 
 
 class Function(metaclass=_FunctionMeta):
@@ -368,7 +380,14 @@ class Function(metaclass=_FunctionMeta):
             else:
                 raise RuntimeError(f"function {ctx.name()} returned an incorrect number of "
                                    f"gradients (expected {len(is_t)}, got {len(grads)})")
-        return tuple(g for g, t in zip(grads, is_t) if t)
+        out = tuple(g for g, t in zip(grads, is_t) if t)
+        for g in out:
+            if g is not None and not isinstance(g, Tensor):
+                t = type(g)
+                name = t.__name__ if t.__module__ == "builtins" else (
+                    f"{t.__module__}.{t.__qualname__}")
+                raise RuntimeError(f"expected Variable or None (got {name})")
+        return out
 
 
 class _ArrayNode(BackwardCFunction):
@@ -414,7 +433,10 @@ class ArrayFunction(Function):
                 if be is None:
                     be = a._be
                 elif a._be is not be:
-                    raise _device_mismatch(be.device, a._be.device)
+                    moved = _cpu_scalars_moved(args)
+                    if moved is None:
+                        raise _device_mismatch(be.device, a._be.device)
+                    return cls.apply(*moved)
                 if not a._rg:
                     edges.append(_NO_EDGE)
                 elif record:
@@ -422,11 +444,10 @@ class ArrayFunction(Function):
                     node = a._node
                     if node is not None:
                         edges.append((node, a._out_nr))
-                    else:  # a leaf: Tensor._grad_accumulator_for_edge, its common case inlined
+                    else:  # a leaf: Tensor._grad_accumulator, its common case inlined
                         acc = a._acc
                         acc = acc() if acc is not None else None
-                        edges.append((acc if acc is not None and not acc._ran
-                                      else a._grad_accumulator_for_edge(), 0))
+                        edges.append((acc if acc is not None else a._grad_accumulator(), 0))
         if not needs:
             out = cls.forward(_NO_CTX, *args)
             if type(out) is tuple:

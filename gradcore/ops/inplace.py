@@ -53,11 +53,27 @@ class Copy(ArrayFunction):
         return gy * 0, sum_to(gy, ctx.src_shape).to(ctx.src_dtype)
 
 
+_NO_GRAD_VIEW = ("created in no_grad mode and is being modified inplace with grad mode "
+                 "enabled. Given that this use case is ambiguous and error-prone, it is "
+                 "forbidden. You can clarify your code by moving both the view and the inplace "
+                 "either both inside the no_grad block (if you don't want the inplace to be "
+                 "tracked) or both outside (if you want the inplace to be tracked).")
+
+
 def _check_leaf(self):
+    """PyTorch's refusals of an in-place op with grad mode on: on a leaf that requires grad,
+    on a view of one, on a view made under no_grad of a tensor that requires grad."""
+    view = self._view
+    if view is not None and view.no_grad and view.base._rg:
+        if view.no_grad == 1:
+            raise RuntimeError("A view was " + _NO_GRAD_VIEW)
+        node = self._node
+        who = (f"Output {self._out_nr} of {node.name().replace('Backward0', '')}"
+               if node is not None else "This tensor")
+        raise RuntimeError(f"{who} is a view of a view which was " + _NO_GRAD_VIEW)
     if self._rg and self._node is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
-    view = self._view
     if view is not None and view.base._rg and view.base._node is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")

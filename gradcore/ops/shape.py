@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import _state
 from ..tensor import _ViewInfo, _wrap_dim
 
 
@@ -15,11 +16,13 @@ def _as_view(out, base, fn):
     """Mark ``out`` as a view of ``base``; ``fn(tensor)`` replays the view on a new base."""
     out._vc = base._version_counter()
     info = base._view
+    no_grad = 0 if _state.enabled else 1
     if info is not None:  # a view of a view: keep the root base, compose the replay
         outer = info.fn
-        out._view = _ViewInfo(info.base, lambda t: fn(outer(t)))
+        out._view = _ViewInfo(info.base, lambda t: fn(outer(t)),
+                              2 if info.no_grad and not no_grad else no_grad)
     else:
-        out._view = _ViewInfo(base, fn)
+        out._view = _ViewInfo(base, fn, no_grad)
     return out
 
 
