@@ -21,8 +21,7 @@ ENV PATH=/opt/venv/bin:${PATH}
 
 WORKDIR /opt/gradcore
 COPY . .
-# (a current setuptools and wheel: the packaging test builds a wheel without build isolation)
-RUN python -m pip install --upgrade pip setuptools wheel \
+RUN python -m pip install --upgrade pip \
  && python -m pip install ".[cuda12,test]"
 
 CMD ["python", "-m", "pytest", "-q"]
