@@ -11,7 +11,9 @@
    is installed.  Goal: gradcore's GPU step no slower than PyTorch's.
 4. Writes bench/results/gpu-<card>-<date>.md.
 
-Without a CUDA device it says so and exits 0.  Exit status 1 when the gpu tests fail.
+Without a usable CUDA device (no CuPy, no driver, no GPU, a CUDA library missing) it prints
+one line on stderr saying which and what to install, and exits 2: it checks nothing there.
+Exit status 1 when the gpu tests fail.
 Options: --skip-tests, --quick (2**22 elements, fewer repeats), --out DIR.
 """
 import argparse
@@ -237,10 +239,10 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     args = ap.parse_args(argv)
-    if not gradcore.cuda.is_available():
-        print("gpu_check: no CUDA device (or no CuPy) here -- nothing to check; "
-              "run it on a machine with an NVIDIA GPU and `pip install .[cuda12]`.")
-        return 0
+    why = gradcore.cuda.why_unavailable("cuda:0")
+    if why is not None:  # the check was asked for a GPU that isn't there: a usage error
+        print(f"gpu_check: no usable CUDA device here, nothing checked: {why}", file=sys.stderr)
+        return 2
     import cupy as cp
     from gradcore.backend import get_backend
     be = get_backend("cuda")

@@ -1,7 +1,8 @@
 """The tutorial's linear regression, as written there except the import line.
 
-The data cell (x_train, y_train: y = 2x + 1 on 0..10) comes from the same tutorial's earlier
-cell, which the copy in shared/seed/ omits.  Runs on cuda:0 when available, else the CPU.
+The tutorial is a PyTorch autograd / linear-regression tutorial.  Its data cell (x_train,
+y_train: y = 2x + 1 on 0..10) comes from an earlier cell of it and is written out here, so the
+file runs on its own.  Runs on cuda:0 when available, else the CPU.
 """
 import gradcore as torch
 import gradcore.nn as nn

@@ -80,15 +80,54 @@ def test_missing_optional_packages_degrade(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.skipif(gradcore.cuda.is_available(), reason="a GPU is present")
-def test_device_cuda_without_gpu_says_so(tmp_path, monkeypatch, capsys):
+def test_device_cuda_without_gpu_exits_2_saying_why(tmp_path, monkeypatch, capsys):
+    # --device cuda asks for a device that isn't there: a usage error, not a CPU-only run
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     out = str(tmp_path / "res")
     assert main(["--device", "cuda", "--quick", "--repeat", "1", "--only", "step_3x4",
+                 "--no-memory", "--out", out]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradcore-bench: --device cuda")
+    assert "no CUDA device" not in captured.out and not os.path.exists(out)
+
+
+def test_device_cuda_without_cupy_says_what_to_install_in_a_subprocess(tmp_path):
+    code = ("import sys; sys.modules['cupy'] = None; from gradcore.bench.__main__ import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    out = str(tmp_path / "res")
+    run = subprocess.run([sys.executable, "-c", code, "--device", "cuda", "--quick", "--repeat",
+                          "1", "--only", "step_3x4", "--no-memory", "--out", out],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2, run.stdout + run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert "without CuPy" in lines[0] and 'pip install -e ".[cuda12]"' in lines[0]
+    assert 'pip install "gradcore[cuda12]"' in lines[0]
+    assert not os.path.exists(out)
+
+
+@pytest.mark.skipif(gradcore.cuda.is_available(), reason="a GPU is present")
+@pytest.mark.parametrize("argv", [["-m", "gradcore.bench", "--device", "cuda", "--quick"],
+                                  [os.path.join("bench", "gpu_check.py"), "--quick"]],
+                         ids=["gradcore.bench --device cuda", "bench/gpu_check.py"])
+def test_gpu_commands_without_gpu_exit_2_with_one_line(tmp_path, argv):
+    run = subprocess.run([sys.executable] + argv + ["--out", str(tmp_path / "res")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2, run.stdout + run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert any(w in lines[0] for w in ("CuPy", "NVIDIA driver", "CUDA GPUs", "CUDA library"))
+    assert not os.path.exists(tmp_path / "res")
+
+
+def test_device_cpu_runs_on_any_machine(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    out = str(tmp_path / "res")
+    assert main(["--device", "cpu", "--quick", "--repeat", "1", "--only", "step_3x4",
                  "--no-memory", "--out", out]) == 0
-    printed = capsys.readouterr().out
-    assert "no CUDA device for gradcore" in printed
-    assert "no CPU/GPU crossover" in printed
     assert all(b["device"] == "cpu" for b in _load(out)["backends"])
+    assert "gradcore-cuda" not in capsys.readouterr().out
 
 
 def test_module_command_in_a_subprocess(tmp_path):
@@ -99,6 +138,10 @@ def test_module_command_in_a_subprocess(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert "| step_3x4_fwd_bwd | gradcore-cpu |" in run.stdout
     assert _load(out)["results"]
+    if not gradcore.cuda.is_available():  # the default (all devices) times the CPU, says so
+        assert "no CUDA device for gradcore" in run.stdout
+        assert "gradcore-cuda skipped" in run.stdout
+        assert "no CPU/GPU crossover" in run.stdout
 
 
 def test_import_gradcore_imports_no_bench_or_optional_packages():

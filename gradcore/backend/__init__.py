@@ -2,6 +2,10 @@
 
 ``get_backend(device)`` returns the backend of a device: NumPy for "cpu", CuPy for "cuda:N"
 (imported only when first asked for).  A backend knows nothing of Tensors.
+
+A CUDA backend is cached only once it is built: when CuPy, the driver, the device or a CUDA
+library is missing, ``get_backend`` raises the error PyTorch raises there (gradcore/cuda says
+which) and caches nothing, so every later call checks again and raises the same clear error.
 """
 from .._device import as_device
 from .host_memory import tune_malloc
@@ -21,9 +25,21 @@ def get_backend(device=None):
     index = 0 if d.index is None else d.index
     be = _cuda.get(index)
     if be is None:
-        from .cupy_backend import CupyBackend
-        be = _cuda[index] = CupyBackend(index, _seed[0])
+        be = _cuda[index] = _make_cuda_backend(index)
     return be
+
+
+def _make_cuda_backend(index):
+    from ..cuda import _lazy_init, _missing_library
+    _lazy_init(index)  # no CuPy / driver / GPU / cuda:index / NVRTC: PyTorch's error, now
+    from .cupy_backend import CupyBackend
+    try:
+        return CupyBackend(index, _seed[0])
+    except Exception as e:  # a CUDA library CuPy loads on first use (cuRAND, ...) missing
+        err = _missing_library(e)
+        if err is None:
+            raise
+        raise err from e
 
 
 def cpu_backend():

@@ -6,6 +6,10 @@ Times every workload (gradcore/bench/workloads.py) on every backend found (gradc
 CPU, gradcore on cuda:0, PyTorch on the CPU and CUDA), measures the MLP step's peak memory
 and a long loop's memory growth, then prints a table and writes DIR/bench.json,
 DIR/bench.md and DIR/bench.png.
+
+``--device all`` (the default) on a machine without a usable GPU notes that cuda was skipped
+and times the CPU; ``--device cuda`` there exits 2 with one line on stderr saying why (no
+CuPy, no driver, no device) and what to install.
 """
 import argparse
 import datetime
@@ -15,7 +19,7 @@ import re
 import sys
 
 from . import report
-from .runner import find_backends, median_times
+from .runner import DeviceUnavailable, find_backends, median_times
 from .workloads import sweep_flops, workload_plan
 
 
@@ -170,7 +174,11 @@ def main(argv=None):
     args = parse(argv)
     args.argv = argv
     out = args.out or os.path.join("bench", "out", datetime.date.today().isoformat())
-    doc = run(args)
+    try:
+        doc = run(args)
+    except DeviceUnavailable as e:  # asked for a device that isn't there: a usage error
+        print(f"gradcore-bench: {e}", file=sys.stderr)
+        return 2
     print()
     print(report.table(doc["results"]))
     if doc.get("memory"):

@@ -26,9 +26,16 @@ def _nothing():
     return None
 
 
+class DeviceUnavailable(RuntimeError):
+    """``--device cuda`` was asked for and gradcore can't use a CUDA device (the message says
+    why and what to install)."""
+
+
 def find_backends(device="all", say=print):
     """The backends to run for ``--device`` (all, cpu, cuda), and a note for each one skipped.
-    gradcore on the CPU always runs: every ratio is taken against it."""
+    gradcore on the CPU always runs: every ratio is taken against it.  ``--device all`` without
+    a GPU notes that cuda is skipped and runs the CPU backends; ``--device cuda`` without one
+    raises DeviceUnavailable (the command exits 2 with its message)."""
     import gradcore
     import gradcore.nn  # noqa: F401
     import gradcore.optim  # noqa: F401
@@ -36,12 +43,14 @@ def find_backends(device="all", say=print):
     backends = [Backend("gradcore", "cpu", gradcore, _nothing)]
     want_cuda = device in ("all", "cuda")
     if want_cuda:
-        if gradcore.cuda.is_available():
+        why = cuda_problem()
+        if why is None:
             backends.append(Backend("gradcore", "cuda:0", gradcore, gradcore.cuda.synchronize))
+        elif device == "cuda":
+            raise DeviceUnavailable(f"--device cuda, but gradcore can't use a CUDA device "
+                                    f"here: {why}")
         else:
-            why = _cupy_problem()
-            say(f"note: no CUDA device for gradcore ({why}): gradcore-cuda skipped"
-                + ("; running the CPU backends only" if device == "cuda" else ""))
+            say(f"note: no CUDA device for gradcore ({why}): gradcore-cuda skipped")
     try:
         import torch
         import torch.nn  # noqa: F401
@@ -60,12 +69,11 @@ def find_backends(device="all", say=print):
     return backends
 
 
-def _cupy_problem():
-    try:
-        import cupy  # noqa: F401
-    except Exception as e:
-        return f"CuPy not importable: {type(e).__name__}; pip install -e '.[cuda12]'"
-    return "CuPy is installed but no GPU/driver answers"
+def cuda_problem():
+    """None when gradcore can use cuda:0, else why not (no CuPy / no driver / no device / a
+    CUDA library missing, and what to install), on one line."""
+    import gradcore.cuda
+    return gradcore.cuda.why_unavailable("cuda:0")
 
 
 def median_time(fn, sync=_nothing, repeat=7, warmup=3, target_s=0.05, max_number=10_000,
