@@ -1,9 +1,11 @@
 """gradcore.save / gradcore.load in a safe format: nothing is ever unpickled.
 
-A checkpoint is a NumPy ``.npz`` zip (``numpy.savez``): one ``.npy`` member per tensor or
-array, ``t0``, ``t1``, ..., plus ``__gradcore__``, a uint8 array holding JSON text that records
-the object's structure.  Loading uses ``numpy.load(allow_pickle=False)`` and ``json``, so a
-checkpoint can carry data only, never code; ``weights_only`` is accepted and always holds.
+A checkpoint is a zip of ``.npy`` members, stored uncompressed, so it is a plain NumPy ``.npz``
+that ``numpy.load`` opens: ``t0.npy``, ``t1.npy``, ... hold the tensors' and arrays' data and
+``__gradcore__.npy``, a uint8 array, holds JSON text that records the object's structure.  It is
+written and read with ``zipfile``, ``numpy.lib.format`` (never with ``allow_pickle``) and
+``json``, so a checkpoint can carry data only, never code; ``weights_only`` is accepted and
+always holds.
 
 What can be saved: Tensors and ``nn.Parameter``s (dtype, device, requires_grad and the
 Parameter type are kept; ``.grad`` and hooks are not, as PyTorch), NumPy arrays and scalars of
@@ -16,22 +18,33 @@ before the file is touched.
 The same Tensor object saved twice loads as one object, but tensors that merely share memory
 (a tensor and its views, a Parameter and its ``.data``) are saved as separate copies and load
 as independent tensors.  A container referenced twice loads as two equal copies.
+
+Saving to a path is atomic: the checkpoint is written to a temporary file in the same folder
+and renamed over the target only once complete, so a failed or killed save leaves the previous
+file whole (a killed one may leave its ``.<name>.*.tmp`` behind).  Loading reads the structure
+record first and then only the members it names, checking each one's size against its header
+before allocating; a compressed, duplicated, unnamed or doubly named member is refused.  A
+PyTorch checkpoint (``torch.save``) is recognised and refused with a message saying so.
 """
 import collections
 import json
 import math
 import os
+import stat
 import sys
+import tempfile
 import zipfile
 
 import numpy as np
+from numpy.lib import format as _npy
 
 from . import _dtype
 from ._device import device as _device_cls, as_device
 from .backend import get_backend
 from .tensor import Tensor, Size, _wrap
 
-_FORMAT, _VERSION, _META = "gradcore.save", 1, "__gradcore__"
+_FORMAT, _VERSION, _META = "gradcore.save", 1, "__gradcore__.npy"  # the record member
+_MAX_RECORD = 256 << 20  # bytes of JSON: about three million tensors' records
 _dtypes_by_name = {d.name: d for d in _dtype._ALL}
 
 
@@ -67,6 +80,11 @@ class _Encoder:
             if obj.dtype.hasobject:
                 raise TypeError(f"gradcore.save: cannot save a NumPy array of dtype object "
                                 f"(at {path})")
+            try:  # other field names need .npy format 3.0, which load does not read
+                repr(_npy.dtype_to_descr(obj.dtype)).encode("latin1")
+            except UnicodeEncodeError:
+                raise TypeError(f"gradcore.save: cannot save a NumPy array whose field names "
+                                f"are not Latin-1 (at {path})") from None
             kind = "ndarray" if t is np.ndarray else "npscalar"
             return {"$": kind, "id": self._array(np.asarray(obj))}
         if t is _dtype.dtype:
@@ -120,18 +138,81 @@ class _Encoder:
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
          _disable_byteorder_record=False):
-    """Save ``obj`` to ``f`` (a path, or a binary file object opened for writing)."""
+    """Save ``obj`` to ``f`` (a path, or a binary file object opened for writing).
+
+    A path is written atomically: a save that fails or is killed part way leaves the file that
+    was there before untouched.  A file object is written directly.
+    """
     enc = _Encoder()
     record = {"format": _FORMAT, "version": _VERSION, "tensors": enc.tensors,
               "obj": enc.encode(obj, "obj")}
     text = json.dumps(record, allow_nan=False, separators=(",", ":"))
-    members = {f"t{i}": a for i, a in enumerate(enc.arrays)}
+    members = {f"t{i}.npy": a for i, a in enumerate(enc.arrays)}
     members[_META] = np.frombuffer(text.encode(), dtype=np.uint8)
     if isinstance(f, (str, os.PathLike)):
-        with open(f, "wb") as fh:  # np.savez would add ".npz" to a path
-            np.savez(fh, allow_pickle=False, **members)
+        _write_atomically(f, lambda fh: _write_zip(fh, members))
     else:
-        np.savez(f, allow_pickle=False, **members)
+        _write_zip(f, members)
+
+
+def _write_zip(fh, members):
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as z:
+        for name, arr in members.items():
+            with z.open(name, "w", force_zip64=True) as m:  # as numpy.savez: no size limit
+                _npy.write_array(m, arr, allow_pickle=False)
+
+
+def _umask():
+    """The process's umask; read from Linux's /proc where it can be (os.umask sets it too, for
+    a moment that other threads creating files would see)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_atomically(path, write):
+    """Call ``write(fh)`` on a new temporary file beside ``path`` and, once it is complete and
+    on disk, rename it onto ``path``; on any error the temporary file is removed."""
+    path = os.path.realpath(path)  # through a symlink to its target, as open() writes
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):  # a device or a pipe: nothing to replace
+        with open(path, "wb") as fh:
+            return write(fh)
+    folder, name = os.path.split(path)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes the file 0600: give it the old file's mode, or what open() would
+        os.chmod(tmp, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    if os.name == "posix":  # make the rename durable too, where the file system allows
+        try:
+            dir_fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError:
+            pass
 
 
 # ---- load ----------------------------------------------------------------------------------
@@ -191,17 +272,38 @@ def _placer(map_location):
 
 
 def _check_tensor_record(rec, arrays):
-    _check(isinstance(rec, dict), "a tensor record is not an object")
-    i = rec.get("array")
-    _check(isinstance(i, int) and 0 <= i < len(arrays), f"array {i!r} is missing")
     dt = _dtypes_by_name.get(rec.get("dtype"))
-    _check(dt is not None and arrays[i].dtype == dt.np, f"array {i} has a bad dtype")
+    _check(dt is not None and arrays[rec["array"]].dtype == dt.np,
+           f"array {rec['array']} has a bad dtype")
     _check(rec.get("type") in ("Tensor", "Parameter"), f"bad tensor type {rec.get('type')!r}")
     _check(isinstance(rec.get("requires_grad"), bool), "bad requires_grad flag")
     try:
         as_device(rec.get("device"))
     except (RuntimeError, TypeError) as e:
         raise _Corrupt(f"bad device: {e}") from None
+
+
+def _array_refs(rec):
+    """The array ids that the ndarray and npscalar records in ``rec`` (JSON) name."""
+    if isinstance(rec, list):
+        for r in rec:
+            yield from _array_refs(r)
+    elif isinstance(rec, dict):
+        if rec.get("$") in ("ndarray", "npscalar"):
+            yield rec.get("id")
+        for r in rec.values():
+            yield from _array_refs(r)
+
+
+def _check_array_refs(record, count):
+    """Each of the ``count`` array members named by exactly one tensor or array record."""
+    _check(all(isinstance(r, dict) for r in record["tensors"]), "a tensor record is not an object")
+    refs = [r.get("array") for r in record["tensors"]] + list(_array_refs(record.get("obj")))
+    for i in refs:
+        _check(type(i) is int and 0 <= i < count, f"array {i!r} is missing")
+    named = collections.Counter(refs)
+    for i in range(count):
+        _check(named[i] == 1, f"member t{i}.npy is named by {named[i]} records, not one")
 
 
 def _make_tensor(rec, arrays, place):
@@ -254,28 +356,80 @@ class _Decoder:
         raise _Corrupt(f"unknown record kind {kind!r}")
 
 
-def _read(f):
-    """The npz members as host arrays (all read now) and the structure record, checked."""
-    z = np.load(f, allow_pickle=False)
-    _check(isinstance(z, np.lib.npyio.NpzFile), "not a zip of arrays")
-    with z:
-        _check(_META in z.files, "no gradcore structure record")
-        arrays = {name: z[name] for name in z.files}
-    text = arrays.pop(_META)
-    _check(text.dtype == np.uint8 and text.ndim == 1, "bad structure record")
-    record = json.loads(text.tobytes().decode())
-    _check(isinstance(record, dict) and record.get("format") == _FORMAT,
-           "not a gradcore checkpoint")
-    _check(record.get("version") == _VERSION, f"unknown version {record.get('version')!r}")
-    arrays = [arrays[f"t{i}"] for i in range(len(arrays))]
-    _check(isinstance(record.get("tensors"), list), "no tensor records")
+_NPY_HEADERS = {(1, 0): _npy.read_array_header_1_0, (2, 0): _npy.read_array_header_2_0}
+_CHUNK = 16 << 20
+# torch.save's legacy (non-zip) format: pickles, the first being this magic number
+_TORCH_MAGIC = b"\x8a\x0a" + (0x1950a86a20f9469cfc6c).to_bytes(10, "little")
+
+
+class _TorchCheckpoint(Exception):
+    pass
+
+
+def _read_npy(z, name, limit=math.inf):
+    """Member ``name`` (an .npy) of zip ``z`` as an array: the data size its header gives is
+    checked against the member's size before anything is allocated."""
+    info = z.getinfo(name)
+    _check(info.file_size <= limit, f"{name} is too large ({info.file_size} bytes)")
+    with z.open(info) as m:
+        version = _npy.read_magic(m)
+        _check(version in _NPY_HEADERS, f"{name} has .npy format version {version}")
+        shape, fortran_order, dtype = _NPY_HEADERS[version](m)
+        _check(not dtype.hasobject, f"{name} holds Python objects")
+        _check(all(n >= 0 for n in shape), f"{name} has a bad shape {shape}")
+        count = math.prod(shape)
+        size, held = count * dtype.itemsize, info.file_size - m.tell()
+        _check(size == held, f"{name}: its header describes {size} bytes of data but it holds "
+                             f"{held}")
+        arr = np.ndarray(count, dtype)  # np.empty mishandles zero-width strings
+        if size:
+            data = memoryview(arr.view(np.uint8))
+            for pos in range(0, size, _CHUNK):
+                chunk = data[pos:pos + _CHUNK]
+                _check(m.readinto(chunk) == len(chunk), f"{name} is truncated")
+    return arr.reshape(shape[::-1]).T if fortran_order else arr.reshape(shape)
+
+
+def _read(fh):
+    """The members as host arrays and the structure record, checked: the record is read first,
+    then only the members it names."""
+    start = fh.tell()
+    head = fh.read(32)
+    if head[:1] == b"\x80" and _TORCH_MAGIC in head:
+        raise _TorchCheckpoint
+    end = fh.seek(0, os.SEEK_END)
+    fh.seek(start)
+    with zipfile.ZipFile(fh) as z:
+        names = z.namelist()  # the central directory's, duplicates included
+        _check(len(set(names)) == len(names), "duplicate member names")
+        if _META not in names:
+            if any(n.rpartition("/")[2] == "data.pkl" for n in names):
+                raise _TorchCheckpoint
+            raise _Corrupt("no gradcore structure record")
+        for info in z.infolist():  # gradcore never compresses: refuse rather than inflate
+            _check(info.compress_type == zipfile.ZIP_STORED, f"{info.filename} is compressed")
+            _check(info.header_offset + info.compress_size <= end,
+                   f"{info.filename} runs past the end of the file")
+        text = _read_npy(z, _META, _MAX_RECORD)
+        _check(text.dtype == np.uint8 and text.ndim == 1, "bad structure record")
+        record = json.loads(text.tobytes().decode())
+        _check(isinstance(record, dict) and record.get("format") == _FORMAT,
+               "not a gradcore checkpoint")
+        _check(record.get("version") == _VERSION, f"unknown version {record.get('version')!r}")
+        _check(isinstance(record.get("tensors"), list), "no tensor records")
+        count = len(names) - 1
+        expected = {f"t{i}.npy" for i in range(count)} | {_META}
+        for n in names:
+            _check(n in expected, f"unexpected member {n!r}")
+        _check_array_refs(record, count)
+        arrays = [_read_npy(z, f"t{i}.npy") for i in range(count)]
     for rec in record["tensors"]:
         _check_tensor_record(rec, arrays)
     return arrays, record
 
 
 _CORRUPT = (_Corrupt, zipfile.BadZipFile, ValueError, KeyError, IndexError, EOFError, OSError,
-            TypeError, AttributeError, RuntimeError)
+            TypeError, AttributeError, RuntimeError, MemoryError)
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None,
@@ -303,6 +457,12 @@ def _corrupt(name, e):
 def _load(fh, name, place):
     try:
         arrays, record = _read(fh)
+    except _TorchCheckpoint:
+        raise RuntimeError(f"{name} is a PyTorch checkpoint (written by torch.save), not a "
+                           f"gradcore checkpoint: gradcore cannot read PyTorch's pickle-based "
+                           f"format yet (reading it is planned, through an allow-list "
+                           f"unpickler). For now, load it with PyTorch and save the "
+                           f"state_dict's tensors with gradcore.save or safetensors.") from None
     except _CORRUPT as e:
         raise _corrupt(name, e) from None
     tensors = [_make_tensor(rec, arrays, place) for rec in record["tensors"]]
