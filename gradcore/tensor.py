@@ -328,7 +328,7 @@ class Tensor:
         node = self._node
         return tensor_repr(self._be.to_host(self._arr), dtype_name=self.dtype.name,
                            device=str(self.device),
-                           grad_fn_name=node.name() if node is not None else None,
+                           grad_fn_name=type(node).__name__ if node is not None else None,
                            requires_grad=self._rg)
 
     __str__ = __repr__

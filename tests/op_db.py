@@ -240,6 +240,34 @@ def clamp_tensor_samples(make):
     yield S(make(4), lo(), hi(), desc="0d-bounds")
 
 
+def _off_integers(q):
+    """No quotient within 0.05 of an integer: floor / trunc of it (the rounded divisions, the
+    derivatives of remainder and fmod) stay constant under gradcheck's perturbations."""
+    q = np.asarray(q)
+    return bool(np.all(np.abs(q - np.round(q)) > 0.05))
+
+
+def divmod_samples(make):
+    """``binary`` shapes, the quotients a / b away from integers (redrawn until they are)."""
+    for sa, sb in BINARY_SHAPES:
+        a, b = make(*sa, i=0), make(*sb, i=1)
+        while not _off_integers(a / b):
+            a, b = make(*sa, i=0), make(*sb, i=1)
+        yield S(a, b)
+
+
+def divmod_scalar_samples(*scalars, reflected=False):
+    """``with_scalars``, x / s (s / x when ``reflected``) away from integers."""
+    def gen(make):
+        for s in scalars:
+            for shape in ((2, 3), (), (1, 2)):
+                x = make(*shape)
+                while not _off_integers(s / x if reflected else x / s):
+                    x = make(*shape)
+                yield S(x, args=(s,))
+    return gen
+
+
 # ---- the registry ----------------------------------------------------------------------------
 
 OP_DB = []
@@ -266,6 +294,21 @@ register("rmul_scalar", lambda lib, x, s: s * x, with_scalars(2.5, 4))
 register("div", lambda lib, a, b: a / b, binary, domain=(real, nonzero))
 register("div_scalar", lambda lib, x, s: x / s, with_scalars(2.5, -4))
 register("rdiv_scalar", lambda lib, x, s: s / x, with_scalars(2, -1.5), domain=nonzero)
+register("div_floor", lambda lib, a, b: lib.div(a, b, rounding_mode="floor"), divmod_samples,
+         domain=(real, nonzero))
+register("div_trunc", lambda lib, a, b: a.div(b, rounding_mode="trunc"), divmod_samples,
+         domain=(real, nonzero))
+register("div_floor_scalar", lambda lib, x, s: x.div(s, rounding_mode="floor"),
+         divmod_scalar_samples(0.7, -2))
+register("rdiv_trunc_scalar", lambda lib, x, s: lib.div(s, x, rounding_mode="trunc"),
+         divmod_scalar_samples(3, -2.5, reflected=True), domain=nonzero)
+register("remainder", lambda lib, a, b: a % b, divmod_samples, domain=(real, nonzero))
+register("remainder_fn", lambda lib, a, b: lib.remainder(a, b), divmod_samples,
+         domain=(real, nonzero))
+register("remainder_scalar", lambda lib, x, s: x % s, divmod_scalar_samples(0.7, -2, 3))
+register("fmod", lambda lib, a, b: lib.fmod(a, b), divmod_samples, domain=(real, nonzero))
+register("fmod_method", lambda lib, a, b: a.fmod(b), divmod_samples, domain=(real, nonzero))
+register("fmod_scalar", lambda lib, x, s: lib.fmod(x, s), divmod_scalar_samples(0.7, -2, 3))
 register("pow_tensor", lambda lib, a, b: a ** b, binary, domain=(positive, real))
 register("pow_scalar", lambda lib, x, e: x ** e,
          with_scalars(2, 3, 0.5, -1.5, 1, 0), domain=positive)

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, _ArrayNode
 from ..tensor import Tensor
 from .shape import broadcast_shapes, sum_to
 
@@ -354,30 +354,202 @@ def mul(input, other):
 
 def div(input, other, *, rounding_mode=None):
     if rounding_mode is not None:
-        return _rounded_div(input, other, rounding_mode)
+        if rounding_mode not in ("trunc", "floor"):
+            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or "
+                               f"'floor' but found '{rounding_mode}'")
+        a, b = _promote(input, other, "/")
+        return RoundedDiv.apply(a, b, rounding_mode)
     a, b = _promote(input, other, "/", floating=True)
     if not isinstance(a, Tensor):  # scalar / tensor = scalar * reciprocal(tensor)
         return Mul.apply(reciprocal(b), a)
     return Div.apply(a, b)
 
 
-def _rounded_div(input, other, mode):
-    if mode not in ("trunc", "floor"):
-        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
-                           f"but found '{mode}'")
-    a, b = _promote(input, other, "/")
-    q = Floor.apply(div(a, b)) if mode == "floor" else Trunc.apply(div(a, b))
-    dt = _dtype.result_type(a, b)
-    return q if q.dtype is dt else q.to(dt)
+# ---- rounded division, remainder, fmod -----------------------------------------------------
+# Integers are divided in integer arithmetic, exactly; floats with PyTorch's algorithms.  These
+# are written on xp's elementwise primitives because CuPy's float floor_divide and remainder
+# are floor(a / b) and a - floor(a / b) * b (CuPy issue #7737; NumPy's match PyTorch but for
+# the sign of a zero remainder), and CuPy's integer fmod goes through float64.
+
+def _int_divmod(xp, mode, a, b):
+    if mode == "floor":
+        return xp.floor_divide(a, b)
+    if mode == "remainder":
+        return xp.remainder(a, b)
+    q, r = xp.divmod(a, b)
+    fix = (r != 0) & ((a < 0) != (b < 0))  # where truncating differs from flooring
+    return q + fix if mode == "trunc" else xp.where(fix, r - b, r)  # fmod: the dividend's sign
+
+
+def _float_divmod(xp, mode, a, b):
+    if mode == "trunc":
+        return xp.trunc(a / b)
+    mod = xp.fmod(a, b)
+    if mode == "fmod":
+        return mod
+    fix = (mod != 0) & ((b < 0) != (mod < 0))
+    if mode == "remainder":  # a zero result keeps fmod's sign (NumPy's takes the divisor's)
+        return xp.where(fix, mod + b, mod)
+    # Python's float //, from the exact fmod rather than floor(a / b): 1. // 0.1 == 9.
+    div = (a - mod) / b - fix
+    fl = xp.floor(div)
+    fl = fl + (div - fl > 0.5)
+    q = a / b
+    return xp.where(b == 0, q, xp.where(div == 0, xp.copysign(fl, q), fl))
+
+
+def _divmod_arrays(xp, mode, x, y):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return (_int_divmod if x.dtype.kind in "iu" else _float_divmod)(xp, mode, x, y)
+
+
+_KERNEL_NAMES = {"floor": "div_floor", "trunc": "div_trunc", "remainder": "remainder",
+                 "fmod": "fmod"}
+
+
+def _divmod(a, b, mode):
+    """The ``mode`` ("floor", "trunc", "remainder", "fmod") division of promoted operands (one
+    may be a Python scalar) as PyTorch computes it."""
+    t = a if isinstance(a, Tensor) else b
+    be, dt = t._be, t._arr.dtype
+    if dt == np.bool_:
+        raise NotImplementedError(f'"{_KERNEL_NAMES[mode]}_{be.device.type}" not implemented '
+                                  f"for 'Bool'")
+    # a scalar takes the tensor's dtype, integers wrapping as in PyTorch (int8 // 300 is // 44)
+    x, y = (v._arr if isinstance(v, Tensor) else np.array(v).astype(dt)[()] for v in (a, b))
+    try:
+        out = _divmod_arrays(be.xp, mode, x, y)
+    except ValueError:
+        raise _broadcast_error(a, b) from None
+    # PyTorch's CPU kernels check every integer divisor.  Its CUDA kernels don't (that would
+    # need a device sync), and neither do we on CuPy, where the result is then unspecified.
+    if dt.kind in "iu" and be.device.type == "cpu" and out.size and not y.all():
+        raise RuntimeError("ZeroDivisionError")
+    return out
+
+
+class RoundedDiv(ArrayFunction):
+    """div(rounding_mode='floor' | 'trunc'): piecewise constant, zero gradients (grad * 0)."""
+    node_name = "DivBackward2"
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        ctx.shapes = _shape_of(a), _shape_of(b)
+        return _divmod(a, b, mode)
+
+    @staticmethod
+    def backward(ctx, gy):
+        z = gy * 0
+        return tuple(sum_to(z, s) for s in ctx.shapes if s is not None)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        z = gy * 0
+        return tuple(_sum_to_arr(ctx._be, z, s) for s in ctx.shapes if s is not None)
+
+
+class Remainder(ArrayFunction):
+    """remainder(tensor, tensor): d/da = 1, d/db = -a.div(b, rounding_mode=quotient)."""
+    node_name = "RemainderBackward1"
+    mode, quotient = "remainder", "floor"
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _divmod(a, b, cls.mode)
+
+    @classmethod
+    def backward(cls, ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        gb = -gy * RoundedDiv.apply(a, b, cls.quotient) if need_b else None
+        return _unbroadcast(gy if need_a else None, a), _unbroadcast(gb, b)
+
+    @classmethod
+    def array_backward(cls, ctx, gy):
+        a, b = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        be = ctx._be
+        gb = -gy * _divmod_arrays(be.xp, cls.quotient, a, b) if need_b else None
+        return _sum_to_arr(be, gy if need_a else None, a.shape), _sum_to_arr(be, gb, b.shape)
+
+
+class Fmod(Remainder):
+    node_name = "FmodBackward1"
+    mode, quotient = "fmod", "trunc"
+
+
+class RemainderScalar(ArrayFunction):
+    """remainder(tensor, scalar): d/da = 1."""
+    node_name = "RemainderBackward0"
+    mode = "remainder"
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        return _divmod(a, b, cls.mode)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        return gy
+
+
+class FmodScalar(RemainderScalar):
+    node_name = "FmodBackward0"
+    mode = "fmod"
+
+
+class _NotImplementedNode(_ArrayNode):
+    """PyTorch's node for an op without a derivative: type ``NotImplemented``, raises in
+    backward."""
+
+    def name(self):
+        return "torch::autograd::NotImplemented"
+
+
+class FloorDivide(ArrayFunction):
+    """floor_divide: PyTorch has no derivative for it."""
+    node_name = "NotImplemented"
+    _node_base = _NotImplementedNode
+    mode, aten = "floor", "floor_divide"
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        return _divmod(a, b, cls.mode)
+
+    @classmethod
+    def backward(cls, ctx, gy):
+        raise RuntimeError(f"derivative for aten::{cls.aten} is not implemented")
+
+
+class RemainderScalarTensor(FloorDivide):
+    """remainder(scalar, tensor): no derivative in PyTorch either."""
+    node_name = "NotImplemented"
+    mode = aten = "remainder"
 
 
 def floor_divide(input, other):
-    return _rounded_div(input, other, "floor")
+    return FloorDivide.apply(*_promote(input, other, "//"))
 
 
 def remainder(input, other):
     a, b = _promote(input, other, "%")
-    return a - floor_divide(a, b) * b
+    if not isinstance(a, Tensor):
+        return RemainderScalarTensor.apply(a, b)
+    return (Remainder if isinstance(b, Tensor) else RemainderScalar).apply(a, b)
+
+
+def fmod(input, other):
+    if not isinstance(input, Tensor):  # PyTorch has no fmod(Scalar, Tensor)
+        raise TypeError(f"fmod() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__}), but expected one "
+                        f"of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n * (Tensor "
+                        f"input, Number other, *, Tensor out = None)\n")
+    a, b = _promote(input, other, "fmod")
+    return (Fmod if isinstance(b, Tensor) else FmodScalar).apply(a, b)
 
 
 def true_divide(input, other):
@@ -979,9 +1151,9 @@ def clone(input, *, memory_format=None):
 METHODS = {
     "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
     "divide": div, "true_divide": true_divide, "floor_divide": floor_divide,
-    "remainder": remainder, "pow": pow, "square": square, "exp": exp, "log": log, "sqrt": sqrt,
-    "rsqrt": rsqrt, "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
-    "abs": abs, "neg": neg, "negative": neg, "reciprocal": reciprocal, "sign": sign,
+    "remainder": remainder, "fmod": fmod, "pow": pow, "square": square, "exp": exp, "log": log,
+    "sqrt": sqrt, "rsqrt": rsqrt, "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid,
+    "relu": relu, "abs": abs, "neg": neg, "negative": neg, "reciprocal": reciprocal, "sign": sign,
     "floor": floor, "ceil": ceil, "round": round, "trunc": trunc, "clamp": clamp, "clip": clip,
     "clamp_min": clamp_min, "clamp_max": clamp_max, "maximum": maximum, "minimum": minimum,
     "where": lambda self, condition, other: where(condition, self, other),
@@ -992,7 +1164,8 @@ METHODS = {
     "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul,
     "__rmul__": mul, "__truediv__": div, "__rtruediv__": lambda s, o: div(o, s),
     "__floordiv__": floor_divide, "__rfloordiv__": lambda s, o: floor_divide(o, s),
-    "__mod__": remainder, "__pow__": pow, "__rpow__": rpow, "__neg__": neg, "__abs__": abs,
+    "__mod__": remainder, "__rmod__": lambda s, o: remainder(o, s), "__pow__": pow,
+    "__rpow__": rpow, "__neg__": neg, "__abs__": abs,
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
     "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
     "__rand__": bitwise_and, "__ror__": bitwise_or, "__rxor__": bitwise_xor,

@@ -152,8 +152,8 @@ _OUT_OF_PLACE = {
     "sqrt": E.sqrt, "sin": E.sin, "cos": E.cos, "tanh": E.tanh, "sigmoid": E.sigmoid,
     "relu": E.relu, "abs": E.abs, "neg": E.neg, "reciprocal": E.reciprocal, "sign": E.sign,
     "floor": E.floor, "ceil": E.ceil, "round": E.round, "trunc": E.trunc, "square": E.square,
-    "remainder": E.remainder, "floor_divide": E.floor_divide, "maximum": E.maximum,
-    "minimum": E.minimum, "rsqrt": E.rsqrt,
+    "remainder": E.remainder, "fmod": E.fmod, "floor_divide": E.floor_divide,
+    "maximum": E.maximum, "minimum": E.minimum, "rsqrt": E.rsqrt,
 }
 
 METHODS = {name + "_": _make(fn) for name, fn in _OUT_OF_PLACE.items()}
