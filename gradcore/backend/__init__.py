@@ -4,10 +4,11 @@
 (imported only when first asked for).  A backend knows nothing of Tensors.
 
 A CUDA backend is cached only once it is built: when CuPy, the driver, the device or a CUDA
-library is missing, ``get_backend`` raises the error PyTorch raises there (gradcore/cuda says
+library is missing, ``get_backend`` raises the error PyTorch raises there (cuda_runtime.py says
 which) and caches nothing, so every later call checks again and raises the same clear error.
 """
 from .._device import as_device
+from .cuda_runtime import _lazy_init, _missing_library
 from .host_memory import tune_malloc
 from .numpy_backend import DEFAULT_SEED, NumpyBackend
 
@@ -30,7 +31,6 @@ def get_backend(device=None):
 
 
 def _make_cuda_backend(index):
-    from ..cuda import _lazy_init, _missing_library
     _lazy_init(index)  # no CuPy / driver / GPU / cuda:index / NVRTC: PyTorch's error, now
     from .cupy_backend import CupyBackend
     try:
