@@ -1,16 +1,16 @@
 """Tensor: an array (NumPy or CuPy) plus autograd metadata.
 
-Math methods and operators are bound from ``gradcore.ops`` (see ops/__init__.py); this file
-holds construction, metadata, conversions and the autograd-facing API.
+This file holds construction, metadata and conversions to Python and NumPy; it imports nothing
+above the backends.  The autograd API (``backward``, ``register_hook``, ``retain_grad``) is
+bound onto Tensor by ``gradcore.autograd``, the math methods, operators and device/dtype moves
+by ``gradcore.ops`` (ops/__init__.py), as the functions themselves.
 """
 import warnings
-import weakref
 
 import numpy as np
 
 from . import _dtype
-from ._device import device as _device_cls
-from .backend import get_backend, cpu_backend
+from .backend import get_backend
 
 _from_np = _dtype._FROM_NP
 _ndarray = np.ndarray
@@ -220,41 +220,9 @@ class Tensor:
             vc = self._vc = _VersionCounter()
         vc.v += 1
 
-    def _grad_accumulator(self):
-        """The leaf's AccumulateGrad node, held weakly (it holds the leaf), as PyTorch's."""
-        acc = self._acc() if self._acc is not None else None
-        if acc is None:
-            acc = AccumulateGrad(self)
-            self._acc = weakref.ref(acc)
-        return acc
-
-    def retain_grad(self):
-        if not self._rg:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._node is not None and not self._retains_grad:
-            self._retains_grad = True
-            self._node._hk = True
-            retain = self._node.__dict__.setdefault("_retain", {})
-            retain[self._out_nr] = weakref.ref(self)
-
     @property
     def retains_grad(self):
         return self._retains_grad
-
-    def register_hook(self, hook):
-        """hook(grad) -> Tensor or None, called with this tensor's gradient during backward."""
-        if not self._rg:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._node is None:
-            if self._hooks is None:
-                self._hooks = {}
-            return add_hook(self._hooks, hook)
-        self._node._hk = True
-        pre = self._node.__dict__.setdefault("_pre_hooks", {})
-        return add_hook(pre.setdefault(self._out_nr, {}), hook)
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self):
         """A new tensor on the same array, outside the graph (shares the version counter)."""
@@ -351,85 +319,6 @@ class Tensor:
         memo[id(self)] = t
         return t
 
-    # ---- dtype / device moves (ToCopyBackward0 when differentiable) --------------------
-    def to(self, *args, **kwargs):
-        """to(device), to(dtype), to(device, dtype), to(other_tensor); copy=, non_blocking=."""
-        if not kwargs and len(args) == 1 and type(args[0]) is _device_cls:
-            d = args[0]  # the tutorial's x.to(device): nothing to do when already there
-            here = self._be.device
-            if d.type == here.type and d.index == here.index:
-                return self
-        copy = kwargs.pop("copy", False)
-        dev, dt = parse_to(args, kwargs)
-        be = self._be if dev is None else get_backend(dev)
-        dt = self.dtype if dt is None else dt
-        if be is self._be and dt.np == self._arr.dtype and not copy:
-            return self
-        from .ops.elementwise import to_copy
-        return to_copy(self, be, dt)
-
-    def cpu(self):
-        return self.to(cpu_backend().device)
-
-    def cuda(self, device=None):
-        if device is None:
-            device = "cuda"
-        elif isinstance(device, int):
-            device = f"cuda:{device}"
-        return self.to(device)
-
-    def type(self, dtype=None):
-        if dtype is None:
-            prefix = "gradcore." if self.is_cpu else "gradcore.cuda."
-            return prefix + self.dtype.scalar_name + "Tensor"
-        return self.to(dtype)
-
-    def float(self):
-        return self.to(_dtype.float32)
-
-    def double(self):
-        return self.to(_dtype.float64)
-
-    def half(self):
-        return self.to(_dtype.float16)
-
-    def long(self):
-        return self.to(_dtype.int64)
-
-    def int(self):
-        return self.to(_dtype.int32)
-
-    def bool(self):
-        return self.to(_dtype.bool)
-
-    def type_as(self, other):
-        return self.to(other.dtype)
-
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        from .ops.factories import tensor
-        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
-                      requires_grad=requires_grad)
-
-    def _new_full(self, size, value, dtype, device, requires_grad):
-        from .ops.factories import full
-        if len(size) == 1 and not isinstance(size[0], int):
-            size = tuple(size[0])
-        return full(size, value, dtype=dtype or self.dtype, device=device or self.device,
-                    requires_grad=requires_grad)
-
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return self._new_full(size, 0, dtype, device, requires_grad)
-
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return self._new_full(size, 1, dtype, device, requires_grad)
-
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-        return self._new_full(tuple(size), fill_value, dtype, device, requires_grad)
-
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return self._new_full(size, 0, dtype, device, requires_grad)
-
-
 _new = object.__new__
 
 
@@ -448,29 +337,6 @@ def zero_grads(params, set_to_none=True):
             else:
                 g.requires_grad_(False)
             g.zero_()
-
-
-def parse_to(args, kwargs):
-    """The (device, dtype) a ``to(...)`` call asks for, from positionals (device, dtype, a
-    tensor to match, non_blocking), keywords; None for what it leaves as is."""
-    dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    for a in args:
-        if isinstance(a, Tensor):
-            dev, dt = a.device, a.dtype
-        elif isinstance(a, _dtype.dtype):
-            dt = a
-        elif isinstance(a, bool):  # non_blocking given positionally
-            continue
-        elif isinstance(a, (str, _device_cls, int)):
-            dev = a
-        else:
-            raise TypeError(f"to() received an invalid combination of arguments - got "
-                            f"({type(a).__name__})")
-    return dev, (None if dt is None else _dtype.to_dtype(dt))
 
 
 def _wrap(arr, be, rg=False, cls=None, node=None, out_nr=0):
@@ -500,9 +366,3 @@ def _wrap_dim(dim, ndim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim})")
     return dim + n if dim < 0 else dim
-
-
-# The autograd modules use Tensor and _wrap at import time, so they come after both exist.
-from .autograd import engine as _engine  # noqa: E402
-from .autograd.function import AccumulateGrad  # noqa: E402
-from .autograd.hooks import add_hook  # noqa: E402

@@ -1,6 +1,9 @@
-"""gradcore.autograd: Function, backward, grad, grad modes, gradcheck."""
+"""gradcore.autograd: Function, backward, grad, grad modes, gradcheck; the Tensor methods of
+autograd (``backward``, ``register_hook``, ``retain_grad``) are bound onto Tensor here."""
+from ..tensor import Tensor
+from . import hooks as _hooks
 from .function import Function, once_differentiable  # noqa: F401
-from .engine import backward, grad  # noqa: F401
+from .engine import backward, grad, tensor_backward as _tensor_backward  # noqa: F401
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
                         inference_mode)
 
@@ -13,3 +16,7 @@ def Variable(data, requires_grad=False, volatile=False):
 
 
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402,F401
+
+Tensor.backward = _tensor_backward
+Tensor.register_hook = _hooks.register_hook
+Tensor.retain_grad = _hooks.retain_grad

@@ -24,6 +24,8 @@ import threading
 
 import numpy as np
 
+from . import hooks as _hooks
+from .function import grad_accumulator
 from .grad_mode import _state
 from ..tensor import Tensor, _wrap
 
@@ -89,7 +91,12 @@ def _root_edge(t, i):
     if not t._rg:
         raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
                            "grad_fn")
-    return (t._node, t._out_nr) if t._node is not None else (t._grad_accumulator(), 0)
+    return (t._node, t._out_nr) if t._node is not None else (grad_accumulator(t), 0)
+
+
+def tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """``Tensor.backward``: accumulate d(self)/d(leaves) into the leaves' ``.grad``."""
+    backward(self, gradient, retain_graph, create_graph, inputs)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -143,7 +150,7 @@ def _input_edge(t, fn):
         raise TypeError(f"{fn}(): inputs must be Tensors, got {type(t).__name__}")
     if not t._rg:
         raise RuntimeError("One of the differentiated Tensors does not require grad")
-    return (t._node, t._out_nr) if t._node is not None else (t._grad_accumulator(), 0)
+    return (t._node, t._out_nr) if t._node is not None else (grad_accumulator(t), 0)
 
 
 def _needed(roots, targets):
@@ -332,13 +339,11 @@ def _tensor_backward(node, gin, arrays):
 
 def _tensor_hooks(node, gin, arrays):
     """Hooks registered on the tensors this node produced, then retain_grad()."""
-    d = node.__dict__
-    if "_pre_hooks" not in d and "_retain" not in d:  # only node hooks: _call runs them
-        return gin
-    for nr, hooks in d.get("_pre_hooks", {}).items():
+    pre, retain = _hooks.tensor_hooks(node)
+    for nr, hooks in pre.items():
         if gin[nr] is not None:
             gin[nr] = _run_tensor_hooks(hooks, gin[nr], _grad_be(node, nr), arrays)
-    for nr, ref in d.get("_retain", {}).items():
+    for nr, ref in retain.items():
         t = ref()
         if t is not None and gin[nr] is not None:
             _retain(t, _wrap(gin[nr], _grad_be(node, nr)) if arrays else gin[nr], not arrays)
@@ -365,7 +370,7 @@ def _call(node, gin, arrays):
         gin = [None if g is None else _wrap(g, _grad_be(node, i)) for i, g in enumerate(gin)]
     hooked = node._hk
     if hooked:
-        for fn in tuple(node.__dict__.get("_node_pre_hooks", {}).values()):
+        for fn in _hooks.node_pre_hooks(node):
             new = fn(tuple(gin))
             if new is not None:
                 gin = list(new)
@@ -377,7 +382,7 @@ def _call(node, gin, arrays):
     if len(gout) != len(node.next_functions):
         _wrong_count(node, gout)
     if hooked:
-        for fn in tuple(node.__dict__.get("_post_hooks", {}).values()):
+        for fn in _hooks.node_post_hooks(node):
             new = fn(gout, tuple(gin))
             if new is not None:
                 gout = tuple(new)
@@ -407,8 +412,7 @@ def _validate(node, meta, i, g):
             raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
                                f"{i} - got {list(g._arr.shape)} but expected shape compatible "
                                f"with {list(shape)}")
-        from ..ops.shape import sum_to
-        g = sum_to(g, shape)
+        g = g.sum_to_size(shape)  # a Tensor method ops binds (autograd imports no op)
     if len(meta) > 2 and g._be is not meta[2]:
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} "
                            f"- expected device {meta[2].device} but got {g.device}")
@@ -490,10 +494,10 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
                 return
         else:
             return
-    d = node.__dict__ if node._hk else None
-    if d and d.get("_node_pre_hooks"):
+    pre = _hooks.node_pre_hooks(node) if node._hk else ()
+    if pre:
         t = _wrap(g, var._be) if arrays else g
-        for fn in tuple(d["_node_pre_hooks"].values()):
+        for fn in pre:
             new = fn((t,))
             if new is not None:
                 t = new[0]
@@ -525,7 +529,8 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
                 old._bump_version()
             else:
                 vc.v += 1
-    if d and d.get("_post_hooks"):
+    post = _hooks.node_post_hooks(node) if node._hk else ()
+    if post:
         t = _wrap(g, var._be) if arrays else g
-        for fn in tuple(d["_post_hooks"].values()):
+        for fn in post:
             fn((), (t,))

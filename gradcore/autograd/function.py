@@ -16,6 +16,7 @@ Both write ``backward(ctx, *grad_outputs)`` with Tensor ops, so every backward i
 differentiable (double backward needs nothing extra).
 """
 import itertools
+import weakref
 
 from .grad_mode import _state
 from . import hooks as _th
@@ -124,15 +125,8 @@ class Node:
             self._freed = True
 
     # ---- hooks --------------------------------------------------------------------------
-    def register_hook(self, fn):
-        """fn(grad_inputs, grad_outputs) after this node ran; may return new grad_inputs."""
-        self._hk = True
-        return _th.add_hook(self.__dict__.setdefault("_post_hooks", {}), fn)
-
-    def register_prehook(self, fn):
-        """fn(grad_outputs) before this node runs; may return new grad_outputs."""
-        self._hk = True
-        return _th.add_hook(self.__dict__.setdefault("_node_pre_hooks", {}), fn)
+    register_hook = _th.register_node_hook
+    register_prehook = _th.register_node_prehook
 
     def __call__(self, *grads):
         return self._run_backward(grads)
@@ -218,6 +212,16 @@ class AccumulateGrad(Node):
         self._seq = next(_seq)  # below every node that uses it: they are made after it
 
 
+def grad_accumulator(t):
+    """The leaf's AccumulateGrad node, held weakly by the leaf (it holds the leaf), as
+    PyTorch's: made on first use, shared by every graph alive at once."""
+    acc = t._acc() if t._acc is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._acc = weakref.ref(acc)
+    return acc
+
+
 # ---------------------------------------------------------------------------------------------
 
 class _FunctionMeta(type):
@@ -277,7 +281,7 @@ def _edge(t):
     node = t._node
     if node is not None:
         return (node, t._out_nr)
-    return (t._grad_accumulator(), 0)
+    return (grad_accumulator(t), 0)
 
 
 class Function(metaclass=_FunctionMeta):
@@ -444,10 +448,10 @@ class ArrayFunction(Function):
                     node = a._node
                     if node is not None:
                         edges.append((node, a._out_nr))
-                    else:  # a leaf: Tensor._grad_accumulator, its common case inlined
+                    else:  # a leaf: grad_accumulator, its common case inlined
                         acc = a._acc
                         acc = acc() if acc is not None else None
-                        edges.append((acc if acc is not None else a._grad_accumulator(), 0))
+                        edges.append((acc if acc is not None else grad_accumulator(a), 0))
         if not needs:
             out = cls.forward(_NO_CTX, *args)
             if type(out) is tuple:

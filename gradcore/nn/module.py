@@ -12,7 +12,8 @@ from collections.abc import Mapping
 
 from ..autograd.grad_mode import no_grad
 from ..autograd.hooks import RemovableHandle
-from ..tensor import Tensor, parse_to, zero_grads
+from ..ops.conversion import parse_to
+from ..tensor import Tensor, zero_grads
 from .parameter import Parameter
 
 

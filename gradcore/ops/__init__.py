@@ -5,11 +5,11 @@ top level of ``gradcore``).  Binding the functions themselves as methods keeps a
 cheap as a function call.
 """
 from ..tensor import Tensor
-from . import (activation, conv, elementwise, factories, indexing, inplace, join, linalg, loss,
-               normalization, reduction, shape, softmax)
+from . import (activation, conv, conversion, elementwise, factories, indexing, inplace, join,
+               linalg, loss, normalization, reduction, shape, softmax)
 
-MODULES = [shape, elementwise, reduction, inplace, factories, linalg, indexing, join, softmax,
-           activation, normalization, conv, loss]
+MODULES = [shape, elementwise, conversion, reduction, inplace, factories, linalg, indexing, join,
+           softmax, activation, normalization, conv, loss]
 
 for _mod in MODULES:
     for _attr, _fn in getattr(_mod, "METHODS", {}).items():

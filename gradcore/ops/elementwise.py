@@ -1,5 +1,5 @@
 """Elementwise ops: arithmetic (with PyTorch's promotion and broadcasting), unary math,
-comparisons, where, clamp, maximum/minimum, dtype/device copies.
+comparisons, where, clamp, maximum/minimum, clone.
 
 Each backward that has a backend kernel calls it through a ``*Grad`` Function: its forward is
 the kernel, its backward is the kernel's own derivative in Tensor ops, so double backward works
@@ -1103,34 +1103,7 @@ def isfinite(input):
     return lt(abs(input), float("inf")) if input._arr.dtype.kind == "f" else eq(input, input)
 
 
-# ---- dtype / device copies -----------------------------------------------------------------
-
-class ToCopy(ArrayFunction):
-    node_name = "ToCopyBackward0"
-
-    @staticmethod
-    def forward(ctx, x, be, dt):
-        ctx.src_be, ctx.src_dtype = x._be, x.dtype
-        ctx._be = be  # the node's backend is its output's: gradients arrive there
-        arr = x._arr
-        if be is not x._be:
-            arr = be.from_host(x._be.to_host(arr))
-        return arr.astype(dt.np, copy=arr is x._arr)
-
-    @staticmethod
-    def backward(ctx, gy):
-        return to_copy(gy, ctx.src_be, ctx.src_dtype)
-
-
-def to_copy(x, be, dt):
-    """A copy of ``x`` on backend ``be`` with dtype ``dt`` (differentiable)."""
-    out = ToCopy.apply(x, be, dt)
-    if out._be is not be:
-        out._be = be
-    if out._node is not None and not dt.is_floating_point:
-        out._node, out._rg = None, False
-    return out
-
+# ---- clone ---------------------------------------------------------------------------------
 
 class Clone(ArrayFunction):
     node_name = "CloneBackward0"

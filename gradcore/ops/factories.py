@@ -232,6 +232,39 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
                    device=device or input.device, requires_grad=requires_grad)
 
 
+# ---- Tensor.new_*: a new tensor with self's dtype and device unless given --------------------
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                  requires_grad=requires_grad)
+
+
+def _new_full(self, size, value, dtype, device, requires_grad):
+    if len(size) == 1 and not isinstance(size[0], int):
+        size = tuple(size[0])
+    return full(size, value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    return _new_full(self, size, 0, dtype, device, requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    return _new_full(self, size, 1, dtype, device, requires_grad)
+
+
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return _new_full(self, tuple(size), fill_value, dtype, device, requires_grad)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    return _new_full(self, size, 0, dtype, device, requires_grad)
+
+
+METHODS = {"new_tensor": new_tensor, "new_zeros": new_zeros, "new_ones": new_ones,
+           "new_full": new_full, "new_empty": new_empty}
+
 FUNCTIONS = {
     "tensor": tensor, "as_tensor": as_tensor, "from_numpy": from_numpy, "zeros": zeros,
     "ones": ones, "empty": empty, "full": full, "rand": rand, "randn": randn,

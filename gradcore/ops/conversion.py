@@ -1,0 +1,112 @@
+"""Device and dtype moves: ``Tensor.to`` and its shorthands (``cpu``, ``cuda``, ``float``,
+``long`` ...), all one differentiable copy, ``ToCopyBackward0`` (its gradient goes back to the
+source's device and dtype)."""
+from .. import _dtype
+from .._device import device as _device_cls
+from ..autograd.function import ArrayFunction
+from ..backend import cpu_backend, get_backend
+from ..tensor import Tensor
+
+
+class ToCopy(ArrayFunction):
+    node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, be, dt):
+        ctx.src_be, ctx.src_dtype = x._be, x.dtype
+        ctx._be = be  # the node's backend is its output's: gradients arrive there
+        arr = x._arr
+        if be is not x._be:
+            arr = be.from_host(x._be.to_host(arr))
+        return arr.astype(dt.np, copy=arr is x._arr)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return to_copy(gy, ctx.src_be, ctx.src_dtype)
+
+
+def to_copy(x, be, dt):
+    """A copy of ``x`` on backend ``be`` with dtype ``dt`` (differentiable)."""
+    out = ToCopy.apply(x, be, dt)
+    if out._be is not be:
+        out._be = be
+    if out._node is not None and not dt.is_floating_point:
+        out._node, out._rg = None, False
+    return out
+
+
+def parse_to(args, kwargs):
+    """The (device, dtype) a ``to(...)`` call asks for, from positionals (device, dtype, a
+    tensor to match, non_blocking), keywords; None for what it leaves as is."""
+    dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    for a in args:
+        if isinstance(a, Tensor):
+            dev, dt = a.device, a.dtype
+        elif isinstance(a, _dtype.dtype):
+            dt = a
+        elif isinstance(a, bool):  # non_blocking given positionally
+            continue
+        elif isinstance(a, (str, _device_cls, int)):
+            dev = a
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments - got "
+                            f"({type(a).__name__})")
+    return dev, (None if dt is None else _dtype.to_dtype(dt))
+
+
+def to(self, *args, **kwargs):
+    """to(device), to(dtype), to(device, dtype), to(other_tensor); copy=, non_blocking=."""
+    if not kwargs and len(args) == 1 and type(args[0]) is _device_cls:
+        d = args[0]  # the tutorial's x.to(device): nothing to do when already there
+        here = self._be.device
+        if d.type == here.type and d.index == here.index:
+            return self
+    copy = kwargs.pop("copy", False)
+    dev, dt = parse_to(args, kwargs)
+    be = self._be if dev is None else get_backend(dev)
+    dt = self.dtype if dt is None else dt
+    if be is self._be and dt.np == self._arr.dtype and not copy:
+        return self
+    return to_copy(self, be, dt)
+
+
+def cpu(self):
+    return self.to(cpu_backend().device)
+
+
+def cuda(self, device=None):
+    if device is None:
+        device = "cuda"
+    elif isinstance(device, int):
+        device = f"cuda:{device}"
+    return self.to(device)
+
+
+def type_(self, dtype=None):
+    """``Tensor.type``: its type name ("gradcore.FloatTensor") or a copy as ``dtype``."""
+    if dtype is None:
+        prefix = "gradcore." if self.is_cpu else "gradcore.cuda."
+        return prefix + self.dtype.scalar_name + "Tensor"
+    return self.to(dtype)
+
+
+def _to_dtype(name, dt):
+    def method(self):
+        return self.to(dt)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``self.to({dt})``."
+    return method
+
+
+def type_as(self, other):
+    return self.to(other.dtype)
+
+
+METHODS = {"to": to, "cpu": cpu, "cuda": cuda, "type": type_, "type_as": type_as}
+METHODS.update({name: _to_dtype(name, dt) for name, dt in (
+    ("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
+    ("long", _dtype.int64), ("int", _dtype.int32), ("bool", _dtype.bool))})
