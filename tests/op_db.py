@@ -338,6 +338,13 @@ register("sigmoid", lambda lib, x: x.sigmoid(), unary)
 register("relu", lambda lib, x: lib.relu(x), unary, domain=distinct)
 register("reciprocal", lambda lib, x: x.reciprocal(), unary, domain=nonzero)
 register("rsqrt", lambda lib, x: lib.rsqrt(x), unary, domain=positive)
+# piecewise constant: zero gradients, samples away from the jumps (``distinct`` never lands on
+# an integer, a half or zero)
+register("sign", lambda lib, x: x.sign(), unary, domain=distinct)
+register("floor", lambda lib, x: lib.floor(x), unary, domain=distinct)
+register("ceil", lambda lib, x: x.ceil(), unary, domain=distinct)
+register("round", lambda lib, x: lib.round(x), unary, domain=distinct)
+register("trunc", lambda lib, x: x.trunc(), unary, domain=distinct)
 register("square", lambda lib, x: x.square(), unary)
 register("clamp", lambda lib, x, *a, **k: x.clamp(*a, **k),
          lambda make: [S(make(2, 3), args=(-0.5, 0.5)), S(make(2, 3), min=-0.5),

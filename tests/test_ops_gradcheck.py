@@ -54,6 +54,16 @@ def test_registry_is_well_formed():
                     np.testing.assert_array_equal(a, b)
 
 
+def test_every_declared_op_has_an_opinfo_and_a_docstring():
+    from gradcore.ops.declare import OPS
+    names = {op.name for op in OP_DB}
+    assert [n for n in OPS if n not in names] == [], "declared ops without an OpInfo entry"
+    for name, op in OPS.items():
+        doc = getattr(gradcore, name).__doc__ or ""
+        assert doc.startswith(name + "("), f"{name}: its docstring starts with its signature"
+        assert getattr(gradcore.Tensor, name) is op.function
+
+
 def test_gradcheck_catches_a_wrong_gradient():
     """The harness can fail: an op with a deliberately wrong backward is rejected."""
     class Bad(gradcore.autograd.Function):

@@ -20,6 +20,7 @@ import re
 import numpy as np
 
 from .._device import device
+from . import kernels
 from .numpy_backend import NumpyBackend
 
 
@@ -110,9 +111,9 @@ REDUCTION = "reduction_backward.cu"
 LOSS = "loss_backward.cu"
 OPTIMIZER = "optimizer.cu"
 
-UNARY_OPS = ("relu_backward", "sigmoid_backward", "tanh_backward", "exp_backward", "log_backward",
-             "sqrt_backward", "abs_backward", "sin_backward", "cos_backward", "clamp_backward",
-             "leaky_relu_backward", "gelu_backward", "gelu_tanh_backward")
+# Kernels not yet declared in the registry (backend/kernels.py), whose instantiations are
+# listed here; the registry's are added by ``templates()``.
+UNARY_OPS = ("clamp_backward", "leaky_relu_backward", "gelu_backward", "gelu_tanh_backward")
 # Not in double: CUDA's double pow is a subroutine that spills (float64 pow gradients take
 # the CuPy-ops route, docs/kernels.md).
 POW_OPS = ("pow_backward",)
@@ -148,17 +149,38 @@ TEMPLATES = (
 FILES = (ELEMENTWISE, REDUCTION, LOSS, OPTIMIZER)
 
 
-@functools.lru_cache(maxsize=None)
+def templates():
+    """(file, name template, ops filling {op}, dtype chars) of every kernel: the registry's,
+    then TEMPLATES."""
+    return tuple((f, t, None, chars) for f, t, chars in kernels.templates()) + TEMPLATES
+
+
+def functors(file):
+    """The op structs of ``file`` that some instantiation launches."""
+    return ({op for f, _, ops, _ in TEMPLATES if f == file for op in (ops or ())}
+            | {fn for k in kernels.REGISTRY.values() if kernels.KINDS[k.kind][0] == file
+               for fn in k.functors})
+
+
 def name_expressions(file, char):
     """The instantiations of ``file`` for dtype ``char`` (one module per file and dtype)."""
+    return _name_expressions(file, char, len(kernels.REGISTRY))
+
+
+@functools.lru_cache(maxsize=None)
+def _name_expressions(file, char, registered):
     return tuple(template.format(op=op, T=CTYPES[char])
-                 for f, template, ops, chars in TEMPLATES if f == file and char in chars
+                 for f, template, ops, chars in templates() if f == file and char in chars
                  for op in (ops or (None,)))
 
 
-@functools.lru_cache(maxsize=None)
 def has_kernel(file, name, char):
     """Whether ``name`` (``{T}`` unfilled) is instantiated for dtype ``char``."""
+    return _has_kernel(file, name, char, len(kernels.REGISTRY))
+
+
+@functools.lru_cache(maxsize=None)
+def _has_kernel(file, name, char, registered):
     return char in CTYPES and name.format(T=CTYPES[char]) in name_expressions(file, char)
 
 
@@ -339,6 +361,7 @@ class _NoDevice:
 
 class CupyBackend(NumpyBackend):
     name = "cupy"
+    launches_kernels = True
 
     def __init__(self, index=0, seed=None, *, xp=None, sm_count=None):
         """The backend of ``cuda:index``.  ``xp`` (e.g. numpy) builds one without CuPy or a
@@ -403,6 +426,20 @@ class CupyBackend(NumpyBackend):
     def _contiguous(self, *arrays):
         xp = self.xp
         return tuple(a if a.flags.c_contiguous else xp.ascontiguousarray(a) for a in arrays)
+
+    # ---- registered kernels: one launcher per kind ---------------------------------------------
+    def launch(self, k, *args):
+        """Run kernel ``k`` as the RawKernel of its kind, or as its reference on CuPy arrays
+        where the launcher declines (returns None)."""
+        out = getattr(self, "_launch_" + k.kind)(k, *args)
+        return k.reference(self.xp, *args) if out is None else out
+
+    def _launch_unary(self, k, s, gy, *extra):
+        p = k.params(*extra) if k.params is not None else (k.name, 0.0, 0.0)
+        if p is None:
+            return None
+        functor, p0, p1 = p
+        return self._unary(functor, s, gy, p0, p1)
 
     # ---- elementwise backward ----------------------------------------------------------------
     def _unary(self, op, s, gy, p0=0.0, p1=0.0):
@@ -718,18 +755,3 @@ class CupyBackend(NumpyBackend):
                      + _scalars(dt, 1 - lr * weight_decay, weight_decay, w, dt.type(1) - w, beta2,
                                 1 - beta2, bias_correction2_sqrt, eps, -step_size)
                      + (np.int32(flags),))
-
-
-def _unary_method(op):
-    def method(self, s, gy):
-        out = self._unary(op, s, gy)
-        return getattr(super(CupyBackend, self), op)(s, gy) if out is None else out
-    method.__name__ = method.__qualname__ = op
-    method.__doc__ = f"unary_backward<{op}, T> (the CuPy-ops route: NumpyBackend.{op})."
-    return method
-
-
-for _op in ("relu_backward", "sigmoid_backward", "tanh_backward", "exp_backward",
-            "log_backward", "sqrt_backward", "abs_backward", "sin_backward", "cos_backward"):
-    setattr(CupyBackend, _op, _unary_method(_op))
-del _op

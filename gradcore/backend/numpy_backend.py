@@ -1,16 +1,21 @@
-"""The NumPy backend: arrays on the host, and every backward kernel in plain array code.
+"""The NumPy backend: arrays on the host.
 
-These kernel functions are the reference the CUDA kernels are tested against.  They are
-written against ``self.xp`` only, so the CuPy backend inherits them unchanged until a RawKernel
-replaces one (see cupy_backend.py).  Each takes and returns arrays and leaves its inputs alone,
-except the methods whose names end in ``_`` (optimizer steps, ``index_add_``): those update
-their first arguments in place, as PyTorch's trailing underscore says.
+``launch(k, *args)`` runs a registered kernel (backend/kernels.py) as its reference on NumPy
+arrays; a registered kernel is also reachable as ``be.<its name>(*args)`` (tests and tools
+use that).  The kernel functions still defined here (until they move to their ops' kernel
+declarations) are the reference the CUDA kernels are tested against; they are written against
+``self.xp`` only, so the CuPy backend inherits them unchanged until a RawKernel replaces one
+(see cupy_backend.py).  Each takes and returns arrays and leaves its inputs alone, except the
+methods whose names end in ``_`` (optimizer steps, ``index_add_``): those update their first
+arguments in place, as PyTorch's trailing underscore says.
 """
+import functools
 import math
 
 import numpy as np
 
 from .._device import CPU
+from .kernels import REGISTRY
 
 
 DEFAULT_SEED = 67280421310721  # PyTorch's: an unseeded process draws the same numbers each run
@@ -20,6 +25,7 @@ class NumpyBackend:
     name = "numpy"
     xp = np
     device = CPU
+    launches_kernels = False  # a registered kernel's reference is the NumPy kernel
 
     def __init__(self, seed=DEFAULT_SEED):
         self.manual_seed(seed)
@@ -36,6 +42,17 @@ class NumpyBackend:
 
     def synchronize(self):
         pass
+
+    # ---- registered kernels -------------------------------------------------------------
+    def launch(self, k, *args):
+        """Run kernel ``k``: its reference, on this backend's arrays."""
+        return k.reference(self.xp, *args)
+
+    def __getattr__(self, name):  # only for names not found: be.exp_backward(y, gy)
+        k = REGISTRY.get(name)
+        if k is None:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        return functools.partial(self.launch, k)
 
     # ---- random numbers -----------------------------------------------------------------
     def _make_rng(self, seed):
@@ -183,33 +200,6 @@ class NumpyBackend:
         return xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis)
 
     # ---- elementwise backward (unary: saved value s, incoming gradient gy) --------------
-    def relu_backward(self, y, gy):
-        return gy * (y > 0)
-
-    def sigmoid_backward(self, y, gy):
-        return gy * y * (1 - y)
-
-    def tanh_backward(self, y, gy):
-        return gy * (1 - y * y)
-
-    def exp_backward(self, y, gy):
-        return gy * y
-
-    def log_backward(self, x, gy):
-        return gy / x
-
-    def sqrt_backward(self, y, gy):
-        return gy / (2 * y)
-
-    def abs_backward(self, x, gy):
-        return gy * self.xp.sign(x)
-
-    def sin_backward(self, x, gy):
-        return gy * self.xp.cos(x)
-
-    def cos_backward(self, x, gy):
-        return -gy * self.xp.sin(x)
-
     def pow_backward(self, x, gy, exponent):
         """d x**e / dx for a scalar exponent (zero where e == 0, as PyTorch)."""
         if exponent == 0:

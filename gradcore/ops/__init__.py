@@ -1,12 +1,13 @@
 """gradcore's ops, one module per family, each op's forward and backward side by side.
 
-Every module exports ``METHODS`` (bound onto Tensor here) and ``FUNCTIONS`` (exported at the
-top level of ``gradcore``).  Binding the functions themselves as methods keeps a method call as
+Ops declared with ops/declare.py are bound from their declarations; the other modules'
+``METHODS`` are bound onto Tensor here and their ``FUNCTIONS`` exported at the top level of
+``gradcore``.  Binding the functions themselves as methods keeps a method call as
 cheap as a function call.
 """
 from ..tensor import Tensor
-from . import (activation, conv, conversion, elementwise, factories, indexing, inplace, join,
-               linalg, loss, normalization, reduction, shape, softmax)
+from . import (activation, conv, conversion, declare, elementwise, factories, indexing, inplace,
+               join, linalg, loss, normalization, reduction, shape, softmax)
 
 MODULES = [shape, elementwise, conversion, reduction, inplace, factories, linalg, indexing, join,
            softmax, activation, normalization, conv, loss]
@@ -18,3 +19,5 @@ for _mod in MODULES:
 FUNCTIONS = {}
 for _mod in MODULES:
     FUNCTIONS.update(getattr(_mod, "FUNCTIONS", {}))
+declare.bind(Tensor, FUNCTIONS)  # the declared ops (ops/declare.py), and their vocabulary
+inplace.check_forms(declare.OPS)

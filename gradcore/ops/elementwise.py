@@ -11,7 +11,9 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import ArrayFunction, _ArrayNode
+from ..backend.kernels import kernel
 from ..tensor import Tensor
+from .declare import unary
 from .shape import broadcast_shapes, sum_to
 
 
@@ -645,7 +647,7 @@ def square(input):
     return pow(input, 2)
 
 
-# ---- unary ops with a backward kernel ------------------------------------------------------
+# ---- kernels as differentiable ops (the older way, until converted: pow, clamp, softmax ...) --
 
 class _Grad(ArrayFunction):
     """gx = backend.<kernel>(s, gy, *params) as a differentiable op.
@@ -674,53 +676,63 @@ class _Grad(ArrayFunction):
         return None
 
 
-def _unary(name, node_name, forward, kernel=None, d_saved=None, saves="output"):
-    """Define a unary op class and, with ``kernel``, its differentiable backward kernel."""
-    grad_cls = None
-    if kernel is not None:
-        grad_cls = type(node_name + "Backward", (_Grad,), {
-            "kernel": kernel, "node_name": node_name.replace("Backward0", "BackwardBackward0"),
-            "d_saved": staticmethod(d_saved) if d_saved else _Grad.d_saved})
+class PowGrad(_Grad):
+    node_name = "PowBackwardBackward0"
+    kernel = "pow_backward"
 
-    if saves == "input":
-        def fwd(ctx, x):
-            ctx.save_for_backward(x)
-            return forward(x._be.xp, x._arr)
-    else:  # the output is saved by apply (save_output)
-        def fwd(ctx, x):
-            return forward(x._be.xp, x._arr)
-
-    def bwd(ctx, gy):
-        s, = ctx.saved_tensors
-        return grad_cls.apply(s, gy)
-
-    def array_bwd(ctx, gy):
-        s, = ctx.saved_arrays
-        return getattr(ctx._be, kernel)(s, gy)
-
-    cls = type(name, (ArrayFunction,), {
-        "node_name": node_name, "save_output": saves == "output",
-        "forward": staticmethod(fwd), "backward": staticmethod(bwd), "grad_cls": grad_cls,
-        "array_backward": staticmethod(array_bwd)})
-    return cls
+    @staticmethod
+    def d_saved(x, gy, gg, e):
+        return None if e in (0, 1) else gg * gy * (e * (e - 1)) * x ** (e - 2)
 
 
-Exp = _unary("Exp", "ExpBackward0", lambda xp, x: xp.exp(x), "exp_backward",
-             lambda y, gy, gg: gg * gy)
-Log = _unary("Log", "LogBackward0", lambda xp, x: _log(xp, x), "log_backward",
-             lambda x, gy, gg: -gg * gy / (x * x), saves="input")
-Sqrt = _unary("Sqrt", "SqrtBackward0", lambda xp, x: _sqrt(xp, x), "sqrt_backward",
-              lambda y, gy, gg: -gg * gy / (2 * y * y))
-Sin = _unary("Sin", "SinBackward0", lambda xp, x: xp.sin(x), "sin_backward",
-             lambda x, gy, gg: -gg * gy * sin(x), saves="input")
-Cos = _unary("Cos", "CosBackward0", lambda xp, x: xp.cos(x), "cos_backward",
-             lambda x, gy, gg: -gg * gy * cos(x), saves="input")
-Tanh = _unary("Tanh", "TanhBackward0", lambda xp, x: xp.tanh(x), "tanh_backward",
-              lambda y, gy, gg: -2 * gg * gy * y)
-Sigmoid = _unary("Sigmoid", "SigmoidBackward0", lambda xp, x: _sigmoid(xp, x),
-                 "sigmoid_backward", lambda y, gy, gg: gg * gy * (1 - 2 * y))
-Relu = _unary("Relu", "ReluBackward0", lambda xp, x: xp.maximum(x, 0), "relu_backward")
-Abs = _unary("Abs", "AbsBackward0", lambda xp, x: xp.abs(x), "abs_backward", saves="input")
+# ---- unary math: declared once (ops/declare.py), derivatives as kernels ---------------------
+# Each derivative is a kernel (a functor of kernels/elementwise_backward.cu, same name) whose
+# reference is what runs on NumPy, the CuPy fallback, and -- on Tensors -- the differentiable
+# backward under create_graph.
+
+@kernel("unary")
+def relu_backward(F, y, gy):
+    return gy * (y > 0)
+
+
+@kernel("unary")
+def sigmoid_backward(F, y, gy):
+    return gy * y * (1 - y)
+
+
+@kernel("unary")
+def tanh_backward(F, y, gy):
+    return gy * (1 - y * y)
+
+
+@kernel("unary")
+def exp_backward(F, y, gy):
+    return gy * y
+
+
+@kernel("unary")
+def log_backward(F, x, gy):
+    return gy / x
+
+
+@kernel("unary")
+def sqrt_backward(F, y, gy):
+    return gy / (2 * y)
+
+
+@kernel("unary")
+def abs_backward(F, x, gy):
+    return gy * F.sign(x)
+
+
+@kernel("unary")
+def sin_backward(F, x, gy):
+    return gy * F.cos(x)
+
+
+@kernel("unary")
+def cos_backward(F, x, gy):
+    return -gy * F.sin(x)
 
 
 def _log(xp, x):
@@ -739,110 +751,76 @@ def _sigmoid(xp, x):
         return 1 / (1 + xp.exp(-x))
 
 
-class PowGrad(_Grad):
-    node_name = "PowBackwardBackward0"
-    kernel = "pow_backward"
-
-    @staticmethod
-    def d_saved(x, gy, gg, e):
-        return None if e in (0, 1) else gg * gy * (e * (e - 1)) * x ** (e - 2)
+def _no_bool_negation(x):
+    if x._arr.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
-class Neg(ArrayFunction):
-    node_name = "NegBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        if x._arr.dtype == np.bool_:
-            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                               "If you are trying to invert a mask, use the `~` or "
-                               "`logical_not()` operator instead.")
-        return -x._arr
-
-    @staticmethod
-    def backward(ctx, gy):
-        return -gy
-
-    @staticmethod
-    def array_backward(ctx, gy):
-        return -gy
+def _reciprocal(xp, x):
+    with np.errstate(divide="ignore"):
+        return 1 / x
 
 
-class Reciprocal(ArrayFunction):
-    node_name = "ReciprocalBackward0"
-    save_output = True
-
-    @staticmethod
-    def forward(ctx, x):
-        with np.errstate(divide="ignore"):
-            return 1 / x._arr
-
-    @staticmethod
-    def backward(ctx, gy):
-        y, = ctx.saved_tensors
-        return -gy * y * y
+def _rsqrt(xp, x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1 / xp.sqrt(x)
 
 
-def _function(cls, name, floating=True):
-    """The plain function of a unary op (integer inputs promoted to float when ``floating``)."""
-    if floating:
-        def fn(input):
-            return cls.apply(input if input._arr.dtype.kind == "f"
-                             else input.to(_dtype.get_default_dtype()))
-    else:
-        def fn(input):
-            return cls.apply(input)
-    fn.__name__ = fn.__qualname__ = name
-    return fn
+exp = unary("exp", lambda xp, x: xp.exp(x), exp_backward, node="ExpBackward0", saves="output",
+            floating=True, doc="exp(input) -> Tensor\n\n"
+            "The exponential of each element: e ** input.")
+log = unary("log", _log, log_backward, node="LogBackward0", floating=True, doc=(
+    "log(input) -> Tensor\n\nThe natural logarithm of each element (-inf at 0, nan below)."))
+sqrt = unary("sqrt", _sqrt, sqrt_backward, node="SqrtBackward0", saves="output",
+             floating=True, doc="sqrt(input) -> Tensor\n\nThe square root of each element.")
+sin = unary("sin", lambda xp, x: xp.sin(x), sin_backward, node="SinBackward0", floating=True,
+            doc="sin(input) -> Tensor\n\nThe sine of each element (in radians).")
+cos = unary("cos", lambda xp, x: xp.cos(x), cos_backward, node="CosBackward0", floating=True,
+            doc="cos(input) -> Tensor\n\nThe cosine of each element (in radians).")
+tanh = unary("tanh", lambda xp, x: xp.tanh(x), tanh_backward, node="TanhBackward0",
+             saves="output", floating=True,
+             doc="tanh(input) -> Tensor\n\nThe hyperbolic tangent of each element.")
+sigmoid = unary("sigmoid", _sigmoid, sigmoid_backward, node="SigmoidBackward0", saves="output",
+                floating=True, doc="sigmoid(input) -> Tensor\n\n1 / (1 + exp(-input)), "
+                "elementwise (derivative: y * (1 - y), from the saved output).")
+relu = unary("relu", lambda xp, x: xp.maximum(x, 0), relu_backward, node="ReluBackward0",
+             saves="output", doc="relu(input) -> Tensor\n\nmax(input, 0), elementwise "
+             "(derivative: 1 where the output is positive, else 0).")
+abs = unary("abs", lambda xp, x: xp.abs(x), abs_backward, node="AbsBackward0",
+            aliases=("absolute",), methods=("__abs__",),
+            doc="abs(input) -> Tensor\n\nThe absolute value of each element (derivative: "
+            "sign(input), 0 at 0).")
+neg = unary("neg", lambda xp, x: -x, lambda F, gy: -gy, node="NegBackward0", saves=None,
+            check=_no_bool_negation, aliases=("negative",), methods=("__neg__",),
+            doc="neg(input) -> Tensor\n\n-input, elementwise (not for bool tensors).")
+reciprocal = unary("reciprocal", _reciprocal, lambda F, y, gy: -gy * y * y,
+                   node="ReciprocalBackward0", saves="output", floating=True,
+                   doc="reciprocal(input) -> Tensor\n\n1 / input, elementwise.")
+rsqrt = unary("rsqrt", _rsqrt, lambda F, y, gy: gy * y * y * y * -0.5, node="RsqrtBackward0",
+              saves="output", floating=True,
+              doc="rsqrt(input) -> Tensor\n\n1 / sqrt(input), elementwise.")
 
 
-exp, log, sqrt, sin, cos, tanh, sigmoid = (
-    _function(c, n) for c, n in ((Exp, "exp"), (Log, "log"), (Sqrt, "sqrt"), (Sin, "sin"),
-                                 (Cos, "cos"), (Tanh, "tanh"), (Sigmoid, "sigmoid")))
-relu, abs, neg = (_function(c, n, False) for c, n in ((Relu, "relu"), (Abs, "abs"), (Neg, "neg")))
+# ---- piecewise-constant ops: zero gradient ----------------------------------------------------
+
+def _zero(F, gy):
+    return gy * 0
 
 
-class Rsqrt(ArrayFunction):
-    node_name = "RsqrtBackward0"
-    save_output = True
-
-    @staticmethod
-    def forward(ctx, x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return 1 / x._be.xp.sqrt(x._arr)
-
-    @staticmethod
-    def backward(ctx, gy):
-        y, = ctx.saved_tensors
-        return gy * y * y * y * -0.5
-
-
-reciprocal, rsqrt = _function(Reciprocal, "reciprocal"), _function(Rsqrt, "rsqrt")
-
-
-# ---- piecewise-constant ops (zero gradient) ------------------------------------------------
-
-def _zero_grad_op(name, node_name, fn):
-    def fwd(ctx, x):
-        return fn(x._be.xp, x._arr)
-
-    def bwd(ctx, gy):
-        return gy * 0
-
-    return type(name, (ArrayFunction,), {"node_name": node_name, "forward": staticmethod(fwd),
-                                         "backward": staticmethod(bwd)})
-
-
-Sign = _zero_grad_op("Sign", "SignBackward0", lambda xp, x: xp.sign(x))
-Floor = _zero_grad_op("Floor", "FloorBackward0", lambda xp, x: xp.floor(x))
-Ceil = _zero_grad_op("Ceil", "CeilBackward0", lambda xp, x: xp.ceil(x))
-Round = _zero_grad_op("Round", "RoundBackward0", lambda xp, x: xp.round(x))
-Trunc = _zero_grad_op("Trunc", "TruncBackward0", lambda xp, x: xp.trunc(x))
-
-
-sign, floor, ceil, round, trunc = (
-    _function(c, n, False) for c, n in ((Sign, "sign"), (Floor, "floor"), (Ceil, "ceil"),
-                                        (Round, "round"), (Trunc, "trunc")))
+sign = unary("sign", lambda xp, x: xp.sign(x), _zero, node="SignBackward0", saves=None,
+             doc="sign(input) -> Tensor\n\n-1, 0 or 1 by the sign of each element.")
+floor = unary("floor", lambda xp, x: xp.floor(x), _zero, node="FloorBackward0", saves=None,
+              doc="floor(input) -> Tensor\n\nThe largest integer <= each element.")
+ceil = unary("ceil", lambda xp, x: xp.ceil(x), _zero, node="CeilBackward0", saves=None,
+             doc="ceil(input) -> Tensor\n\nThe smallest integer >= each element.")
+round = unary("round", lambda xp, x: xp.round(x), _zero, node="RoundBackward0", saves=None,
+              doc="round(input) -> Tensor\n\nEach element rounded to the nearest integer, "
+              "halves to even.")
+trunc = unary("trunc", lambda xp, x: xp.trunc(x), _zero, node="TruncBackward0", saves=None,
+              aliases=("fix",), doc="trunc(input) -> Tensor\n\nEach element rounded toward "
+              "zero.")
 
 
 # ---- clamp / maximum / minimum / where -----------------------------------------------------
@@ -1124,10 +1102,8 @@ def clone(input, *, memory_format=None):
 METHODS = {
     "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
     "divide": div, "true_divide": true_divide, "floor_divide": floor_divide,
-    "remainder": remainder, "fmod": fmod, "pow": pow, "square": square, "exp": exp, "log": log,
-    "sqrt": sqrt, "rsqrt": rsqrt, "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid,
-    "relu": relu, "abs": abs, "neg": neg, "negative": neg, "reciprocal": reciprocal, "sign": sign,
-    "floor": floor, "ceil": ceil, "round": round, "trunc": trunc, "clamp": clamp, "clip": clip,
+    "remainder": remainder, "fmod": fmod, "pow": pow, "square": square, "clamp": clamp,
+    "clip": clip,
     "clamp_min": clamp_min, "clamp_max": clamp_max, "maximum": maximum, "minimum": minimum,
     "where": lambda self, condition, other: where(condition, self, other),
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt, "less": lt,
@@ -1138,7 +1114,7 @@ METHODS = {
     "__rmul__": mul, "__truediv__": div, "__rtruediv__": lambda s, o: div(o, s),
     "__floordiv__": floor_divide, "__rfloordiv__": lambda s, o: floor_divide(o, s),
     "__mod__": remainder, "__rmod__": lambda s, o: remainder(o, s), "__pow__": pow,
-    "__rpow__": rpow, "__neg__": neg, "__abs__": abs,
+    "__rpow__": rpow,
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
     "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
     "__rand__": bitwise_and, "__ror__": bitwise_or, "__rxor__": bitwise_xor,

@@ -15,6 +15,7 @@ from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import _state
 from ..tensor import Tensor, _wrap
 from . import elementwise as E
+from .declare import OPS
 from .shape import sum_to
 
 
@@ -148,18 +149,18 @@ def _make(fn):
 
 _OUT_OF_PLACE = {
     "add": E.add, "sub": E.sub, "mul": E.mul, "div": E.div, "pow": E.pow, "clamp": E.clamp,
-    "clamp_min": E.clamp_min, "clamp_max": E.clamp_max, "exp": E.exp, "log": E.log,
-    "sqrt": E.sqrt, "sin": E.sin, "cos": E.cos, "tanh": E.tanh, "sigmoid": E.sigmoid,
-    "relu": E.relu, "abs": E.abs, "neg": E.neg, "reciprocal": E.reciprocal, "sign": E.sign,
-    "floor": E.floor, "ceil": E.ceil, "round": E.round, "trunc": E.trunc, "square": E.square,
+    "clamp_min": E.clamp_min, "clamp_max": E.clamp_max, "square": E.square,
     "remainder": E.remainder, "fmod": E.fmod, "floor_divide": E.floor_divide,
-    "maximum": E.maximum, "minimum": E.minimum, "rsqrt": E.rsqrt,
+    "maximum": E.maximum, "minimum": E.minimum,
 }
+# and every declared op with an in-place form (its aliases' forms too)
+_OUT_OF_PLACE.update({n: op.function for op in OPS.values() if op.inplace
+                      for n in (op.name,) + op.aliases})
 
 METHODS = {name + "_": _make(fn) for name, fn in _OUT_OF_PLACE.items()}
 METHODS.update({
     "subtract_": METHODS["sub_"], "multiply_": METHODS["mul_"], "divide_": METHODS["div_"],
-    "clip_": METHODS["clamp_"], "negative_": METHODS["neg_"],
+    "clip_": METHODS["clamp_"],
     "copy_": copy_, "zero_": zero_, "fill_": fill_,
     "__iadd__": METHODS["add_"], "__isub__": METHODS["sub_"], "__imul__": METHODS["mul_"],
     "__itruediv__": METHODS["div_"], "__ipow__": METHODS["pow_"],
@@ -167,3 +168,12 @@ METHODS.update({
 })
 FUNCTIONS = {"relu_": METHODS["relu_"], "exp_": METHODS["exp_"], "sigmoid_": METHODS["sigmoid_"],
              "tanh_": METHODS["tanh_"], "zero_": zero_, "fill_": fill_}
+
+
+def check_forms(ops):
+    """Every declared op that has an in-place form got it here: an op declared in a module
+    this file does not import would silently lack one."""
+    missing = [op.name for op in ops.values() if op.inplace and op.name + "_" not in METHODS]
+    if missing:
+        raise ImportError(f"in-place forms missing for {missing}: declare them in a module "
+                          f"ops/inplace.py imports")

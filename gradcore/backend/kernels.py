@@ -1,0 +1,70 @@
+"""The kernel registry: each CUDA kernel gradcore launches, declared once, by its NumPy reference.
+
+A kernel is declared where the op that uses it is declared (ops/*.py): a function
+``reference(F, *arrays, *params)`` written in the vocabulary ``F`` (the array module's
+functions or the Tensor ops' namespace: ``ops/declare.py``) and operators, decorated with
+``@kernel(kind, dtypes)``.  Its name is the name of its functor in the ``.cu`` file of its kind.
+The one reference is
+
+- the CPU kernel (``NumpyBackend.launch``: the reference on NumPy arrays),
+- the CuPy fallback where the RawKernel declines (a dtype it isn't instantiated for, a layout
+  its launcher can't read, parameters it can't take),
+- and, run on Tensors, the op's differentiable derivative (double backward needs nothing more).
+
+``k(be, *args)`` runs kernel ``k`` on backend ``be`` (``be.launch(k, *args)``).
+
+Kinds: which launcher of backend/cupy_backend.py runs the kernel, in which ``.cu`` file, through
+which templates (``{op}``: the functor, ``{T}``: the storage type):
+
+  unary   gx = op(s, gy, p0, p1), s the saved input or output; ``params(*extra)`` maps the
+          call's extra arguments to (functor, p0, p1), or None to decline
+"""
+
+KINDS = {
+    "unary": ("elementwise_backward.cu",
+              ("unary_backward<{op}, {T}>", "unary_backward_strided<{op}, {T}>")),
+}
+
+REGISTRY = {}
+
+
+class Kernel:
+    """A registered kernel: ``name``, ``kind``, ``dtypes`` (the NumPy type chars its CUDA
+    version is instantiated for: e = float16, f = float32, d = float64), ``functors`` (the
+    ``.cu`` functors it may launch), ``params`` and its ``reference``."""
+    __slots__ = ("name", "kind", "dtypes", "functors", "params", "reference")
+
+    def __init__(self, reference, kind, dtypes, params, functors):
+        if kind not in KINDS:
+            raise ValueError(f"unknown kernel kind {kind!r} (one of {', '.join(KINDS)})")
+        self.name = reference.__name__
+        self.kind, self.dtypes, self.params = kind, dtypes, params
+        self.functors = functors or (self.name,)
+        self.reference = reference
+
+    def __call__(self, be, *args):
+        return be.launch(self, *args)
+
+    def __repr__(self):
+        return f"<kernel {self.name}: {self.kind}, dtypes {self.dtypes!r}>"
+
+
+def kernel(kind, dtypes="efd", params=None, functors=None):
+    """Register the decorated reference as the kernel of its name (see the module docstring)."""
+    def register(reference):
+        k = Kernel(reference, kind, dtypes, params, functors)
+        if k.name in REGISTRY:
+            raise ValueError(f"kernel {k.name} is registered twice")
+        REGISTRY[k.name] = k
+        return k
+    return register
+
+
+def templates():
+    """(file, name template with {op} filled, dtype chars) of every registered kernel."""
+    out = []
+    for k in REGISTRY.values():
+        file, names = KINDS[k.kind]
+        for functor in k.functors:
+            out.extend((file, name.replace("{op}", functor), k.dtypes) for name in names)
+    return out

@@ -1,0 +1,147 @@
+"""Op declarations: an op written once, everything else made from it.
+
+A declaration gives an op's names (the function, its aliases, Tensor methods and operators, its
+in-place form), its node's name, what it saves, its promotion rule, its forward over ``xp`` and
+its derivative, once, and its docstring.  From it come the ``ArrayFunction`` (forward, the
+Tensor-level ``backward`` used under create_graph, the first-order ``array_backward``), the
+function, and the entries that ``ops/__init__`` binds into ``gradcore`` and onto Tensor.
+
+The derivative is one function ``grad(F, saved, gy)`` written with operators and the
+vocabulary ``F``: the engine calls it with ``F`` = the array module (NumPy or CuPy) on arrays
+at first order, and with ``F`` = ``TENSOR`` (the Tensor ops) on Tensors under create_graph, so
+the second derivative comes by differentiating the first -- nothing else is written.  When the
+derivative has a CUDA kernel it is registered with ``@kernel`` (backend/kernels.py) and given
+as the declaration's ``grad``: the first-order path then launches it on CuPy, and the
+reference is still what runs on NumPy and on Tensors.
+
+The vocabulary: + - * / ** and comparisons; ``F.where``, ``F.sign``, ``F.exp``, ``F.log``,
+``F.sin``, ``F.cos``, ``F.zeros_like``; NumPy's promotion of Python scalars is PyTorch's, so a
+derivative keeps its operands' dtype on both paths.
+"""
+from .. import _dtype
+from ..autograd.function import ArrayFunction
+from ..backend.kernels import Kernel
+
+
+class _TensorOps:
+    """The vocabulary on Tensors: gradcore's functions, bound by ops/__init__ once they exist."""
+
+    def __repr__(self):
+        return "<the Tensor ops, as a derivative's vocabulary>"
+
+
+TENSOR = _TensorOps()
+VOCABULARY = ("where", "sign", "exp", "log", "sin", "cos", "zeros_like")
+
+OPS = {}  # name -> Op, in declaration order (ops/__init__ binds them)
+
+
+class Op:
+    """What a declaration made: the function, its Function class and the names it goes by."""
+    __slots__ = ("name", "function", "cls", "aliases", "methods", "inplace", "module")
+
+    def __init__(self, name, function, cls, aliases, methods, inplace, module):
+        self.name, self.function, self.cls = name, function, cls
+        self.aliases, self.methods, self.inplace, self.module = aliases, methods, inplace, module
+
+    def __repr__(self):
+        return f"<op {self.name} ({self.cls.node_name})>"
+
+
+def _backward_pair(grad, saves):
+    """(backward, array_backward) from one derivative ``grad(F, [saved,] gy)``."""
+    kern = grad if isinstance(grad, Kernel) else None
+    ref = kern.reference if kern is not None else grad
+    if saves is None:
+        def backward(ctx, gy):
+            return ref(TENSOR, gy)
+
+        def array_backward(ctx, gy):
+            return ref(ctx._be.xp, gy)
+        return backward, array_backward
+
+    def backward(ctx, gy):
+        s, = ctx.saved_tensors
+        return ref(TENSOR, s, gy)
+
+    if kern is not None:
+        def array_backward(ctx, gy):
+            s, = ctx.saved_arrays
+            be = ctx._be
+            if be.launches_kernels:  # CuPy: the RawKernel (or its fallback)
+                return be.launch(kern, s, gy)
+            return ref(be.xp, s, gy)  # NumPy: launch() would call the reference, one frame up
+    else:
+        def array_backward(ctx, gy):
+            s, = ctx.saved_arrays
+            return ref(ctx._be.xp, s, gy)
+    return backward, array_backward
+
+
+def unary(name, forward, grad, *, node, saves="input", floating=False, check=None,
+          aliases=(), methods=(), inplace=True, doc):
+    """Declare the unary elementwise op ``name``.
+
+    forward(xp, x) -> array; grad(F, s, gy) -> gx, or a registered kernel (see the module
+    docstring); ``saves``: "input", "output" or None (``grad(F, gy)``); ``floating``: integer
+    and bool inputs are promoted to the default float dtype first (PyTorch's rule for exp, log
+    ...); ``check(x)`` raises for inputs the op refuses; ``methods``: operators it also is
+    (``__neg__``); ``inplace``: the op has an in-place form ``name_`` (and its aliases too).
+    """
+    save_input = saves == "input"
+
+    def fwd(ctx, x):
+        if save_input:
+            ctx.save_for_backward(x)
+        if check is not None:
+            check(x)
+        return forward(x._be.xp, x._arr)
+
+    backward, array_backward = _backward_pair(grad, saves)
+    cls = type(_class_name(name), (ArrayFunction,), {
+        "node_name": node, "save_output": saves == "output", "__doc__": doc,
+        "__module__": _caller_module(), "forward": staticmethod(fwd),
+        "backward": staticmethod(backward), "array_backward": staticmethod(array_backward)})
+    apply = cls.apply
+    if floating:
+        def function(input):
+            return apply(input if input._arr.dtype.kind == "f"
+                         else input.to(_dtype.get_default_dtype()))
+    else:
+        def function(input):
+            return apply(input)
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = cls.__module__
+    function.__doc__ = doc
+    return _record(Op(name, function, cls, tuple(aliases), tuple(methods), inplace,
+                      cls.__module__))
+
+
+def _record(op):
+    if op.name in OPS:
+        raise ValueError(f"op {op.name} is declared twice")
+    OPS[op.name] = op
+    return op.function
+
+
+def _class_name(name):
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _caller_module():
+    import sys
+    return sys._getframe(2).f_globals["__name__"]
+
+
+def bind(tensor_cls, functions):
+    """Bind every declared op: the function and its aliases into ``functions`` (gradcore's
+    namespace) and onto Tensor, with its operators; then the vocabulary onto ``TENSOR``.  (The
+    in-place forms are made by ops/inplace.py, which imports the modules declaring them.)"""
+    for op in OPS.values():
+        for n in (op.name,) + op.aliases:
+            functions[n] = op.function
+            setattr(tensor_cls, n, op.function)
+        for n in op.methods:
+            setattr(tensor_cls, n, op.function)
+    for name in VOCABULARY:
+        setattr(TENSOR, name, functions[name])
