@@ -27,6 +27,7 @@ before allocating; a compressed, duplicated, unnamed or doubly named member is r
 PyTorch checkpoint (``torch.save``) is recognised and refused with a message saying so.
 """
 import collections
+import io
 import json
 import math
 import os
@@ -186,8 +187,11 @@ def _write_atomically(path, write):
     except FileNotFoundError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):  # a device or a pipe: nothing to replace
+        buf = io.BytesIO()  # (a zip needs a file whose tell() counts: /dev/null's doesn't)
+        write(buf)
         with open(path, "wb") as fh:
-            return write(fh)
+            fh.write(buf.getbuffer())
+        return
     folder, name = os.path.split(path)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     try:
@@ -446,7 +450,11 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:  # a missing file raises FileNotFoundError, as PyTorch
             return _load(fh, os.fspath(f), place)
-    return _load(f, getattr(f, "name", None) or f"<{type(f).__name__} object>", place)
+    name = getattr(f, "name", None) or f"<{type(f).__name__} object>"
+    seekable = getattr(f, "seekable", None)
+    if seekable is None or not seekable():  # a pipe or a socket: a zip is read by seeking
+        f = io.BytesIO(f.read())
+    return _load(f, name, place)
 
 
 def _corrupt(name, e):

@@ -167,7 +167,7 @@ class Tensor:
 
     @property
     def grad(self):
-        if self._node is not None and not self._retains_grad:
+        if self._node is not None and not self._retains_grad and self._grad is None:
             warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
 

@@ -234,3 +234,82 @@ def test_grad_of_a_non_leaf_warns(lib):
         warnings.simplefilter("error")
         assert y.grad is None and a.grad is None  # retained, and a leaf: no warning
         assert lib.ones(2).grad is None
+
+
+def test_a_leaf_root_that_already_ran_waits_only_for_its_producers(torch):
+    # backward([L2, x]) with x also inside L2, after x's node ran: x's gradient is complete
+    # after x * 3's node, before w's (PyTorch's order), whichever was built first.
+    def run(lib):
+        log = []
+        x, w = lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True)
+        x.register_hook(lambda g: log.append("x"))
+        w.register_hook(lambda g: log.append("w"))
+        ((w * 2).exp().sum() + (x * 1).sum()).backward()
+        log.append("|")
+        L2 = (w * 2).exp().sum() + (x * 3).sum()
+        lib.autograd.backward([L2, x], [lib.tensor(1.0), lib.ones(2)])
+        log.append("|")
+        L3 = (x * 3).sum() + (w * 2).exp().sum()
+        lib.autograd.backward([L3, x], [lib.tensor(1.0), lib.ones(2)])
+        return log, x.grad.tolist()
+    assert run(gradcore) == run(torch)
+
+
+def test_numpy_warnings_made_errors_after_import_still_stay_inside():
+    # a warnings filter installed after gradcore (pytest -W error, filterwarnings = error) goes
+    # before gradcore's: the op then runs again quietly.  Forward, backward, accumulation.
+    code = """
+import warnings
+import gradcore as torch
+warnings.simplefilter("error")
+x = torch.tensor([0.0, 1000.0], requires_grad=True)
+y = torch.exp(x) + torch.sqrt(x) + torch.log(x) + 1 / x
+y.sum().backward()
+a, z = torch.tensor([1.0], requires_grad=True), torch.tensor([float("inf")])
+(a * z + a * -z).sum().backward()  # inf + -inf in the side table
+side = a.grad.tolist()
+a.grad = None
+(a * z).sum().backward()
+(a * -z).sum().backward()          # and into .grad, in place
+print(torch.tensor([float("nan")]).long().numel(), x.grad.isnan().tolist(), side, a.grad.tolist())
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["1", "[True,", "False]", "[nan]", "[nan]"]
+
+
+@LIBS
+def test_no_grad_view_made_to_require_grad_in_place_raises(lib):
+    b = lib.tensor([1.0, 2.0, 3.0])
+    with lib.no_grad():
+        v = b[0:2]
+    with pytest.raises(RuntimeError) as e:
+        v.add_(lib.ones(2, requires_grad=True))
+    assert str(e.value) == NO_GRAD_VIEW
+    assert b.tolist() == [1.0, 2.0, 3.0]
+
+
+@LIBS
+def test_grad_of_a_non_leaf_with_a_grad_set_does_not_warn(lib):
+    y = lib.ones(2, requires_grad=True) * 2
+    y.grad = lib.zeros(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert y.grad.tolist() == [0.0, 0.0]
+
+
+@LIBS
+def test_custom_function_gradient_for_a_non_tensor_input_raises(lib):
+    class F(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, 1.0
+    x = lib.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="returned a gradient different than None at "
+                                           "position 2, but the corresponding forward input "
+                                           "was not a Variable"):
+        F.apply(x, 3).sum().backward()

@@ -683,3 +683,16 @@ def test_cpu_scalar_tensor_joins_an_op_on_cuda(emulated_cuda, torch):
                                                "but found at least two devices, cuda:0 and "
                                                "cpu!"):
             x + bad
+
+
+def test_cpu_scalar_tensor_as_the_target_of_an_in_place_op_with_cuda_is_refused(emulated_cuda):
+    # only inputs may be CPU scalars: s.add_(cuda tensor) would write a CUDA result into s
+    import gradcore
+    s = gradcore.tensor(2.0)
+    c = gradcore.tensor(3.0, device="cuda")
+    for op in (lambda: s.add_(c), lambda: s.mul_(c), lambda: s.clamp_(max=c)):
+        with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+            op()
+    assert s.item() == 2.0
+    s.copy_(c)  # copy_ moves its source first, as PyTorch's does
+    assert s.item() == 3.0 and s.device.type == "cpu"

@@ -312,3 +312,15 @@ def test_damaged_files_raise_only_the_corrupt_error():
             load(io.BytesIO(bytes(bad)))
         except RuntimeError as e:
             assert "is not a gradcore checkpoint" in str(e)
+
+
+def test_save_to_a_device_file_and_load_from_a_pipe():
+    import os
+    save({"a": gradcore.ones(2)}, os.devnull)  # a zip needs tell(); /dev/null's is always 0
+    r, w = os.pipe()
+    buf = io.BytesIO()
+    save({"a": gradcore.arange(3)}, buf)
+    os.write(w, buf.getvalue())
+    os.close(w)
+    with os.fdopen(r, "rb") as f:  # not seekable: read whole first
+        assert load(f)["a"].tolist() == [0, 1, 2]

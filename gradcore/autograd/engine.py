@@ -25,7 +25,7 @@ import threading
 import numpy as np
 
 from . import hooks as _hooks
-from .function import grad_accumulator
+from .function import grad_accumulator, quietly
 from .grad_mode import _state
 from ..tensor import Tensor, _wrap
 
@@ -228,7 +228,13 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
             g = g._arr
         owned.add(id(g._arr if not arrays else g))
         if node not in buffers:
-            heap.append((-node._seq, node))
+            if node._ran:  # a leaf root that also has producers here: see _accumulate_keys
+                if acc_keys is None:
+                    acc_keys = _accumulate_keys(root_nodes)
+                key = acc_keys.get(node)
+                heap.append((-node._seq, node) if key is None else (key, -node._seq, node))
+            else:
+                heap.append((-node._seq, node))
         _add(buffers, node, nr, g)
     if len(heap) > 1:
         heapq.heapify(heap)
@@ -248,7 +254,10 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
             if fn is not None and arrays and not node._hk and wanted_set is None:
                 # the common case, a built-in op at first order (its gradient count is checked
                 # by the tests: every op's array_backward against its backward)
-                gout = fn(node, gin) if single else fn(node, *gin)
+                try:
+                    gout = fn(node, gin) if single else fn(node, *gin)
+                except RuntimeWarning:  # see function.quietly
+                    gout = quietly(fn, node, gin) if single else quietly(fn, node, *gin)
                 if type(gout) is not tuple:
                     gout = (gout,)
             else:
@@ -267,7 +276,10 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                 if nxt._n_outputs == 1:  # _add, inlined
                     old = buffers.get(nxt)
                     if old is not None:
-                        buffers[nxt] = old + g
+                        try:
+                            buffers[nxt] = old + g
+                        except RuntimeWarning:  # inf + -inf under an error filter
+                            buffers[nxt] = quietly(_plus, old, g)
                         continue
                     if runnable is not None and nxt not in runnable:
                         continue
@@ -276,7 +288,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                     buf = buffers.get(nxt)
                     if buf is not None:
                         old = buf[nr]
-                        buf[nr] = g if old is None else old + g
+                        buf[nr] = g if old is None else _sum(old, g)
                         continue
                     if runnable is not None and nxt not in runnable:
                         continue
@@ -307,7 +319,10 @@ def _general_node(node, gin, arrays, wanted_set, needed, captured):
     if node._hk or node._out_meta is not None:
         return _call(node, gin, arrays)
     if arrays and node._array_backward is not None:
-        gout = node._array_backward(node, *gin)
+        try:
+            gout = node._array_backward(node, *gin)
+        except RuntimeWarning:  # see function.quietly
+            gout = quietly(node._array_backward, node, *gin)
         return gout if type(gout) is tuple else (gout,)
     return _tensor_backward(node, gin, arrays)
 
@@ -355,13 +370,25 @@ def _add(buffers, node, nr, g):
     multi-output node's a list with one slot per output."""
     if node._n_outputs == 1:
         old = buffers.get(node)
-        buffers[node] = g if old is None else old + g
+        buffers[node] = g if old is None else _sum(old, g)
         return
     buf = buffers.get(node)
     if buf is None:
         buf = buffers[node] = [None] * node._n_outputs
     old = buf[nr]
-    buf[nr] = g if old is None else old + g
+    buf[nr] = g if old is None else _sum(old, g)
+
+
+def _plus(a, b):
+    return a + b
+
+
+def _sum(a, b):
+    """a + b, quietly when an error filter turns NumPy's warning into an exception."""
+    try:
+        return a + b
+    except RuntimeWarning:
+        return quietly(_plus, a, b)
 
 
 def _call(node, gin, arrays):
@@ -523,7 +550,10 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
             var._grad = _wrap(g, var._be)
         else:  # in place, as PyTorch (also into a .grad that a create_graph backward left)
             acc = old._arr
-            acc += g  # in place (NumPy and CuPy alike)
+            try:
+                acc += g  # in place (NumPy and CuPy alike)
+            except RuntimeWarning:  # raised after the sum is written: nothing to redo
+                pass
             vc = old._vc  # Tensor._bump_version, inlined
             if vc is None:
                 old._bump_version()

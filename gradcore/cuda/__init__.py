@@ -79,13 +79,13 @@ def get_device_name(device=None):
 
 
 def synchronize(device=None):
+    """Wait for every kernel on ``device`` (default the current one); nothing without a GPU."""
     if not is_available():
         return
-    try:
-        import cupy
-        cupy.cuda.Device().synchronize()
-    except Exception:
-        pass
+    from .._device import as_device
+    index = as_device(device if device is not None else "cuda").index
+    cupy = _lazy_init(index)
+    (cupy.cuda.Device(index) if index is not None else cupy.cuda.Device()).synchronize()
 
 
 def manual_seed(seed):

@@ -9,6 +9,7 @@ Every in-place op is its out-of-place op followed by a write into the tensor's o
 * on a view, the base's history is rebased through a ``CopySlices`` node, as PyTorch does, so
   gradients reach both what was written and the untouched rest of the base.
 """
+import re
 import sys
 
 from ..autograd.function import ArrayFunction
@@ -69,7 +70,7 @@ def _check_leaf(self):
         if view.no_grad == 1:
             raise RuntimeError("A view was " + _NO_GRAD_VIEW)
         node = self._node
-        who = (f"Output {self._out_nr} of {node.name().replace('Backward0', '')}"
+        who = (f"Output {self._out_nr} of {re.sub(r'Backward[0-9]*$', '', node.name())}"
                if node is not None else "This tensor")
         raise RuntimeError(f"{who} is a view of a view which was " + _NO_GRAD_VIEW)
     if self._rg and self._node is None:
@@ -89,6 +90,11 @@ def inplace(self, fn, *args):
         _check_leaf(self)
     alias = _wrap(self._arr, self._be, self._rg, None, self._node, self._out_nr)
     res = fn(alias, *args)
+    if res._be is not self._be:  # a CUDA operand and a CPU 0-d self: only inputs may mix
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {res.device} and {self.device}!")
+    if grad_on and res._rg and self._view is not None and self._view.no_grad:
+        raise RuntimeError("A view was " + _NO_GRAD_VIEW)  # it would start to require grad
     if sys.getrefcount(alias) > 2:  # the op saved the old value: give it a copy of its own
         alias._arr = alias._arr.copy()
     if res._arr.shape != self._arr.shape:
