@@ -1,8 +1,9 @@
 // Elementwise backward kernels: the gradients of the unary and binary elementwise ops.
 //
-// Each op is a small struct named after its NumPy reference (gradcore/backend/
-// numpy_backend.py, same name) and follows that reference's arithmetic operation for
-// operation; the kernels are templates over the op and the storage type:
+// Each op is a small struct named after its NumPy reference (a kernel declared with its op in
+// gradcore/ops/*.py and registered in gradcore/backend/kernels.py, or one still in
+// gradcore/backend/numpy_backend.py; same name) and follows that reference's arithmetic
+// operation for operation; the kernels are templates over the op and the storage type:
 //   unary_backward<Op, T>            gx = Op(s, gy, p0, p1)   s: the saved input or output
 //   binary_backward<Op, T>           (ga, gb) = Op(a, b, gy)  both gradients in one pass
 //   pow_tensor_backward<T>           (ga, gb) of a ** b, from a, b, y = a ** b and gy
@@ -151,6 +152,14 @@ struct maximum_backward {  // ties share the gradient half and half
 struct minimum_backward {
   template <typename M> __device__ void operator()(M a, M b, M gy, M& ga, M& gb) const {
     maximum_backward()(b, a, gy, ga, gb);
+  }
+};
+
+struct atan2_backward {  // d atan2(a, b) = (b, -a) / (a^2 + b^2)
+  template <typename M> __device__ void operator()(M a, M b, M gy, M& ga, M& gb) const {
+    const M recip = M(1) / (a * a + b * b);
+    ga = gy * b * recip;
+    gb = gy * -a * recip;
   }
 };
 

@@ -117,7 +117,9 @@ UNARY_OPS = ("clamp_backward", "leaky_relu_backward", "gelu_backward", "gelu_tan
 # Not in double: CUDA's double pow is a subroutine that spills (float64 pow gradients take
 # the CuPy-ops route, docs/kernels.md).
 POW_OPS = ("pow_backward",)
-BINARY_OPS = ("mul_backward", "div_backward", "maximum_backward", "minimum_backward")
+_BINARY_OPS = ("mul_backward", "div_backward")  # not yet in the registry
+# every binary functor: the registry's too (gradcore's ops are declared before this module loads)
+BINARY_OPS = _BINARY_OPS + tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "binary")
 SOFTMAX_OPS = ("softmax_backward", "log_softmax_backward")
 LOSS_OPS = ("mse_loss_backward", "smooth_l1_loss_backward")
 
@@ -127,8 +129,8 @@ TEMPLATES = (
     (ELEMENTWISE, "unary_backward_strided<{op}, {T}>", UNARY_OPS, "efd"),
     (ELEMENTWISE, "unary_backward<{op}, {T}>", POW_OPS, "ef"),
     (ELEMENTWISE, "unary_backward_strided<{op}, {T}>", POW_OPS, "ef"),
-    (ELEMENTWISE, "binary_backward<{op}, {T}>", BINARY_OPS, "efd"),
-    (ELEMENTWISE, "binary_backward_strided<{op}, {T}>", BINARY_OPS, "efd"),
+    (ELEMENTWISE, "binary_backward<{op}, {T}>", _BINARY_OPS, "efd"),
+    (ELEMENTWISE, "binary_backward_strided<{op}, {T}>", _BINARY_OPS, "efd"),
     (ELEMENTWISE, "pow_tensor_backward<{T}>", None, "ef"),
     (ELEMENTWISE, "pow_tensor_backward_strided<{T}>", None, "ef"),
     (ELEMENTWISE, "where_backward<{T}>", None, "efd"),
@@ -434,6 +436,9 @@ class CupyBackend(NumpyBackend):
         out = getattr(self, "_launch_" + k.kind)(k, *args)
         return k.reference(self.xp, *args) if out is None else out
 
+    def _launch_binary(self, k, a, b, gy):
+        return self._binary(f"binary_backward{{kind}}<{k.name}, {{T}}>", (a, b, gy))
+
     def _launch_unary(self, k, s, gy, *extra):
         p = k.params(*extra) if k.params is not None else (k.name, 0.0, 0.0)
         if p is None:
@@ -519,13 +524,6 @@ class CupyBackend(NumpyBackend):
         out = self._binary("binary_backward{kind}<div_backward, {T}>", (a, b, gy))
         return super().div_backward(a, b, gy) if out is None else out
 
-    def maximum_backward(self, a, b, gy):
-        out = self._binary("binary_backward{kind}<maximum_backward, {T}>", (a, b, gy))
-        return super().maximum_backward(a, b, gy) if out is None else out
-
-    def minimum_backward(self, a, b, gy):
-        out = self._binary("binary_backward{kind}<minimum_backward, {T}>", (a, b, gy))
-        return super().minimum_backward(a, b, gy) if out is None else out
 
     def pow_tensor_backward(self, a, b, y, gy):
         out = self._binary("pow_tensor_backward{kind}<{T}>", (a, b, y, gy))

@@ -18,11 +18,14 @@ which templates (``{op}``: the functor, ``{T}``: the storage type):
 
   unary   gx = op(s, gy, p0, p1), s the saved input or output; ``params(*extra)`` maps the
           call's extra arguments to (functor, p0, p1), or None to decline
+  binary  (ga, gb) = op(a, b, gy): both gradients in one pass, at the broadcast shape
 """
 
 KINDS = {
     "unary": ("elementwise_backward.cu",
               ("unary_backward<{op}, {T}>", "unary_backward_strided<{op}, {T}>")),
+    "binary": ("elementwise_backward.cu",
+               ("binary_backward<{op}, {T}>", "binary_backward_strided<{op}, {T}>")),
 }
 
 REGISTRY = {}

@@ -243,15 +243,6 @@ class NumpyBackend:
             gb = xp.where((a == 0) & (b >= 0), 0, gy * y * xp.log(a)).astype(gy.dtype, copy=False)
         return ga, gb
 
-    def maximum_backward(self, a, b, gy):
-        """Ties share the gradient half and half, as PyTorch does."""
-        half = gy * gy.dtype.type(0.5)
-        return (self.xp.where(a > b, gy, self.xp.where(a == b, half, 0)).astype(gy.dtype),
-                self.xp.where(b > a, gy, self.xp.where(a == b, half, 0)).astype(gy.dtype))
-
-    def minimum_backward(self, a, b, gy):
-        return self.maximum_backward(b, a, gy)
-
     def where_backward(self, cond, gy):
         zero = gy.dtype.type(0)
         return self.xp.where(cond, gy, zero), self.xp.where(cond, zero, gy)

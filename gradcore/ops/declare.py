@@ -21,6 +21,7 @@ derivative keeps its operands' dtype on both paths.
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..backend.kernels import Kernel
+from .shape import broadcast_shapes
 
 
 class _TensorOps:
@@ -110,6 +111,58 @@ def unary(name, forward, grad, *, node, saves="input", floating=False, check=Non
     else:
         def function(input):
             return apply(input)
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = cls.__module__
+    function.__doc__ = doc
+    return _record(Op(name, function, cls, tuple(aliases), tuple(methods), inplace,
+                      cls.__module__))
+
+
+def binary(name, forward, grad, *, node, promote, aliases=(), methods=(), inplace=True, doc):
+    """Declare the binary elementwise op ``name`` of two tensors (broadcasting).
+
+    forward(xp, a, b) -> array; grad(F, a, b, gy) -> (ga, gb) at the broadcast shape (summed
+    down to each input's shape here), or a registered kernel of kind "binary"; both inputs are
+    saved.  ``promote(input, other)`` -> the two Tensors the op computes on (PyTorch's type
+    promotion, its errors for what it refuses).
+    """
+    kern = grad if isinstance(grad, Kernel) else None
+    ref = kern.reference if kern is not None else grad
+
+    def fwd(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            return forward(a._be.xp, a._arr, b._arr)
+        except ValueError:  # shapes that don't broadcast: PyTorch's error
+            broadcast_shapes(a._arr.shape, b._arr.shape)
+            raise
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga, gb = ref(TENSOR, a, b, gy)
+        return (ga.sum_to_size(a.shape) if need_a else None,
+                gb.sum_to_size(b.shape) if need_b else None)
+
+    def array_backward(ctx, gy):
+        a, b = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        be = ctx._be
+        if kern is not None and be.launches_kernels:
+            ga, gb = be.launch(kern, a, b, gy)
+        else:
+            ga, gb = ref(be.xp, a, b, gy)
+        return (be.sum_to(ga, a.shape) if need_a else None,
+                be.sum_to(gb, b.shape) if need_b else None)
+
+    cls = type(_class_name(name), (ArrayFunction,), {
+        "node_name": node, "__doc__": doc, "__module__": _caller_module(),
+        "forward": staticmethod(fwd), "backward": staticmethod(backward),
+        "array_backward": staticmethod(array_backward)})
+    apply = cls.apply
+
+    def function(input, other):
+        return apply(*promote(input, other))
     function.__name__ = function.__qualname__ = name
     function.__module__ = cls.__module__
     function.__doc__ = doc

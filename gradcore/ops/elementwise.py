@@ -13,7 +13,7 @@ from .. import _dtype
 from ..autograd.function import ArrayFunction, _ArrayNode
 from ..backend.kernels import kernel
 from ..tensor import Tensor
-from .declare import unary
+from .declare import binary, unary
 from .shape import broadcast_shapes, sum_to
 
 
@@ -901,51 +901,6 @@ def clamp_max(input, max):
 clip = clamp
 
 
-class MaximumGrad(ArrayFunction):
-    node_name = "MaximumBackwardBackward0"
-    kernel = "maximum_backward"
-
-    @classmethod
-    def forward(cls, ctx, a, b, gy):
-        ctx.save_for_backward(a, b)
-        return getattr(a._be, cls.kernel)(a._arr, b._arr, gy._arr)
-
-    @classmethod
-    def backward(cls, ctx, gga, ggb):
-        a, b = ctx.saved_tensors
-        dgy = _add_opt(None if gga is None else cls.apply(a, b, gga)[0],
-                       None if ggb is None else cls.apply(a, b, ggb)[1])
-        return None, None, dgy
-
-
-class MinimumGrad(MaximumGrad):
-    node_name = "MinimumBackwardBackward0"
-    kernel = "minimum_backward"
-
-
-class Maximum(ArrayFunction):
-    node_name = "MaximumBackward0"
-    grad_cls = MaximumGrad
-    np_fn = "maximum"
-
-    @classmethod
-    def forward(cls, ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return _binary_forward(getattr(a._be.xp, cls.np_fn), a, b)
-
-    @classmethod
-    def backward(cls, ctx, gy):
-        a, b = ctx.saved_tensors
-        ga, gb = cls.grad_cls.apply(a, b, gy)
-        return _unbroadcast(ga, a), _unbroadcast(gb, b)
-
-
-class Minimum(Maximum):
-    node_name = "MinimumBackward0"
-    grad_cls = MinimumGrad
-    np_fn = "minimum"
-
-
 def _as_tensor_pair(a, b, op):
     a, b = _promote(a, b, op)
     if not isinstance(b, Tensor):
@@ -955,12 +910,49 @@ def _as_tensor_pair(a, b, op):
     return a, b
 
 
-def maximum(input, other):
-    return Maximum.apply(*_as_tensor_pair(input, other, "maximum"))
+@kernel("binary")
+def maximum_backward(F, a, b, gy):
+    """Ties share the gradient half and half, as PyTorch's."""
+    half = gy * 0.5
+    return (F.where(a > b, gy, F.where(a == b, half, 0)),
+            F.where(b > a, gy, F.where(a == b, half, 0)))
 
 
-def minimum(input, other):
-    return Minimum.apply(*_as_tensor_pair(input, other, "minimum"))
+@kernel("binary")
+def minimum_backward(F, a, b, gy):
+    return maximum_backward.reference(F, b, a, gy)  # a's share first: where a < b
+
+
+@kernel("binary")
+def atan2_backward(F, a, b, gy):
+    recip = 1 / (a * a + b * b)
+    return gy * b * recip, gy * -a * recip
+
+
+def _atan2_operands(input, other):
+    for pos, (arg, t) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"atan2(): argument '{arg}' (position {pos}) must be Tensor, not "
+                            f"{type(t).__name__}")
+    return _promote(input, other, "atan2", floating=True)
+
+
+maximum = binary("maximum", lambda xp, a, b: xp.maximum(a, b), maximum_backward,
+                 node="MaximumBackward0", promote=lambda a, b: _as_tensor_pair(a, b, "maximum"),
+                 doc="maximum(input, other) -> Tensor\n\nThe larger of each pair of elements "
+                 "(broadcasting; nan if either is nan).  Where they tie, each gets half the "
+                 "gradient.")
+minimum = binary("minimum", lambda xp, a, b: xp.minimum(a, b), minimum_backward,
+                 node="MinimumBackward0", promote=lambda a, b: _as_tensor_pair(a, b, "minimum"),
+                 doc="minimum(input, other) -> Tensor\n\nThe smaller of each pair of "
+                 "elements (broadcasting; nan if either is nan).  Where they tie, each gets "
+                 "half the gradient.")
+atan2 = binary("atan2", lambda xp, a, b: xp.arctan2(a, b), atan2_backward, node="Atan2Backward0",
+               promote=_atan2_operands, aliases=("arctan2",),
+               doc="atan2(input, other) -> Tensor\n\nThe angle of the point (other, input) "
+               "from the positive x axis, in (-pi, pi], elementwise with broadcasting; integer "
+               "inputs give floats.  Derivative: (other, -input) * gy / (input**2 + "
+               "other**2).")
 
 
 class WhereGrad(ArrayFunction):
@@ -1104,7 +1096,7 @@ METHODS = {
     "divide": div, "true_divide": true_divide, "floor_divide": floor_divide,
     "remainder": remainder, "fmod": fmod, "pow": pow, "square": square, "clamp": clamp,
     "clip": clip,
-    "clamp_min": clamp_min, "clamp_max": clamp_max, "maximum": maximum, "minimum": minimum,
+    "clamp_min": clamp_min, "clamp_max": clamp_max,
     "where": lambda self, condition, other: where(condition, self, other),
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt, "less": lt,
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,

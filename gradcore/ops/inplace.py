@@ -157,7 +157,6 @@ _OUT_OF_PLACE = {
     "add": E.add, "sub": E.sub, "mul": E.mul, "div": E.div, "pow": E.pow, "clamp": E.clamp,
     "clamp_min": E.clamp_min, "clamp_max": E.clamp_max, "square": E.square,
     "remainder": E.remainder, "fmod": E.fmod, "floor_divide": E.floor_divide,
-    "maximum": E.maximum, "minimum": E.minimum,
 }
 # and every declared op with an in-place form (its aliases' forms too)
 _OUT_OF_PLACE.update({n: op.function for op in OPS.values() if op.inplace
