@@ -187,6 +187,10 @@ def _shape_of(x):
 
 
 def add(input, other, *, alpha=1):
+    """add(input, other, *, alpha=1) -> Tensor
+    
+    input + alpha * other, with PyTorch's type promotion and broadcasting (other may be a
+    Python number)."""
     if type(other) is Tensor and type(input) is Tensor and other._arr.dtype is input._arr.dtype:
         return Add.apply(input, other, alpha)  # the common case, without _promote's checks
     a, b = _promote(input, other, "+")
@@ -200,6 +204,9 @@ def _is_bool(x):
 
 
 def sub(input, other, *, alpha=1):
+    """sub(input, other, *, alpha=1) -> Tensor
+    
+    input - alpha * other, with type promotion and broadcasting (not for bool tensors)."""
     if _is_bool(input) or _is_bool(other):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
@@ -211,6 +218,9 @@ def sub(input, other, *, alpha=1):
 
 
 def rsub(input, other, *, alpha=1):
+    """rsub(input, other, *, alpha=1) -> Tensor
+    
+    other - alpha * input (the reflected subtraction)."""
     return sub(other, input, alpha=alpha)
 
 
@@ -346,6 +356,9 @@ class DivGrad(ArrayFunction):
 
 
 def mul(input, other):
+    """mul(input, other) -> Tensor
+    
+    input * other, with type promotion and broadcasting (other may be a Python number)."""
     if type(other) is Tensor and type(input) is Tensor and other._arr.dtype is input._arr.dtype:
         return Mul.apply(input, other)  # the common case, without _promote's checks
     a, b = _promote(input, other, "*")
@@ -355,6 +368,10 @@ def mul(input, other):
 
 
 def div(input, other, *, rounding_mode=None):
+    """div(input, other, *, rounding_mode=None) -> Tensor
+    
+    input / other.  Without rounding_mode it is true division (integers give floats);
+    'trunc' rounds the quotient toward zero, 'floor' down (exact for integers, zero gradient)."""
     if rounding_mode is not None:
         if rounding_mode not in ("trunc", "floor"):
             raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or "
@@ -534,10 +551,18 @@ class RemainderScalarTensor(FloorDivide):
 
 
 def floor_divide(input, other):
+    """floor_divide(input, other) -> Tensor
+    
+    input // other, rounded down (exact in integer arithmetic; integer division by zero raises
+    on the CPU).  Not differentiable, as in PyTorch."""
     return FloorDivide.apply(*_promote(input, other, "//"))
 
 
 def remainder(input, other):
+    """remainder(input, other) -> Tensor
+    
+    Python's modulus: input - floor(input / other) * other, the sign of other (exact for
+    integers).  Derivative: 1 for input, -floor(input / other) for other."""
     a, b = _promote(input, other, "%")
     if not isinstance(a, Tensor):
         return RemainderScalarTensor.apply(a, b)
@@ -545,6 +570,10 @@ def remainder(input, other):
 
 
 def fmod(input, other):
+    """fmod(input, other) -> Tensor
+    
+    C's remainder: the sign of input (exact for integers).  Derivative: 1 for input,
+    -trunc(input / other) for other."""
     if not isinstance(input, Tensor):  # PyTorch has no fmod(Scalar, Tensor)
         raise TypeError(f"fmod() received an invalid combination of arguments - got "
                         f"({type(input).__name__}, {type(other).__name__}), but expected one "
@@ -555,6 +584,9 @@ def fmod(input, other):
 
 
 def true_divide(input, other):
+    """true_divide(input, other) -> Tensor
+    
+    input / other, always true division (an alias of div without rounding_mode)."""
     return div(input, other)
 
 
@@ -631,6 +663,11 @@ class RPow(ArrayFunction):
 
 
 def pow(input, exponent):
+    """pow(input, exponent) -> Tensor
+    
+    input ** exponent, elementwise; either may be a tensor or a Python number.  Derivatives:
+    exponent * input ** (exponent - 1), and input ** exponent * log(input) for a tensor exponent
+    (0 where the base is 0 and the exponent >= 0)."""
     a, b = _promote(input, exponent, "**")
     if not isinstance(a, Tensor):
         return RPow.apply(b, a)
@@ -644,6 +681,9 @@ def rpow(self, other):
 
 
 def square(input):
+    """square(input) -> Tensor
+    
+    input * input."""
     return pow(input, 2)
 
 
@@ -874,6 +914,10 @@ class ClampTensor(ArrayFunction):
 
 
 def clamp(input, min=None, max=None):
+    """clamp(input, min=None, max=None) -> Tensor
+    
+    Each element limited to [min, max] (scalars or tensors, at least one given).  The gradient
+    passes where min <= input <= max; a tensor bound gets it where it was the result."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -891,10 +935,16 @@ def _full_like_scalar(like, value):
 
 
 def clamp_min(input, min):
+    """clamp_min(input, min) -> Tensor
+    
+    clamp(input, min=min)."""
     return clamp(input, min=min)
 
 
 def clamp_max(input, max):
+    """clamp_max(input, max) -> Tensor
+    
+    clamp(input, max=max)."""
     return clamp(input, max=max)
 
 
@@ -990,6 +1040,10 @@ class Where(ArrayFunction):
 
 
 def where(condition, input=None, other=None):
+    """where(condition, input, other) -> Tensor
+    
+    input where condition (a bool tensor) holds, else other, broadcasting all three; the
+    gradient goes to whichever was taken.  where(condition) is condition.nonzero(as_tuple=True)."""
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     if not isinstance(condition, Tensor) or condition._arr.dtype != np.bool_:
@@ -1003,9 +1057,16 @@ def where(condition, input=None, other=None):
     return Where.apply(condition, a, b)
 
 
+def _where_method(self, condition, other):
+    """where(condition, other) -> Tensor
+
+    self where condition holds, else other (see gradcore.where)."""
+    return where(condition, self, other)
+
+
 # ---- comparisons and logic (no gradient) ---------------------------------------------------
 
-def _compare(name, fn):
+def _compare(name, fn, doc):
     class Cmp(ArrayFunction):
         node_name = name
         differentiable = False
@@ -1022,22 +1083,35 @@ def _compare(name, fn):
             a = _full_like_scalar(b, a)
         return Cmp.apply(a, b)
 
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{name}(input, other) -> Tensor\n\n{doc}"
     return op
 
 
-eq = _compare("eq", lambda x, y: x == y)
-ne = _compare("ne", lambda x, y: x != y)
-lt = _compare("lt", lambda x, y: x < y)
-le = _compare("le", lambda x, y: x <= y)
-gt = _compare("gt", lambda x, y: x > y)
-ge = _compare("ge", lambda x, y: x >= y)
-logical_and = _compare("logical_and", np.logical_and)
-logical_or = _compare("logical_or", np.logical_or)
-logical_xor = _compare("logical_xor", np.logical_xor)
-bitwise_and = _compare("bitwise_and", lambda x, y: x & y)
-bitwise_or = _compare("bitwise_or", lambda x, y: x | y)
-bitwise_xor = _compare("bitwise_xor", lambda x, y: x ^ y)
+eq = _compare("eq", lambda x, y: x == y,
+              'input == other, elementwise: a bool tensor (other may be a number).')
+ne = _compare("ne", lambda x, y: x != y,
+              'input != other, elementwise: a bool tensor.')
+lt = _compare("lt", lambda x, y: x < y,
+              'input < other, elementwise: a bool tensor.')
+le = _compare("le", lambda x, y: x <= y,
+              'input <= other, elementwise: a bool tensor.')
+gt = _compare("gt", lambda x, y: x > y,
+              'input > other, elementwise: a bool tensor.')
+ge = _compare("ge", lambda x, y: x >= y,
+              'input >= other, elementwise: a bool tensor.')
+logical_and = _compare("logical_and", np.logical_and,
+                       'A bool tensor: True where both are nonzero.')
+logical_or = _compare("logical_or", np.logical_or,
+                      'A bool tensor: True where either is nonzero.')
+logical_xor = _compare("logical_xor", np.logical_xor,
+                       'A bool tensor: True where exactly one is nonzero.')
+bitwise_and = _compare("bitwise_and", lambda x, y: x & y,
+                       'input & other for integer and bool tensors.')
+bitwise_or = _compare("bitwise_or", lambda x, y: x | y,
+                      'input | other for integer and bool tensors.')
+bitwise_xor = _compare("bitwise_xor", lambda x, y: x ^ y,
+                       'input ^ other for integer and bool tensors.')
 
 
 class _Not(ArrayFunction):
@@ -1054,22 +1128,37 @@ class _Not(ArrayFunction):
 
 
 def logical_not(input):
+    """logical_not(input) -> Tensor
+    
+    A bool tensor: True where input is zero (False)."""
     return _Not.apply(input, False)
 
 
 def bitwise_not(input):
+    """bitwise_not(input) -> Tensor
+    
+    ~input for integer and bool tensors (logical not for bool)."""
     return _Not.apply(input, True)
 
 
 def isnan(input):
+    """isnan(input) -> Tensor
+    
+    A bool tensor: True where input is nan."""
     return ne(input, input)
 
 
 def isinf(input):
+    """isinf(input) -> Tensor
+    
+    A bool tensor: True where input is +inf or -inf."""
     return eq(abs(input), float("inf"))
 
 
 def isfinite(input):
+    """isfinite(input) -> Tensor
+    
+    A bool tensor: True where input is neither inf nor nan."""
     return lt(abs(input), float("inf")) if input._arr.dtype.kind == "f" else eq(input, input)
 
 
@@ -1088,6 +1177,9 @@ class Clone(ArrayFunction):
 
 
 def clone(input, *, memory_format=None):
+    """clone(input, *, memory_format=None) -> Tensor
+    
+    A copy of input with its own memory, in the graph (the gradient passes unchanged)."""
     return Clone.apply(input)
 
 
@@ -1097,7 +1189,7 @@ METHODS = {
     "remainder": remainder, "fmod": fmod, "pow": pow, "square": square, "clamp": clamp,
     "clip": clip,
     "clamp_min": clamp_min, "clamp_max": clamp_max,
-    "where": lambda self, condition, other: where(condition, self, other),
+    "where": _where_method,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt, "less": lt,
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
     "logical_not": logical_not, "bitwise_not": bitwise_not, "isnan": isnan, "isinf": isinf,

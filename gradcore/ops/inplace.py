@@ -126,6 +126,10 @@ def _rebase_view(view, res):
 # ---- the in-place methods --------------------------------------------------------------------
 
 def copy_(self, src, non_blocking=False):
+    """copy_(src, non_blocking=False) -> Tensor
+
+    src (broadcast, cast, moved to self's device) written into self; the gradient goes back to
+    src, and a zero gradient to self's old value."""
     if not isinstance(src, Tensor):
         src = E._full_like_scalar(self, src)
     if src._be is not self._be:
@@ -134,10 +138,16 @@ def copy_(self, src, non_blocking=False):
 
 
 def zero_(self):
+    """zero_() -> Tensor
+
+    self filled with zeros, in place."""
     return fill_(self, 0)
 
 
 def fill_(self, value):
+    """fill_(value) -> Tensor
+
+    self filled with value (a number or a 0-d tensor), in place."""
     if isinstance(value, Tensor):
         if value.dim():
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
@@ -149,7 +159,10 @@ def fill_(self, value):
 def _make(fn):
     def method(self, *args, **kwargs):
         return inplace(self, lambda t, *a: fn(t, *a, **kwargs), *args)
-    method.__name__ = fn.__name__ + "_"
+    method.__name__ = method.__qualname__ = fn.__name__ + "_"
+    method.__doc__ = (f"{fn.__name__}_(*args, **kwargs) -> Tensor\n\nIn place: "
+                      f"{fn.__name__}(self, *args, **kwargs) written into self, which it returns "
+                      f"(see gradcore.{fn.__name__}).")
     return method
 
 
