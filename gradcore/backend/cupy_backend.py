@@ -13,7 +13,6 @@ on the CPU), and ``CupyBackend(0, xp=numpy)`` builds the backend without a GPU.
 """
 import functools
 import math
-import numbers
 import os
 import re
 
@@ -113,10 +112,7 @@ OPTIMIZER = "optimizer.cu"
 
 # Kernels not yet declared in the registry (backend/kernels.py), whose instantiations are
 # listed here; the registry's are added by ``templates()``.
-UNARY_OPS = ("clamp_backward", "leaky_relu_backward", "gelu_backward", "gelu_tanh_backward")
-# Not in double: CUDA's double pow is a subroutine that spills (float64 pow gradients take
-# the CuPy-ops route, docs/kernels.md).
-POW_OPS = ("pow_backward",)
+UNARY_OPS = ("leaky_relu_backward", "gelu_backward", "gelu_tanh_backward")
 _BINARY_OPS = ("mul_backward", "div_backward")  # not yet in the registry
 # every binary functor: the registry's too (gradcore's ops are declared before this module loads)
 BINARY_OPS = _BINARY_OPS + tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "binary")
@@ -127,8 +123,6 @@ LOSS_OPS = ("mse_loss_backward", "smooth_l1_loss_backward")
 TEMPLATES = (
     (ELEMENTWISE, "unary_backward<{op}, {T}>", UNARY_OPS, "efd"),
     (ELEMENTWISE, "unary_backward_strided<{op}, {T}>", UNARY_OPS, "efd"),
-    (ELEMENTWISE, "unary_backward<{op}, {T}>", POW_OPS, "ef"),
-    (ELEMENTWISE, "unary_backward_strided<{op}, {T}>", POW_OPS, "ef"),
     (ELEMENTWISE, "binary_backward<{op}, {T}>", _BINARY_OPS, "efd"),
     (ELEMENTWISE, "binary_backward_strided<{op}, {T}>", _BINARY_OPS, "efd"),
     (ELEMENTWISE, "pow_tensor_backward<{T}>", None, "ef"),
@@ -341,10 +335,6 @@ def _scalars(dt, *values):
         return tuple(m(dt.type(v)) for v in values)
 
 
-def _is_number(v):
-    return isinstance(v, numbers.Real)
-
-
 class _NoDevice:
     """The device context of a backend built without a GPU (``xp=numpy``)."""
     id = 0
@@ -471,19 +461,6 @@ class CupyBackend(NumpyBackend):
             self._launch(ELEMENTWISE, f"unary_backward_strided<{op}, {{T}}>", dt, n,
                          (s, gy, gx, plan[1]) + params, per_block=THREADS)
         return gx
-
-    def pow_backward(self, x, gy, exponent):
-        out = None
-        if _is_number(exponent):
-            out = self._unary("pow_backward", x, gy, exponent, exponent - 1 if exponent else 0)
-        return super().pow_backward(x, gy, exponent) if out is None else out
-
-    def clamp_backward(self, x, gy, lo, hi):
-        out = None  # tensor bounds take the CuPy-ops route
-        if (lo is None or _is_number(lo)) and (hi is None or _is_number(hi)):
-            out = self._unary("clamp_backward", x, gy, -math.inf if lo is None else lo,
-                              math.inf if hi is None else hi)
-        return super().clamp_backward(x, gy, lo, hi) if out is None else out
 
     def leaky_relu_backward(self, x, gy, negative_slope):
         out = self._unary("leaky_relu_backward", x, gy, negative_slope)

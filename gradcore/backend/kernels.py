@@ -11,7 +11,8 @@ The one reference is
   its launcher can't read, parameters it can't take),
 - and, run on Tensors, the op's differentiable derivative (double backward needs nothing more).
 
-``k(be, *args)`` runs kernel ``k`` on backend ``be`` (``be.launch(k, *args)``).
+``k(be, *args)`` runs kernel ``k`` on backend ``be``'s arrays (``be.launch(k, *args)`` on CuPy, the
+reference on NumPy).
 
 Kinds: which launcher of backend/cupy_backend.py runs the kernel, in which ``.cu`` file, through
 which templates (``{op}``: the functor, ``{T}``: the storage type):
@@ -46,7 +47,11 @@ class Kernel:
         self.reference = reference
 
     def __call__(self, be, *args):
-        return be.launch(self, *args)
+        """The kernel on backend ``be``'s arrays: launched where ``be`` launches kernels, else
+        (NumPy) its reference, called directly."""
+        if be.launches_kernels:
+            return be.launch(self, *args)
+        return self.reference(be.xp, *args)
 
     def __repr__(self):
         return f"<kernel {self.name}: {self.kind}, dtypes {self.dtypes!r}>"

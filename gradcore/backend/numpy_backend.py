@@ -199,22 +199,6 @@ class NumpyBackend:
             return xp.array(g)
         return xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis)
 
-    # ---- elementwise backward (unary: saved value s, incoming gradient gy) --------------
-    def pow_backward(self, x, gy, exponent):
-        """d x**e / dx for a scalar exponent (zero where e == 0, as PyTorch)."""
-        if exponent == 0:
-            return self.xp.zeros_like(gy)
-        return gy * exponent * x ** (exponent - 1)
-
-    def clamp_backward(self, x, gy, lo, hi):
-        """The gradient passes where lo <= x <= hi (bounds are scalars, arrays or None)."""
-        mask = True
-        if lo is not None:
-            mask = x >= lo
-        if hi is not None:
-            mask = mask & (x <= hi)
-        return gy * mask
-
     # ---- linear backward: y = x @ w.T + b ----------------------------------------------
     def linear_backward(self, gy, x, w, bias_shape, need_b, need_x, need_w):
         """The gradients of bias (summed to ``bias_shape``), input (gy @ w) and weight

@@ -5,6 +5,7 @@ Each backward that has a backend kernel calls it through a ``*Grad`` Function: i
 the kernel, its backward is the kernel's own derivative in Tensor ops, so double backward works
 with the same first-order path (Chainer's "backward is just more ops").
 """
+import math
 import numbers
 
 import numpy as np
@@ -13,7 +14,7 @@ from .. import _dtype
 from ..autograd.function import ArrayFunction, _ArrayNode
 from ..backend.kernels import kernel
 from ..tensor import Tensor
-from .declare import binary, unary
+from .declare import TENSOR, binary, unary
 from .shape import broadcast_shapes, sum_to
 
 
@@ -592,6 +593,26 @@ def true_divide(input, other):
 
 # ---- pow -----------------------------------------------------------------------------------
 
+def _pow_params(exponent):
+    if not _is_real(exponent):
+        return None
+    return "pow_backward", exponent, exponent - 1 if exponent else 0
+
+
+# Not in double: CUDA's double pow is a subroutine that spills (float64 pow gradients take the
+# CuPy-ops route, docs/kernels.md).
+@kernel("unary", dtypes="ef", params=_pow_params)
+def pow_backward(F, x, gy, exponent):
+    """d x**e / dx for a scalar exponent (zero where e == 0, as PyTorch)."""
+    if exponent == 0:
+        return F.zeros_like(gy)
+    return gy * exponent * x ** (exponent - 1)
+
+
+def _is_real(v):
+    return isinstance(v, numbers.Real)
+
+
 class Pow(ArrayFunction):
     """tensor ** scalar."""
     node_name = "PowBackward0"
@@ -610,12 +631,12 @@ class Pow(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         x, = ctx.saved_tensors
-        return PowGrad.apply(x, gy, ctx.exponent)
+        return pow_backward.reference(TENSOR, x, gy, ctx.exponent)
 
     @staticmethod
     def array_backward(ctx, gy):
         x, = ctx.saved_arrays
-        return ctx._be.pow_backward(x, gy, ctx.exponent)
+        return pow_backward(ctx._be, x, gy, ctx.exponent)
 
 
 class PowTensor(ArrayFunction):
@@ -714,15 +735,6 @@ class _Grad(ArrayFunction):
     @staticmethod
     def d_saved(s, gy, gg, *params):
         return None
-
-
-class PowGrad(_Grad):
-    node_name = "PowBackwardBackward0"
-    kernel = "pow_backward"
-
-    @staticmethod
-    def d_saved(x, gy, gg, e):
-        return None if e in (0, 1) else gg * gy * (e * (e - 1)) * x ** (e - 2)
 
 
 # ---- unary math: declared once (ops/declare.py), derivatives as kernels ---------------------
@@ -865,9 +877,21 @@ trunc = unary("trunc", lambda xp, x: xp.trunc(x), _zero, node="TruncBackward0", 
 
 # ---- clamp / maximum / minimum / where -----------------------------------------------------
 
-class ClampGrad(_Grad):
-    node_name = "ClampBackwardBackward0"
-    kernel = "clamp_backward"
+def _clamp_params(lo, hi):
+    if not all(v is None or _is_real(v) for v in (lo, hi)):
+        return None  # tensor bounds: the reference
+    return ("clamp_backward", -math.inf if lo is None else lo, math.inf if hi is None else hi)
+
+
+@kernel("unary", params=_clamp_params)
+def clamp_backward(F, x, gy, lo, hi):
+    """The gradient passes where lo <= x <= hi (bounds: numbers, tensors or None)."""
+    mask = True
+    if lo is not None:
+        mask = x >= lo
+    if hi is not None:
+        mask = mask & (x <= hi)
+    return gy * mask
 
 
 class Clamp(ArrayFunction):
@@ -883,7 +907,12 @@ class Clamp(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         x, = ctx.saved_tensors
-        return ClampGrad.apply(x, gy, ctx.lo, ctx.hi)
+        return clamp_backward.reference(TENSOR, x, gy, ctx.lo, ctx.hi)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        x, = ctx.saved_arrays
+        return clamp_backward(ctx._be, x, gy, ctx.lo, ctx.hi)
 
 
 class ClampTensor(ArrayFunction):
@@ -904,7 +933,7 @@ class ClampTensor(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         x, lo, hi = ctx.saved_tensors
-        gx = ClampGrad.apply(x, gy, _arr(lo), _arr(hi)) if ctx.needs_input_grad[0] else None
+        gx = clamp_backward.reference(TENSOR, x, gy, lo, hi) if ctx.needs_input_grad[0] else None
         out = [_unbroadcast(gx, x)]
         if lo is not None:
             out.append(_unbroadcast(where(x < lo, gy, 0.0), lo))
