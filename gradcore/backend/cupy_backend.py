@@ -125,10 +125,6 @@ TEMPLATES = (
     (ELEMENTWISE, "unary_backward_strided<{op}, {T}>", UNARY_OPS, "efd"),
     (ELEMENTWISE, "binary_backward<{op}, {T}>", _BINARY_OPS, "efd"),
     (ELEMENTWISE, "binary_backward_strided<{op}, {T}>", _BINARY_OPS, "efd"),
-    (ELEMENTWISE, "pow_tensor_backward<{T}>", None, "ef"),
-    (ELEMENTWISE, "pow_tensor_backward_strided<{T}>", None, "ef"),
-    (ELEMENTWISE, "where_backward<{T}>", None, "efd"),
-    (ELEMENTWISE, "where_backward_strided<{T}>", None, "efd"),
     (REDUCTION, "sum_rows<{T}>", None, "fd"),
     (REDUCTION, "sum_cols<{T}>", None, "fd"),
     (REDUCTION, "expand_scale<{T}>", None, "efd"),
@@ -429,6 +425,14 @@ class CupyBackend(NumpyBackend):
     def _launch_binary(self, k, a, b, gy):
         return self._binary(f"binary_backward{{kind}}<{k.name}, {{T}}>", (a, b, gy))
 
+    def _launch_pow_tensor(self, k, a, b, y, gy):
+        return self._binary("pow_tensor_backward{kind}<{T}>", (a, b, y, gy))
+
+    def _launch_where(self, k, cond, gy):
+        if cond.dtype != np.bool_:
+            return None
+        return self._binary("where_backward{kind}<{T}>", (cond, gy), skip=1)
+
     def _launch_unary(self, k, s, gy, *extra):
         p = k.params(*extra) if k.params is not None else (k.name, 0.0, 0.0)
         if p is None:
@@ -501,16 +505,6 @@ class CupyBackend(NumpyBackend):
         out = self._binary("binary_backward{kind}<div_backward, {T}>", (a, b, gy))
         return super().div_backward(a, b, gy) if out is None else out
 
-
-    def pow_tensor_backward(self, a, b, y, gy):
-        out = self._binary("pow_tensor_backward{kind}<{T}>", (a, b, y, gy))
-        return super().pow_tensor_backward(a, b, y, gy) if out is None else out
-
-    def where_backward(self, cond, gy):
-        out = None
-        if cond.dtype == np.bool_:
-            out = self._binary("where_backward{kind}<{T}>", (cond, gy), skip=1)
-        return super().where_backward(cond, gy) if out is None else out
 
     # ---- reduction backward ------------------------------------------------------------------
     def sum_to(self, g, shape):

@@ -20,6 +20,8 @@ which templates (``{op}``: the functor, ``{T}``: the storage type):
   unary   gx = op(s, gy, p0, p1), s the saved input or output; ``params(*extra)`` maps the
           call's extra arguments to (functor, p0, p1), or None to decline
   binary  (ga, gb) = op(a, b, gy): both gradients in one pass, at the broadcast shape
+  pow_tensor, where: one kernel each (pow_tensor_backward(a, b, y, gy), where_backward(cond,
+          gy)), no functor
 """
 
 KINDS = {
@@ -27,6 +29,9 @@ KINDS = {
               ("unary_backward<{op}, {T}>", "unary_backward_strided<{op}, {T}>")),
     "binary": ("elementwise_backward.cu",
                ("binary_backward<{op}, {T}>", "binary_backward_strided<{op}, {T}>")),
+    "pow_tensor": ("elementwise_backward.cu",
+                   ("pow_tensor_backward<{T}>", "pow_tensor_backward_strided<{T}>")),
+    "where": ("elementwise_backward.cu", ("where_backward<{T}>", "where_backward_strided<{T}>")),
 }
 
 REGISTRY = {}
@@ -43,7 +48,8 @@ class Kernel:
             raise ValueError(f"unknown kernel kind {kind!r} (one of {', '.join(KINDS)})")
         self.name = reference.__name__
         self.kind, self.dtypes, self.params = kind, dtypes, params
-        self.functors = functors or (self.name,)
+        templated = "{op}" in KINDS[kind][1][0]  # a kind of many functors, or one kernel
+        self.functors = functors or ((self.name,) if templated else ())
         self.reference = reference
 
     def __call__(self, be, *args):
@@ -73,6 +79,7 @@ def templates():
     out = []
     for k in REGISTRY.values():
         file, names = KINDS[k.kind]
-        for functor in k.functors:
-            out.extend((file, name.replace("{op}", functor), k.dtypes) for name in names)
+        for functor in k.functors or (None,):
+            out.extend((file, name if functor is None else name.replace("{op}", functor),
+                        k.dtypes) for name in names)
     return out

@@ -220,17 +220,6 @@ class NumpyBackend:
         ga = gy / b
         return ga, -ga * a / b
 
-    def pow_tensor_backward(self, a, b, y, gy):
-        xp = self.xp
-        ga = xp.where(b == 0, 0, gy * b * a ** (b - 1)).astype(gy.dtype, copy=False)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gb = xp.where((a == 0) & (b >= 0), 0, gy * y * xp.log(a)).astype(gy.dtype, copy=False)
-        return ga, gb
-
-    def where_backward(self, cond, gy):
-        zero = gy.dtype.type(0)
-        return self.xp.where(cond, gy, zero), self.xp.where(cond, zero, gy)
-
     # ---- indexing backward --------------------------------------------------------------
     # ``idx`` is a tuple of integer arrays and slices, with NumPy's (= PyTorch's) placement
     # of the indexed dims; ``key`` is a tuple of ints and slices (basic indexing).

@@ -189,7 +189,7 @@ def _shape_of(x):
 
 def add(input, other, *, alpha=1):
     """add(input, other, *, alpha=1) -> Tensor
-    
+
     input + alpha * other, with PyTorch's type promotion and broadcasting (other may be a
     Python number)."""
     if type(other) is Tensor and type(input) is Tensor and other._arr.dtype is input._arr.dtype:
@@ -206,7 +206,7 @@ def _is_bool(x):
 
 def sub(input, other, *, alpha=1):
     """sub(input, other, *, alpha=1) -> Tensor
-    
+
     input - alpha * other, with type promotion and broadcasting (not for bool tensors)."""
     if _is_bool(input) or _is_bool(other):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
@@ -220,7 +220,7 @@ def sub(input, other, *, alpha=1):
 
 def rsub(input, other, *, alpha=1):
     """rsub(input, other, *, alpha=1) -> Tensor
-    
+
     other - alpha * input (the reflected subtraction)."""
     return sub(other, input, alpha=alpha)
 
@@ -358,7 +358,7 @@ class DivGrad(ArrayFunction):
 
 def mul(input, other):
     """mul(input, other) -> Tensor
-    
+
     input * other, with type promotion and broadcasting (other may be a Python number)."""
     if type(other) is Tensor and type(input) is Tensor and other._arr.dtype is input._arr.dtype:
         return Mul.apply(input, other)  # the common case, without _promote's checks
@@ -370,7 +370,7 @@ def mul(input, other):
 
 def div(input, other, *, rounding_mode=None):
     """div(input, other, *, rounding_mode=None) -> Tensor
-    
+
     input / other.  Without rounding_mode it is true division (integers give floats);
     'trunc' rounds the quotient toward zero, 'floor' down (exact for integers, zero gradient)."""
     if rounding_mode is not None:
@@ -553,7 +553,7 @@ class RemainderScalarTensor(FloorDivide):
 
 def floor_divide(input, other):
     """floor_divide(input, other) -> Tensor
-    
+
     input // other, rounded down (exact in integer arithmetic; integer division by zero raises
     on the CPU).  Not differentiable, as in PyTorch."""
     return FloorDivide.apply(*_promote(input, other, "//"))
@@ -561,7 +561,7 @@ def floor_divide(input, other):
 
 def remainder(input, other):
     """remainder(input, other) -> Tensor
-    
+
     Python's modulus: input - floor(input / other) * other, the sign of other (exact for
     integers).  Derivative: 1 for input, -floor(input / other) for other."""
     a, b = _promote(input, other, "%")
@@ -572,7 +572,7 @@ def remainder(input, other):
 
 def fmod(input, other):
     """fmod(input, other) -> Tensor
-    
+
     C's remainder: the sign of input (exact for integers).  Derivative: 1 for input,
     -trunc(input / other) for other."""
     if not isinstance(input, Tensor):  # PyTorch has no fmod(Scalar, Tensor)
@@ -586,7 +586,7 @@ def fmod(input, other):
 
 def true_divide(input, other):
     """true_divide(input, other) -> Tensor
-    
+
     input / other, always true division (an alias of div without rounding_mode)."""
     return div(input, other)
 
@@ -639,6 +639,13 @@ class Pow(ArrayFunction):
         return pow_backward(ctx._be, x, gy, ctx.exponent)
 
 
+@kernel("pow_tensor", dtypes="ef")
+def pow_tensor_backward(F, a, b, y, gy):
+    """Both gradients of y = a ** b: zero for a where b == 0, for b where a == 0 and b >= 0."""
+    return (F.where(b == 0, 0, gy * b * a ** (b - 1)),
+            F.where((a == 0) & (b >= 0), 0, gy * y * F.log(a)))
+
+
 class PowTensor(ArrayFunction):
     """tensor ** tensor."""
     node_name = "PowBackward1"
@@ -653,12 +660,18 @@ class PowTensor(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         a, b, y = ctx.saved_tensors
-        ga = gb = None
-        if ctx.needs_input_grad[0]:
-            ga = where(b == 0, 0.0, gy * b * a ** (b - 1))
-        if ctx.needs_input_grad[1]:
-            gb = where((a == 0) & (b >= 0), 0.0, gy * y * log(a))
-        return _unbroadcast(ga, a), _unbroadcast(gb, b)
+        ga, gb = pow_tensor_backward.reference(TENSOR, a, b, y, gy)
+        need_a, need_b = ctx.needs_input_grad
+        return _unbroadcast(ga if need_a else None, a), _unbroadcast(gb if need_b else None, b)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        a, b, y = ctx.saved_arrays
+        be = ctx._be
+        ga, gb = pow_tensor_backward(be, a, b, y, gy)
+        need_a, need_b = ctx.needs_input_grad
+        return (_sum_to_arr(be, ga if need_a else None, a.shape),
+                _sum_to_arr(be, gb if need_b else None, b.shape))
 
 
 def _np_pow(x, y):
@@ -685,7 +698,7 @@ class RPow(ArrayFunction):
 
 def pow(input, exponent):
     """pow(input, exponent) -> Tensor
-    
+
     input ** exponent, elementwise; either may be a tensor or a Python number.  Derivatives:
     exponent * input ** (exponent - 1), and input ** exponent * log(input) for a tensor exponent
     (0 where the base is 0 and the exponent >= 0)."""
@@ -703,7 +716,7 @@ def rpow(self, other):
 
 def square(input):
     """square(input) -> Tensor
-    
+
     input * input."""
     return pow(input, 2)
 
@@ -944,7 +957,7 @@ class ClampTensor(ArrayFunction):
 
 def clamp(input, min=None, max=None):
     """clamp(input, min=None, max=None) -> Tensor
-    
+
     Each element limited to [min, max] (scalars or tensors, at least one given).  The gradient
     passes where min <= input <= max; a tensor bound gets it where it was the result."""
     if min is None and max is None:
@@ -965,14 +978,14 @@ def _full_like_scalar(like, value):
 
 def clamp_min(input, min):
     """clamp_min(input, min) -> Tensor
-    
+
     clamp(input, min=min)."""
     return clamp(input, min=min)
 
 
 def clamp_max(input, max):
     """clamp_max(input, max) -> Tensor
-    
+
     clamp(input, max=max)."""
     return clamp(input, max=max)
 
@@ -1034,18 +1047,10 @@ atan2 = binary("atan2", lambda xp, a, b: xp.arctan2(a, b), atan2_backward, node=
                "other**2).")
 
 
-class WhereGrad(ArrayFunction):
-    node_name = "WhereBackwardBackward0"
-
-    @staticmethod
-    def forward(ctx, cond, gy):
-        ctx.cond = cond
-        return gy._be.where_backward(cond._arr, gy._arr)
-
-    @staticmethod
-    def backward(ctx, gga, ggb):
-        zero = 0.0
-        return None, where(ctx.cond, zero if gga is None else gga, zero if ggb is None else ggb)
+@kernel("where")
+def where_backward(F, cond, gy):
+    """(gy where cond, else 0; 0 where cond, else gy): the gradients of where's two inputs."""
+    return F.where(cond, gy, 0), F.where(cond, 0, gy)
 
 
 class Where(ArrayFunction):
@@ -1064,13 +1069,20 @@ class Where(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         cond, = ctx.saved_tensors
-        ga, gb = WhereGrad.apply(cond, gy)
+        ga, gb = where_backward.reference(TENSOR, cond, gy)
         return None, sum_to(ga, ctx.a), sum_to(gb, ctx.b)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        cond, = ctx.saved_arrays
+        be = ctx._be
+        ga, gb = where_backward(be, cond, gy)
+        return None, _sum_to_arr(be, ga, ctx.a), _sum_to_arr(be, gb, ctx.b)
 
 
 def where(condition, input=None, other=None):
     """where(condition, input, other) -> Tensor
-    
+
     input where condition (a bool tensor) holds, else other, broadcasting all three; the
     gradient goes to whichever was taken.  where(condition) is condition.nonzero(as_tuple=True)."""
     if input is None and other is None:
@@ -1158,35 +1170,35 @@ class _Not(ArrayFunction):
 
 def logical_not(input):
     """logical_not(input) -> Tensor
-    
+
     A bool tensor: True where input is zero (False)."""
     return _Not.apply(input, False)
 
 
 def bitwise_not(input):
     """bitwise_not(input) -> Tensor
-    
+
     ~input for integer and bool tensors (logical not for bool)."""
     return _Not.apply(input, True)
 
 
 def isnan(input):
     """isnan(input) -> Tensor
-    
+
     A bool tensor: True where input is nan."""
     return ne(input, input)
 
 
 def isinf(input):
     """isinf(input) -> Tensor
-    
+
     A bool tensor: True where input is +inf or -inf."""
     return eq(abs(input), float("inf"))
 
 
 def isfinite(input):
     """isfinite(input) -> Tensor
-    
+
     A bool tensor: True where input is neither inf nor nan."""
     return lt(abs(input), float("inf")) if input._arr.dtype.kind == "f" else eq(input, input)
 
@@ -1207,7 +1219,7 @@ class Clone(ArrayFunction):
 
 def clone(input, *, memory_format=None):
     """clone(input, *, memory_format=None) -> Tensor
-    
+
     A copy of input with its own memory, in the graph (the gradient passes unchanged)."""
     return Clone.apply(input)
 
