@@ -113,9 +113,8 @@ OPTIMIZER = "optimizer.cu"
 # Kernels not yet declared in the registry (backend/kernels.py), whose instantiations are
 # listed here; the registry's are added by ``templates()``.
 UNARY_OPS = ("leaky_relu_backward", "gelu_backward", "gelu_tanh_backward")
-_BINARY_OPS = ("mul_backward", "div_backward")  # not yet in the registry
-# every binary functor: the registry's too (gradcore's ops are declared before this module loads)
-BINARY_OPS = _BINARY_OPS + tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "binary")
+# the registry's binary functors (gradcore's ops are declared before this module loads)
+BINARY_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "binary")
 SOFTMAX_OPS = ("softmax_backward", "log_softmax_backward")
 LOSS_OPS = ("mse_loss_backward", "smooth_l1_loss_backward")
 
@@ -123,8 +122,6 @@ LOSS_OPS = ("mse_loss_backward", "smooth_l1_loss_backward")
 TEMPLATES = (
     (ELEMENTWISE, "unary_backward<{op}, {T}>", UNARY_OPS, "efd"),
     (ELEMENTWISE, "unary_backward_strided<{op}, {T}>", UNARY_OPS, "efd"),
-    (ELEMENTWISE, "binary_backward<{op}, {T}>", _BINARY_OPS, "efd"),
-    (ELEMENTWISE, "binary_backward_strided<{op}, {T}>", _BINARY_OPS, "efd"),
     (REDUCTION, "sum_rows<{T}>", None, "fd"),
     (REDUCTION, "sum_cols<{T}>", None, "fd"),
     (REDUCTION, "expand_scale<{T}>", None, "efd"),
@@ -420,9 +417,11 @@ class CupyBackend(NumpyBackend):
         """Run kernel ``k`` as the RawKernel of its kind, or as its reference on CuPy arrays
         where the launcher declines (returns None)."""
         out = getattr(self, "_launch_" + k.kind)(k, *args)
-        return k.reference(self.xp, *args) if out is None else out
+        return k.reference(self.xp, *args) if out is None else out  # (CuPy never warns)
 
-    def _launch_binary(self, k, a, b, gy):
+    def _launch_binary(self, k, a, b, gy, need=(True, True)):
+        if not all(need):  # one gradient wanted: the reference makes just that one
+            return None
         return self._binary(f"binary_backward{{kind}}<{k.name}, {{T}}>", (a, b, gy))
 
     def _launch_pow_tensor(self, k, a, b, y, gy):
@@ -496,15 +495,6 @@ class CupyBackend(NumpyBackend):
             self._launch(ELEMENTWISE, name.format(kind="_strided", T="{T}"), dt, n,
                          arrays + (ga, gb, plan[1]), per_block=THREADS)
         return ga, gb
-
-    def mul_backward(self, a, b, gy):
-        out = self._binary("binary_backward{kind}<mul_backward, {T}>", (a, b, gy))
-        return super().mul_backward(a, b, gy) if out is None else out
-
-    def div_backward(self, a, b, gy):
-        out = self._binary("binary_backward{kind}<div_backward, {T}>", (a, b, gy))
-        return super().div_backward(a, b, gy) if out is None else out
-
 
     # ---- reduction backward ------------------------------------------------------------------
     def sum_to(self, g, shape):

@@ -24,6 +24,8 @@ which templates (``{op}``: the functor, ``{T}``: the storage type):
           gy)), no functor
 """
 
+import numpy as np
+
 KINDS = {
     "unary": ("elementwise_backward.cu",
               ("unary_backward<{op}, {T}>", "unary_backward_strided<{op}, {T}>")),
@@ -41,13 +43,13 @@ class Kernel:
     """A registered kernel: ``name``, ``kind``, ``dtypes`` (the NumPy type chars its CUDA
     version is instantiated for: e = float16, f = float32, d = float64), ``functors`` (the
     ``.cu`` functors it may launch), ``params`` and its ``reference``."""
-    __slots__ = ("name", "kind", "dtypes", "functors", "params", "reference")
+    __slots__ = ("name", "kind", "dtypes", "functors", "params", "quiet", "reference")
 
-    def __init__(self, reference, kind, dtypes, params, functors):
+    def __init__(self, reference, kind, dtypes, params, functors, quiet):
         if kind not in KINDS:
             raise ValueError(f"unknown kernel kind {kind!r} (one of {', '.join(KINDS)})")
         self.name = reference.__name__
-        self.kind, self.dtypes, self.params = kind, dtypes, params
+        self.kind, self.dtypes, self.params, self.quiet = kind, dtypes, params, quiet
         templated = "{op}" in KINDS[kind][1][0]  # a kind of many functors, or one kernel
         self.functors = functors or ((self.name,) if templated else ())
         self.reference = reference
@@ -57,16 +59,21 @@ class Kernel:
         (NumPy) its reference, called directly."""
         if be.launches_kernels:
             return be.launch(self, *args)
+        if self.quiet:
+            with np.errstate(all="ignore"):
+                return self.reference(be.xp, *args)
         return self.reference(be.xp, *args)
 
     def __repr__(self):
         return f"<kernel {self.name}: {self.kind}, dtypes {self.dtypes!r}>"
 
 
-def kernel(kind, dtypes="efd", params=None, functors=None):
-    """Register the decorated reference as the kernel of its name (see the module docstring)."""
+def kernel(kind, dtypes="efd", params=None, functors=None, quiet=False):
+    """Register the decorated reference as the kernel of its name (see the module docstring).
+    ``quiet``: its reference meets x / 0, log(0) and the like in normal use; on NumPy it runs
+    under ``np.errstate(all="ignore")`` (PyTorch computes the same inf and nan silently)."""
     def register(reference):
-        k = Kernel(reference, kind, dtypes, params, functors)
+        k = Kernel(reference, kind, dtypes, params, functors, quiet)
         if k.name in REGISTRY:
             raise ValueError(f"kernel {k.name} is registered twice")
         REGISTRY[k.name] = k

@@ -46,7 +46,7 @@ class NumpyBackend:
     # ---- registered kernels -------------------------------------------------------------
     def launch(self, k, *args):
         """Run kernel ``k``: its reference, on this backend's arrays."""
-        return k.reference(self.xp, *args)
+        return k(self, *args)
 
     def __getattr__(self, name):  # only for names not found: be.exp_backward(y, gy)
         k = REGISTRY.get(name)
@@ -211,14 +211,6 @@ class NumpyBackend:
         if need_w:
             out.append(self.xp.matmul(gy.T, x))
         return tuple(out)
-
-    # ---- elementwise backward (binary: both gradients at once, before sum_to) -----------
-    def mul_backward(self, a, b, gy):
-        return gy * b, gy * a
-
-    def div_backward(self, a, b, gy):
-        ga = gy / b
-        return ga, -ga * a / b
 
     # ---- indexing backward --------------------------------------------------------------
     # ``idx`` is a tuple of integer arrays and slices, with NumPy's (= PyTorch's) placement

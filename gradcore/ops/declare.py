@@ -65,13 +65,17 @@ def _backward_pair(grad, saves):
         s, = ctx.saved_tensors
         return ref(TENSOR, s, gy)
 
-    if kern is not None:
+    if kern is not None and kern.quiet:
+        def array_backward(ctx, gy):
+            s, = ctx.saved_arrays
+            return kern(ctx._be, s, gy)  # under np.errstate on NumPy
+    elif kern is not None:
         def array_backward(ctx, gy):
             s, = ctx.saved_arrays
             be = ctx._be
             if be.launches_kernels:  # CuPy: the RawKernel (or its fallback)
                 return be.launch(kern, s, gy)
-            return ref(be.xp, s, gy)  # NumPy: launch() would call the reference, one frame up
+            return ref(be.xp, s, gy)  # NumPy: kern(be, ...) would call this, one frame up
     else:
         def array_backward(ctx, gy):
             s, = ctx.saved_arrays
@@ -148,8 +152,8 @@ def binary(name, forward, grad, *, node, promote, aliases=(), methods=(), inplac
         a, b = ctx.saved_arrays
         need_a, need_b = ctx.needs_input_grad
         be = ctx._be
-        if kern is not None and be.launches_kernels:
-            ga, gb = be.launch(kern, a, b, gy)
+        if kern is not None:
+            ga, gb = kern(be, a, b, gy)
         else:
             ga, gb = ref(be.xp, a, b, gy)
         return (be.sum_to(ga, a.shape) if need_a else None,

@@ -227,6 +227,21 @@ def rsub(input, other, *, alpha=1):
 
 # ---- mul / div -----------------------------------------------------------------------------
 
+_BOTH = (True, True)
+
+
+@kernel("binary")
+def mul_backward(F, a, b, gy, need=_BOTH):
+    """The gradients of a * b that ``need`` asks for (the CUDA kernel makes both at once)."""
+    return gy * b if need[0] else None, gy * a if need[1] else None
+
+
+@kernel("binary", quiet=True)
+def div_backward(F, a, b, gy, need=_BOTH):
+    ga = gy / b
+    return ga if need[0] else None, -ga * a / b if need[1] else None
+
+
 class Mul(ArrayFunction):
     node_name = "MulBackward0"
 
@@ -247,12 +262,7 @@ class Mul(ArrayFunction):
         if ctx.scalar is not None:
             return gy * ctx.scalar
         a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        if need_a and need_b:
-            ga, gb = MulGrad.apply(a, b, gy)
-        else:
-            ga = gy * b if need_a else None
-            gb = gy * a if need_b else None
+        ga, gb = mul_backward.reference(TENSOR, a, b, gy, ctx.needs_input_grad)
         return _unbroadcast(ga, a), _unbroadcast(gb, b)
 
     @staticmethod
@@ -260,38 +270,12 @@ class Mul(ArrayFunction):
         if ctx.scalar is not None:
             return gy * ctx.scalar
         a, b = ctx.saved_arrays
-        need_a, need_b = ctx.needs_input_grad
         be = ctx._be
-        if need_a and need_b:
-            ga, gb = be.mul_backward(a, b, gy)
-        else:
-            ga = gy * b if need_a else None
-            gb = gy * a if need_b else None
+        if be.launches_kernels:
+            ga, gb = be.launch(mul_backward, a, b, gy, ctx.needs_input_grad)
+        else:  # mul_backward(be, ...), one frame fewer on the hottest backward
+            ga, gb = mul_backward.reference(be.xp, a, b, gy, ctx.needs_input_grad)
         return _sum_to_arr(be, ga, a.shape), _sum_to_arr(be, gb, b.shape)
-
-
-class MulGrad(ArrayFunction):
-    """(gy * b, gy * a) in one kernel: the backward of a * b."""
-    node_name = "MulBackwardBackward0"
-
-    @staticmethod
-    def forward(ctx, a, b, gy):
-        ctx.save_for_backward(a, b, gy)
-        return a._be.mul_backward(a._arr, b._arr, gy._arr)
-
-    @staticmethod
-    def backward(ctx, gga, ggb):
-        a, b, gy = ctx.saved_tensors
-        return (_unbroadcast(_mul_opt(ggb, gy), a), _unbroadcast(_mul_opt(gga, gy), b),
-                _add_opt(_mul_opt(gga, b), _mul_opt(ggb, a)))
-
-
-def _mul_opt(x, y):
-    return None if x is None or y is None else x * y
-
-
-def _add_opt(x, y):
-    return y if x is None else x if y is None else x + y
 
 
 class Div(ArrayFunction):
@@ -311,10 +295,7 @@ class Div(ArrayFunction):
         if ctx.scalar is not None:
             return gy / ctx.scalar
         a, b = ctx.saved_tensors
-        if ctx.needs_input_grad[1]:
-            ga, gb = DivGrad.apply(a, b, gy)
-        else:
-            ga, gb = gy / b, None
+        ga, gb = div_backward.reference(TENSOR, a, b, gy, ctx.needs_input_grad)
         return _unbroadcast(ga, a), _unbroadcast(gb, b)
 
     @staticmethod
@@ -323,37 +304,13 @@ class Div(ArrayFunction):
             return gy / ctx.scalar
         a, b = ctx.saved_arrays
         be = ctx._be
-        if ctx.needs_input_grad[1]:
-            ga, gb = be.div_backward(a, b, gy)
-        else:
-            ga, gb = _np_div(gy, b), None
+        ga, gb = div_backward(be, a, b, gy, ctx.needs_input_grad)
         return _sum_to_arr(be, ga, a.shape), _sum_to_arr(be, gb, b.shape)
 
 
 def _np_div(x, y):
     with np.errstate(divide="ignore", invalid="ignore"):
         return x / y
-
-
-class DivGrad(ArrayFunction):
-    """(gy / b, -gy * a / b**2) in one kernel: the backward of a / b."""
-    node_name = "DivBackwardBackward0"
-
-    @staticmethod
-    def forward(ctx, a, b, gy):
-        ctx.save_for_backward(a, b, gy)
-        return a._be.div_backward(a._arr, b._arr, gy._arr)
-
-    @staticmethod
-    def backward(ctx, gga, ggb):
-        a, b, gy = ctx.saved_tensors
-        b2 = b * b
-        da = None if ggb is None else -ggb * gy / b2
-        db = _add_opt(None if gga is None else -gga * gy / b2,
-                      None if ggb is None else 2 * ggb * gy * a / (b2 * b))
-        dgy = _add_opt(None if gga is None else gga / b,
-                       None if ggb is None else -ggb * a / b2)
-        return _unbroadcast(da, a), _unbroadcast(db, b), dgy
 
 
 def mul(input, other):
@@ -601,7 +558,7 @@ def _pow_params(exponent):
 
 # Not in double: CUDA's double pow is a subroutine that spills (float64 pow gradients take the
 # CuPy-ops route, docs/kernels.md).
-@kernel("unary", dtypes="ef", params=_pow_params)
+@kernel("unary", dtypes="ef", params=_pow_params, quiet=True)
 def pow_backward(F, x, gy, exponent):
     """d x**e / dx for a scalar exponent (zero where e == 0, as PyTorch)."""
     if exponent == 0:
@@ -639,7 +596,7 @@ class Pow(ArrayFunction):
         return pow_backward(ctx._be, x, gy, ctx.exponent)
 
 
-@kernel("pow_tensor", dtypes="ef")
+@kernel("pow_tensor", dtypes="ef", quiet=True)
 def pow_tensor_backward(F, a, b, y, gy):
     """Both gradients of y = a ** b: zero for a where b == 0, for b where a == 0 and b >= 0."""
     return (F.where(b == 0, 0, gy * b * a ** (b - 1)),
@@ -775,12 +732,12 @@ def exp_backward(F, y, gy):
     return gy * y
 
 
-@kernel("unary")
+@kernel("unary", quiet=True)
 def log_backward(F, x, gy):
     return gy / x
 
 
-@kernel("unary")
+@kernel("unary", quiet=True)
 def sqrt_backward(F, y, gy):
     return gy / (2 * y)
 
@@ -1015,7 +972,7 @@ def minimum_backward(F, a, b, gy):
     return maximum_backward.reference(F, b, a, gy)  # a's share first: where a < b
 
 
-@kernel("binary")
+@kernel("binary", quiet=True)
 def atan2_backward(F, a, b, gy):
     recip = 1 / (a * a + b * b)
     return gy * b * recip, gy * -a * recip
