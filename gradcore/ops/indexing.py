@@ -73,6 +73,10 @@ def _slice(t, dim, start, stop, step=1):
 
 
 def select(input, dim, index):
+    """select(input, dim, index) -> Tensor
+
+    input at position ``index`` of dim ``dim``, that dim removed (x[..., index, ...]): a view
+    sharing input's memory."""
     shape = input._arr.shape
     if not shape:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -85,6 +89,10 @@ def select(input, dim, index):
 
 
 def narrow(input, dim, start, length):
+    """narrow(input, dim, start, length) -> Tensor
+
+    input with dim ``dim`` cut to positions start .. start + length - 1 (start may be negative):
+    a view sharing input's memory."""
     shape = input._arr.shape
     if not shape:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
@@ -331,6 +339,10 @@ def _resolve(self, key, skip_full):
 # ---- x[key], x[key] = value -----------------------------------------------------------------
 
 def getitem(self, key):
+    """__getitem__(key) -> Tensor
+
+    x[key]: ints, slices, None and ... give a view sharing x's memory; integer tensors, lists
+    and bool masks then give a copy (gradient added back, repeated indices accumulating)."""
     if type(key) is int:  # the common case, straight to a select
         shape = self._arr.shape
         if shape and -shape[0] <= key < shape[0]:
@@ -351,6 +363,10 @@ def _strip_ones(v):
 
 
 def setitem(self, key, value):
+    """__setitem__(key, value) -> None
+
+    x[key] = value, in place: value (a number, or a tensor broadcast to x[key]'s shape) is
+    written at key, and autograd records the write."""
     if not isinstance(value, (Tensor, numbers.Number, np.bool_)):
         kind = type(value)
         name = kind.__name__ if kind.__module__ == "builtins" else \
@@ -417,11 +433,20 @@ def _put_key(input, indices):
 
 
 def index_put(input, indices, values, accumulate=False):
+    """index_put(input, indices, values, accumulate=False) -> Tensor
+
+    A copy of input with input[indices] = values: ``indices`` a tuple of integer or bool tensors
+    (None: a whole dim), ``values`` broadcast to the indexed shape (gradcore also takes a Python
+    number); accumulate=True adds instead, repeated indices adding up."""
     idx = _put_key(input, indices)
     return IndexPut.apply(input, _put_value(input, idx, values), idx, bool(accumulate))
 
 
 def index_put_(self, indices, values, accumulate=False):
+    """index_put_(input, indices, values, accumulate=False) -> Tensor
+
+    index_put done in place on input (input[indices] = values, or += with accumulate=True);
+    returns input."""
     idx = _put_key(self, indices)
     return inplace(self, IndexPut.apply, _put_value(self, idx, values), idx, bool(accumulate))
 
@@ -443,6 +468,10 @@ def _on(input, index):
 
 
 def index_select(input, dim, index):
+    """index_select(input, dim, index) -> Tensor
+
+    A copy of the slices of input at the positions in the 1-D integer tensor ``index`` along
+    ``dim`` (that dim gets len(index) entries). Gradient: added back, repeats accumulating."""
     _index_tensor(index, "index_select", what="int32 or int64")
     if index._arr.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -496,6 +525,10 @@ def _gather_key(input, dim, index, fn, src=None):
 
 
 def gather(input, dim, index, *, sparse_grad=False):
+    """gather(input, dim, index, *, sparse_grad=False) -> Tensor
+
+    Values picked along ``dim`` by ``index``: for dim=1, out[i][j][k] = input[i][index[i][j][k]][k].
+    The result has index's shape. Gradient: added back at index. sparse_grad is ignored."""
     idx, _ = _gather_key(input, dim, index, "gather")
     x = input.reshape(1) if not input._arr.ndim else input
     out = Gather.apply(x, idx)
@@ -527,10 +560,19 @@ def _scatter(input, dim, index, src, value, reduce, cls):
 
 
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    """scatter(input, dim, index, src=None, value=None, *, reduce=None) -> Tensor
+
+    A copy of input with ``src`` (a tensor, or the number ``value``) written at ``index`` along
+    ``dim``, gather's reverse: for dim=0, out[index[i][j]][j] = src[i][j]. reduce= is not
+    supported."""
     return _scatter(input, dim, index, src, value, reduce, Scatter)
 
 
 def scatter_add(input, dim, index, src):
+    """scatter_add(input, dim, index, src) -> Tensor
+
+    Like scatter, but src's elements are added to input's at ``index`` along ``dim``; repeated
+    indices add up."""
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add(): argument 'src' must be Tensor, not "
                         f"{type(src).__name__}")
@@ -538,14 +580,24 @@ def scatter_add(input, dim, index, src):
 
 
 def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+    """scatter_(dim, index, src=None, value=None, *, reduce=None) -> Tensor
+
+    scatter done in place on self; returns self."""
     return inplace(self, lambda t: scatter(t, dim, index, src, value, reduce=reduce))
 
 
 def scatter_add_(self, dim, index, src):
+    """scatter_add_(dim, index, src) -> Tensor
+
+    scatter_add done in place on self; returns self."""
     return inplace(self, lambda t: scatter_add(t, dim, index, src))
 
 
 def take_along_dim(input, indices, dim=None):
+    """take_along_dim(input, indices, dim=None) -> Tensor
+
+    gather along ``dim`` after broadcasting input and the int64 ``indices`` against each other
+    in the other dims; with dim=None, indices pick from the flattened input."""
     if not isinstance(indices, Tensor):
         raise TypeError(f"take_along_dim(): argument 'indices' must be Tensor, not "
                         f"{type(indices).__name__}")
@@ -612,6 +664,10 @@ class MaskedFillTensor(MaskedFill):
 
 
 def masked_fill(input, mask, value):
+    """masked_fill(input, mask, value) -> Tensor
+
+    A copy of input with ``value`` (a number or a 0-d tensor) where the bool ``mask``, broadcast
+    to input's shape, is True. Gradient: 0 at the filled places; a tensor value gets their sum."""
     _check_mask(mask, "masked_fill")
     broadcast_shapes(mask._arr.shape, input._arr.shape)
     if mask._be is not input._be:
@@ -627,10 +683,17 @@ def masked_fill(input, mask, value):
 
 
 def masked_fill_(self, mask, value):
+    """masked_fill_(mask, value) -> Tensor
+
+    masked_fill done in place on self; returns self."""
     return inplace(self, masked_fill, mask, value)
 
 
 def masked_select(input, mask):
+    """masked_select(input, mask) -> Tensor
+
+    A 1-D copy of the elements of input where the bool ``mask`` is True (input and mask are
+    broadcast together first), in row-major order."""
     _check_mask(mask, "masked_select")
     shape = broadcast_shapes(input._arr.shape, mask._arr.shape)
     x = input if input._arr.shape == shape else input.expand(shape)
@@ -641,6 +704,10 @@ def masked_select(input, mask):
 
 
 def nonzero(input, *, as_tuple=False):
+    """nonzero(input, *, as_tuple=False) -> LongTensor or tuple of LongTensors
+
+    The indices of input's nonzero elements in row-major order: a (count, input.dim()) tensor,
+    one row per element, or with as_tuple=True one 1-D tensor per dim. Not differentiable."""
     be, arr = input._be, input._arr
     if as_tuple:
         return tuple(_wrap(a.astype(np.int64, copy=False), be)

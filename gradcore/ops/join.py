@@ -61,6 +61,11 @@ class Cat(ArrayFunction):
 
 
 def cat(tensors, dim=0, *, axis=None, out=None):
+    """cat(tensors, dim=0, *, axis=None, out=None) -> Tensor
+
+    The tensors joined along the existing dim ``dim`` (``axis`` is its NumPy name), their
+    dtypes promoted; 1-D empty tensors are skipped. out= is accepted but not written to.
+    concat and concatenate are aliases."""
     if axis is not None:
         dim = axis
     tensors = _tensor_list(tensors, "cat")
@@ -105,6 +110,10 @@ class Stack(ArrayFunction):
 
 
 def stack(tensors, dim=0, *, out=None):
+    """stack(tensors, dim=0, *, out=None) -> Tensor
+
+    Equal-shape tensors joined along a new dim inserted at ``dim``, their dtypes promoted.
+    out= is accepted but not written to."""
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -125,6 +134,10 @@ def _at_least(t, n):
 
 
 def hstack(tensors):
+    """hstack(tensors) -> Tensor
+
+    The tensors joined column-wise: cat along dim 1, or dim 0 for 1-D tensors (0-d ones are
+    made 1-D first)."""
     tensors = _tensor_list(tensors, "hstack")
     if not tensors:
         raise RuntimeError("hstack expects a non-empty TensorList")
@@ -133,6 +146,10 @@ def hstack(tensors):
 
 
 def vstack(tensors):
+    """vstack(tensors) -> Tensor
+
+    The tensors joined row-wise: each made at least 2-D (shape (n,) becomes (1, n)), then cat
+    along dim 0."""
     tensors = _tensor_list(tensors, "vstack")
     if not tensors:
         raise RuntimeError("vstack expects a non-empty TensorList")
@@ -186,6 +203,10 @@ def _dim_for_split(input, dim, fn):
 
 
 def split(tensor, split_size_or_sections, dim=0):
+    """split(tensor, split_size_or_sections, dim=0) -> tuple of Tensors
+
+    tensor cut along ``dim`` into pieces of split_size_or_sections entries each (the last may be
+    smaller), or of the sizes in a list; each piece is a view sharing tensor's memory."""
     d = _dim_for_split(tensor, dim, "split")
     size = tensor._arr.shape[d]
     if isinstance(split_size_or_sections, (list, tuple)):
@@ -209,6 +230,10 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
+    """chunk(input, chunks, dim=0) -> tuple of Tensors
+
+    input cut along ``dim`` into pieces of ceil(size / chunks) entries (the last may be smaller,
+    and there may be fewer than ``chunks`` pieces); each piece is a view of input."""
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _dim_for_split(input, dim, "chunk")
@@ -242,6 +267,9 @@ class Unbind(ArrayFunction):
 
 
 def unbind(input, dim=0):
+    """unbind(input, dim=0) -> tuple of Tensors
+
+    The slices of input along ``dim``, that dim removed; each is a view sharing input's memory."""
     if not input._arr.ndim:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _wrap_dim(dim, input._arr.ndim)
@@ -269,12 +297,19 @@ class Flip(ArrayFunction):
 
 
 def flip(input, dims):
+    """flip(input, dims) -> Tensor
+
+    A copy of input with the order of the entries reversed along each dim in ``dims`` (an int
+    or a sequence of ints)."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     axes = _axes(dims, input._arr.ndim) if dims else None
     return Flip.apply(input, axes or ())
 
 
 def _flip_method(self, *dims):
+    """flip(*dims) -> Tensor
+
+    gradcore.flip(self, dims): dims given as separate ints or as one sequence."""
     return flip(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
 
 
@@ -292,6 +327,10 @@ class Roll(ArrayFunction):
 
 
 def roll(input, shifts, dims=None):
+    """roll(input, shifts, dims=None) -> Tensor
+
+    A copy of input with its entries shifted by ``shifts`` along ``dims``, wrapping around; with
+    dims=None the flattened tensor is rolled and the shape kept. Gradient: rolled back."""
     shifts = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
     dims = () if dims is None else (dims,) if isinstance(dims, int) else tuple(dims)
     if not shifts:
@@ -326,6 +365,10 @@ class Repeat(ArrayFunction):
 
 
 def repeat(self, *sizes):
+    """repeat(*repeats) -> Tensor
+
+    A copy of self tiled repeats[i] times along dim i; extra leading repeats add new dims.
+    Gradient: the copies summed."""
     reps = _shape_arg(sizes)
     shape = self._arr.shape
     if len(reps) < len(shape):
@@ -339,11 +382,18 @@ def repeat(self, *sizes):
 
 
 def tile(input, dims):
+    """tile(input, dims) -> Tensor
+
+    input repeated dims[i] times along dim i, as Tensor.repeat, except that ``dims`` shorter than
+    input.dim() is padded with leading 1s."""
     reps = _shape_arg((dims,) if isinstance(dims, int) else (tuple(dims),))
     return repeat(input, (1,) * (input._arr.ndim - len(reps)) + reps)
 
 
 def _tile_method(self, *dims):
+    """tile(*dims) -> Tensor
+
+    gradcore.tile(self, dims): dims given as separate ints or as one sequence."""
     return tile(self, _shape_arg(dims))
 
 

@@ -178,6 +178,10 @@ class MatmulTransposed(Matmul):
 
 
 def dot(input, other):
+    """dot(input, other) -> Tensor
+
+    The inner product sum(input * other) of two 1-D tensors of the same size and dtype, as a
+    0-d tensor."""
     a, b = input, other
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
@@ -193,6 +197,10 @@ def dot(input, other):
 
 
 def mm(input, mat2):
+    """mm(input, mat2) -> Tensor
+
+    The matrix product of an (n, m) and an (m, p) tensor of the same dtype: (n, p). No
+    broadcasting (see matmul)."""
     if input.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
@@ -203,6 +211,9 @@ def mm(input, mat2):
 
 
 def mv(input, vec):
+    """mv(input, vec) -> Tensor
+
+    The product of an (n, m) matrix and an (m,) vector of the same dtype: an (n,) vector."""
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     _check_mv(input, vec, input._arr.shape[0])
@@ -211,6 +222,10 @@ def mv(input, vec):
 
 
 def bmm(input, mat2):
+    """bmm(input, mat2) -> Tensor
+
+    Batched matrix product of (b, n, m) and (b, m, p) tensors: (b, n, p), one mm per batch
+    entry. No broadcasting (see matmul)."""
     if input.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.ndim != 3:
@@ -224,6 +239,11 @@ def bmm(input, mat2):
 
 
 def matmul(input, other):
+    """matmul(input, other) -> Tensor
+
+    input @ other for any ranks >= 1: 1-D @ 1-D is dot, 2-D @ 1-D mv, 2-D @ 2-D mm; otherwise
+    batch dims broadcast, and a 1-D operand is a row (left) or column (right) vector whose dim
+    is dropped from the result. Gradient: summed over the broadcast batch dims."""
     _check_tensors("matmul", input, other)
     a, b = input, other
     da, db = a.ndim, b.ndim
@@ -255,6 +275,10 @@ def matmul(input, other):
 
 
 def outer(input, vec2):
+    """outer(input, vec2) -> Tensor
+
+    The outer product of 1-D tensors (n,) and (m,): out[i][j] = input[i] * vec2[j], shape
+    (n, m), dtypes promoted. ger is an alias."""
     for name, t in (("self", input), ("vec2", vec2)):
         if t.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
@@ -290,7 +314,10 @@ class Addmm(ArrayFunction):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape."""
+    """addmm(input, mat1, mat2, *, beta=1, alpha=1) -> Tensor
+
+    beta * input + alpha * (mat1 @ mat2) for 2-D mat1 and mat2, input broadcast to the
+    product's shape; with beta=0, input is ignored (nan and inf in it don't propagate)."""
     for name, t in (("mat1", mat1), ("mat2", mat2)):
         if t.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {t.ndim}-D tensor")
@@ -390,10 +417,16 @@ def linear_addmm(bias, input, weight):
 
 
 def _matmul_op(self, other):
+    """__matmul__(other) -> Tensor
+
+    self @ other: matmul(self, other)."""
     return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
 
 
 def _rmatmul_op(self, other):
+    """__rmatmul__(other) -> Tensor
+
+    other @ self: matmul(other, self)."""
     return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
 
 

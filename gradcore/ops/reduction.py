@@ -84,6 +84,11 @@ def _acc_dtype(x, dtype):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor
+
+    The sum of input's elements over all dims, or over ``dim`` (an int or a tuple of ints);
+    keepdim=True keeps the reduced dims as size 1. Bool and integer inputs sum in int64 unless
+    ``dtype`` says otherwise."""
     dt = input._arr.dtype
     if dtype is not None or dt.kind in "biu":
         dt = _acc_dtype(input, dtype)
@@ -141,6 +146,10 @@ class MeanAll(Mean):
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """mean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor
+
+    The mean of input's elements over all dims or over ``dim`` (an int or a tuple of ints);
+    input must be floating point, or be cast by ``dtype`` first. An empty reduction gives nan."""
     if dtype is not None:
         input = input.to(dtype)
     if input._arr.dtype.kind != "f":
@@ -338,11 +347,20 @@ def _max_min(name, x, dim, keepdim):
 
 
 def max(input, dim=None, keepdim=False):
-    """max(input), max(input, dim, keepdim=False) -> (values, indices), max(input, other)."""
+    """max(input, dim=None, keepdim=False) -> Tensor or (Tensor, LongTensor)
+
+    With no dim, the largest element (gradient split evenly among ties). With an int ``dim``, a
+    named tuple (values, indices) of each slice's maximum and the first index that holds it
+    (gradient: to that index only). max(input, other) with a Tensor is maximum(input, other)."""
     return _max_min("max", input, dim, keepdim)
 
 
 def min(input, dim=None, keepdim=False):
+    """min(input, dim=None, keepdim=False) -> Tensor or (Tensor, LongTensor)
+
+    With no dim, the smallest element (gradient split evenly among ties). With an int ``dim``, a
+    named tuple (values, indices) of each slice's minimum and the first index that holds it
+    (gradient: to that index only). min(input, other) with a Tensor is minimum(input, other)."""
     return _max_min("min", input, dim, keepdim)
 
 
@@ -354,10 +372,18 @@ def _amax_amin(cls, name, x, dim, keepdim):
 
 
 def amax(input, dim=(), keepdim=False):
+    """amax(input, dim=(), keepdim=False) -> Tensor
+
+    The largest value over ``dim`` (an int or a tuple; () or None: all dims), values only.
+    Gradient: split evenly among the elements equal to the maximum."""
     return _amax_amin(Amax, "amax", input, dim, keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
+    """amin(input, dim=(), keepdim=False) -> Tensor
+
+    The smallest value over ``dim`` (an int or a tuple; () or None: all dims), values only.
+    Gradient: split evenly among the elements equal to the minimum."""
     return _amax_amin(Amin, "amin", input, dim, keepdim)
 
 
@@ -396,10 +422,18 @@ def _argmax_argmin(name, x, dim, keepdim):
 
 
 def argmax(input, dim=None, keepdim=False):
+    """argmax(input, dim=None, keepdim=False) -> LongTensor
+
+    The index of the largest element: into the flattened input (dim=None) or along the int
+    ``dim``; the first one on ties. Not differentiable."""
     return _argmax_argmin("argmax", input, dim, keepdim)
 
 
 def argmin(input, dim=None, keepdim=False):
+    """argmin(input, dim=None, keepdim=False) -> LongTensor
+
+    The index of the smallest element: into the flattened input (dim=None) or along the int
+    ``dim``; the first one on ties. Not differentiable."""
     return _argmax_argmin("argmin", input, dim, keepdim)
 
 
@@ -416,14 +450,26 @@ def _all_any(name, x, dim, keepdim):
 
 
 def all(input, dim=None, keepdim=False):
+    """all(input, dim=None, keepdim=False) -> Tensor
+
+    Whether every element is nonzero, over all dims or over ``dim`` (an int or a tuple; ()
+    reduces nothing). A bool result (uint8 for a uint8 input); not differentiable."""
     return _all_any("all", input, dim, keepdim)
 
 
 def any(input, dim=None, keepdim=False):
+    """any(input, dim=None, keepdim=False) -> Tensor
+
+    Whether some element is nonzero, over all dims or over ``dim`` (an int or a tuple; ()
+    reduces nothing). A bool result (uint8 for a uint8 input); not differentiable."""
     return _all_any("any", input, dim, keepdim)
 
 
 def count_nonzero(input, dim=None):
+    """count_nonzero(input, dim=None) -> Tensor
+
+    The number of nonzero elements (int64), over all dims or over ``dim`` (an int or a tuple).
+    Not differentiable."""
     axes = _axes(dim, input._arr.ndim)
     return _NoGradReduction.apply(input, lambda xp, a: xp.asarray(
         xp.count_nonzero(a, axis=axes), dtype=np.int64))
@@ -496,10 +542,18 @@ def _var_std(cls, name, x, dim, unbiased, keepdim, correction):
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """var(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor
+
+    The variance over ``dim`` (an int or a tuple; None: all dims): sum((x - mean)**2) divided
+    by N - correction. correction defaults to 1; unbiased=False means 0. Floating input only."""
     return _var_std(Var, "var", input, dim, unbiased, keepdim, correction)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """std(input, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor
+
+    The standard deviation: sqrt(var(input, dim, ...)), with var's ``correction`` and
+    ``unbiased``. Gradient: 0 where the std is 0."""
     return _var_std(Std, "std", input, dim, unbiased, keepdim, correction)
 
 
@@ -530,6 +584,11 @@ class Logsumexp(ArrayFunction):
 
 
 def logsumexp(input, dim, keepdim=False):
+    """logsumexp(input, dim, keepdim=False) -> Tensor
+
+    log(sum(exp(input))) over ``dim`` (an int or a tuple), computed with the maximum subtracted
+    so it doesn't overflow; integer input is cast to the default float dtype. Gradient:
+    softmax(input) over dim, times the incoming gradient."""
     if input._arr.dtype.kind != "f":
         input = input.to(_dtype.get_default_dtype())
     return Logsumexp.apply(input, _all_axes(dim, input._arr.ndim), keepdim)
@@ -599,6 +658,11 @@ class ProdAll(Prod):
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor
+
+    The product of all elements, or along the int ``dim``; bool and integer inputs multiply in
+    int64. Gradient: the product of the other elements, found without division, so zeros are
+    fine."""
     dt = _acc_dtype(input, dtype)
     if dim is None:
         return ProdAll.apply(input, None, False, dt)
@@ -653,6 +717,11 @@ class Norm(ArrayFunction):
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """norm(input, p='fro', dim=None, keepdim=False, dtype=None) -> Tensor
+
+    The vector p-norm over ``dim`` (an int or a tuple; None: all elements); 'fro' is p=2, and
+    p may be inf, -inf or 0 (the nonzero count); 'nuc' is not supported. Floating input only
+    (``dtype`` casts first). Gradient: 0 at a zero norm; for p=+-inf split among ties."""
     if dtype is not None:
         input = input.to(dtype)
     if input._arr.dtype.kind != "f":
@@ -715,6 +784,10 @@ class Cumsum(ArrayFunction):
 
 
 def cumsum(input, dim, *, dtype=None):
+    """cumsum(input, dim, *, dtype=None) -> Tensor
+
+    Running sums along ``dim``: out[i] = input[0] + ... + input[i]; bool and integer inputs add
+    up in int64. Gradient: the reversed cumulative sum of the incoming gradient."""
     axis = _wrap_dim(dim, input._arr.ndim)
     return Cumsum.apply(input, axis if input._arr.ndim else None, _acc_dtype(input, dtype))
 

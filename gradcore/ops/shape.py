@@ -34,7 +34,10 @@ def _shape_arg(shape):
 
 
 def broadcast_shapes(*shapes):
-    """PyTorch's broadcasting, with its error message on a mismatch."""
+    """broadcast_shapes(*shapes) -> tuple
+
+    The shape that tensors of the given shapes broadcast to, as a tuple of ints; PyTorch's
+    RuntimeError where they don't broadcast."""
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:
@@ -72,6 +75,11 @@ def sum_to(g, shape):
 
 
 def sum_to_size(self, *size):
+    """sum_to_size(*size) -> Tensor
+
+    self summed down to ``size`` (undoing a broadcast): dims that are 1 in ``size``, and leading
+    dims ``size`` lacks, are summed over; ``self`` must be expandable from ``size``. Gradient:
+    expanded back."""
     return sum_to(self, _shape_arg(size))
 
 
@@ -89,6 +97,11 @@ class Expand(ArrayFunction):
 
 
 def expand(self, *sizes):
+    """expand(*sizes) -> Tensor
+
+    A view of self with its size-1 dims (and new leading dims) stretched to ``sizes`` without
+    copying; -1 keeps a dim's size. Shares memory with self. Gradient: summed over the
+    stretched dims."""
     target = expanded_shape(self, _shape_arg(sizes))
     return _as_view(Expand.apply(self, target), self, lambda t: t.expand(target))
 
@@ -120,10 +133,16 @@ def expanded_shape(self, sizes):
 
 
 def expand_as(self, other):
+    """expand_as(other) -> Tensor
+
+    self.expand(other.size()): a view of self broadcast to other's shape."""
     return expand(self, other._arr.shape)
 
 
 def broadcast_to(self, shape):
+    """broadcast_to(input, shape) -> Tensor
+
+    input broadcast to ``shape``: a view sharing input's memory, as Tensor.expand."""
     return expand(self, tuple(shape))
 
 
@@ -197,6 +216,11 @@ def _is_viewable(arr, shape):
 
 
 def reshape(self, *shape):
+    """reshape(input, shape) -> Tensor
+
+    input's elements in ``shape`` (one size may be -1, inferred). A view sharing input's memory
+    where its strides allow, otherwise a copy. Method form: x.reshape(*shape) or
+    x.reshape(shape)."""
     shape = _infer_shape(_shape_arg(shape), self._arr.size)
     if _is_viewable(self._arr, shape):
         return _as_view(View.apply(self, shape, True), self, lambda t: t.reshape(shape))
@@ -204,6 +228,11 @@ def reshape(self, *shape):
 
 
 def view(self, *shape):
+    """view(*shape) -> Tensor
+
+    A view of self in ``shape`` (one size may be -1), always sharing self's memory; raises where
+    self's strides would need a copy (use reshape). view(dtype) casts (a copy) in gradcore,
+    where PyTorch reinterprets the bits."""
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
         return self.to(shape[0])  # view(dtype) is not supported; treat as a cast would be wrong
     shape = _infer_shape(_shape_arg(shape), self._arr.size)
@@ -211,14 +240,24 @@ def view(self, *shape):
 
 
 def view_as(self, other):
+    """view_as(other) -> Tensor
+
+    self.view(other.size()): a view of self in other's shape."""
     return view(self, other._arr.shape)
 
 
 def reshape_as(self, other):
+    """reshape_as(other) -> Tensor
+
+    self.reshape(other.size()): a view where possible, otherwise a copy."""
     return reshape(self, other._arr.shape)
 
 
 def flatten(self, start_dim=0, end_dim=-1):
+    """flatten(input, start_dim=0, end_dim=-1) -> Tensor
+
+    input with dims start_dim..end_dim (inclusive) merged into one, by reshape (a view where
+    possible). A 0-d input gives shape (1,); start_dim == end_dim returns input itself."""
     shape = self._arr.shape
     if not shape:
         return reshape(self, (1,))
@@ -231,6 +270,10 @@ def flatten(self, start_dim=0, end_dim=-1):
 
 
 def unflatten(self, dim, sizes):
+    """unflatten(input, dim, sizes) -> Tensor
+
+    input with dim ``dim`` split into dims of ``sizes`` (their product is its size; one may be
+    -1). A view of input, as by view()."""
     shape = self._arr.shape
     d = _wrap_dim(dim, len(shape))
     sizes = _infer_shape(tuple(sizes), shape[d])
@@ -238,6 +281,9 @@ def unflatten(self, dim, sizes):
 
 
 def ravel(self):
+    """ravel(input) -> Tensor
+
+    input flattened to 1-D: a view where input's layout allows, otherwise a copy."""
     return reshape(self, (-1,))
 
 
@@ -257,6 +303,10 @@ class Unsqueeze(ArrayFunction):
 
 
 def unsqueeze(self, dim):
+    """unsqueeze(input, dim) -> Tensor
+
+    A view of input with a size-1 dim inserted at position ``dim`` (dim may be in
+    [-input.dim() - 1, input.dim()])."""
     d = _wrap_dim(dim, self._arr.ndim + 1)
     return _as_view(Unsqueeze.apply(self, d), self, lambda t: t.unsqueeze(d))
 
@@ -283,6 +333,10 @@ class SqueezeDims(Squeeze):
 
 
 def squeeze(self, dim=None):
+    """squeeze(input, dim=None) -> Tensor
+
+    A view of input without its size-1 dims: all of them, or those among ``dim`` (an int or a
+    tuple of ints); a listed dim whose size is not 1 is left in place."""
     shape = self._arr.shape
     if dim is None:
         dims = tuple(i for i, n in enumerate(shape) if n == 1)
@@ -321,6 +375,10 @@ class T(Permute):
 
 
 def permute(self, *dims):
+    """permute(input, dims) -> Tensor
+
+    A view of input with its dims reordered: dim i of the result is dim dims[i] of input.
+    Method form: x.permute(*dims) or x.permute(dims)."""
     dims = _shape_arg(dims)
     n = self._arr.ndim
     if len(dims) != n:
@@ -341,6 +399,10 @@ def _swap(n, d0, d1):
 
 
 def transpose(self, dim0, dim1):
+    """transpose(input, dim0, dim1) -> Tensor
+
+    A view of input with dims dim0 and dim1 swapped. swapaxes and swapdims are aliases (in
+    gradcore their arguments are dim0 and dim1, also for swapaxes)."""
     n = self._arr.ndim
     d0, d1 = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
     if not n:
@@ -353,6 +415,9 @@ swapaxes = swapdims = transpose
 
 
 def t(self):
+    """t(input) -> Tensor
+
+    A view of a 2-D input, transposed; 0-D and 1-D inputs come back unchanged (as views)."""
     n = self._arr.ndim
     if n > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
@@ -360,15 +425,25 @@ def t(self):
 
 
 def T_property(self):
+    """T -> Tensor
+
+    self with all its dims reversed (a view); self itself when it has fewer than 2 dims."""
     n = self._arr.ndim
     return permute(self, tuple(range(n - 1, -1, -1))) if n >= 2 else self
 
 
 def mT(self):
+    """mT -> Tensor
+
+    self with its last two dims swapped (a view): a batch of matrices, each transposed."""
     return transpose(self, -2, -1)
 
 
 def movedim(self, source, destination):
+    """movedim(input, source, destination) -> Tensor
+
+    A view of input with the dims at ``source`` (an int or a sequence) moved to the positions
+    ``destination``; the other dims keep their order."""
     n = self._arr.ndim
     src = [_wrap_dim(d, n) for d in (source if isinstance(source, (tuple, list)) else [source])]
     dst = [_wrap_dim(d, n) for d in (destination if isinstance(destination, (tuple, list))
@@ -392,6 +467,10 @@ class Contiguous(ArrayFunction):
 
 
 def contiguous(self, memory_format=None):
+    """contiguous(memory_format=None) -> Tensor
+
+    self when its memory is already C-contiguous, else a C-contiguous copy (gradient passed
+    through). memory_format is accepted and ignored."""
     if self._arr.flags.c_contiguous:
         return self
     return Contiguous.apply(self)
