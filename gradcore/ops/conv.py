@@ -260,7 +260,11 @@ def _check_conv(input, weight, bias, geom):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D cross-correlation, as torch.nn.functional.conv2d."""
+    """conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor
+
+    2-D cross-correlation of input (N, C_in, H, W) or (C_in, H, W) with weight
+    (C_out, C_in / groups, kH, kW), plus bias (C_out); padding may be 'same' or 'valid'.
+    Computed by im2col and one matmul per group; the input's gradient by col2im."""
     if input.dim() not in (3, 4):
         raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
                            f"input of size: {list(input.shape)}")
@@ -378,8 +382,11 @@ class _MaxPoolGather(ArrayFunction):
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """2-D max pooling, as torch.nn.functional.max_pool2d ((output, indices) when
-    return_indices)."""
+    """max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+    return_indices=False) -> Tensor
+
+    The maximum of each window (stride defaults to kernel_size; padding counts as -inf);
+    (output, indices) when return_indices.  The gradient goes to the element that was taken."""
     name = "max_pool2d"
     kernel = _pool_pair(kernel_size, "kernel_size must either be a single int, or a tuple of "
                         "two ints", name)
@@ -434,7 +441,11 @@ class _AvgPoolGrad(ArrayFunction):
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    """2-D average pooling, as torch.nn.functional.avg_pool2d."""
+    """avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True, divisor_override=None) -> Tensor
+
+    The mean of each window (stride defaults to kernel_size); count_include_pad counts the
+    zero padding in the divisor, divisor_override replaces it."""
     name = "avg_pool2d"
     kernel = _pool_pair(kernel_size, "kernel_size must either be a single int, or a tuple of "
                         "two ints", name)
@@ -480,8 +491,10 @@ class _AdaptiveAvgPoolGrad(ArrayFunction):
 
 
 def adaptive_avg_pool2d(input, output_size):
-    """2-D adaptive average pooling, as torch.nn.functional.adaptive_avg_pool2d (None in
-    output_size keeps that input size)."""
+    """adaptive_avg_pool2d(input, output_size) -> Tensor
+
+    Average pooling to the output size (an int or a pair; None keeps that input size), the
+    windows as PyTorch's: rows floor(i * H / oH) to ceil((i + 1) * H / oH)."""
     size = _list(output_size)
     if len(size) == 1:
         size = size * 2
