@@ -264,7 +264,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     2-D cross-correlation of input (N, C_in, H, W) or (C_in, H, W) with weight
     (C_out, C_in / groups, kH, kW), plus bias (C_out); padding may be 'same' or 'valid'.
-    Computed by im2col and one matmul per group; the input's gradient by col2im."""
+    Computed by im2col and one batched matmul."""
     if input.dim() not in (3, 4):
         raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
                            f"input of size: {list(input.shape)}")
