@@ -13,10 +13,23 @@ def _renumbered(modules):
 
 
 class Sequential(Module):
-    """Modules called in order, each on the previous one's output.
+    """Sequential(*args)
 
+    A chain of modules: forward calls each in turn on the previous one's output.
     ``Sequential(m0, m1, ...)`` names them '0', '1', ...; ``Sequential(OrderedDict(...))``
-    keeps the given names."""
+    keeps the given names.  Indexing, slicing (a new Sequential), ``len``, ``append``,
+    ``insert``, ``extend``, ``pop`` and ``+`` work as on a list.
+
+    Args:
+        *args: the modules in order, or one OrderedDict of name -> module.
+
+    Example:
+        >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> model(torch.randn(5, 4)).shape
+        gradcore.Size([5, 2])
+        >>> model[-1]
+        Linear(in_features=8, out_features=2, bias=True)
+    """
 
     def __init__(self, *args):
         super().__init__()
@@ -72,15 +85,18 @@ class Sequential(Module):
         return [k for k in super().__dir__() if not k.isdigit()]
 
     def pop(self, key):
+        """Remove the module at index ``key`` and return it (the rest are renumbered)."""
         v = self[key]
         del self[key]
         return v
 
     def append(self, module):
+        """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def insert(self, index, module):
+        """Insert ``module`` before position ``index``; returns self."""
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         n = len(self._modules)
@@ -94,6 +110,7 @@ class Sequential(Module):
         return self
 
     def extend(self, sequential):
+        """Append every module of the iterable ``sequential``; returns self."""
         for layer in sequential:
             self.append(layer)
         return self
@@ -105,8 +122,19 @@ class Sequential(Module):
 
 
 class ModuleList(Module):
-    """A list of submodules, registered (so their parameters are the parent's) and indexed
-    like a list.  It has no forward."""
+    """ModuleList(modules=None)
+
+    A list of submodules, registered (so their parameters are the parent's) and indexed,
+    sliced, appended to and extended like a list.  It has no forward: iterate over it.
+
+    Args:
+        modules: an iterable of modules to start with. Default: None (empty).
+
+    Example:
+        >>> layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+        >>> len(layers), len(list(layers.parameters()))
+        (3, 6)
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -154,20 +182,24 @@ class ModuleList(Module):
         return [k for k in super().__dir__() if not k.isdigit()]
 
     def insert(self, index, module):
+        """Insert ``module`` before position ``index``."""
         for i in range(len(self._modules), index, -1):
             self._modules[str(i)] = self._modules[str(i - 1)]
         self._modules[str(index)] = module
 
     def append(self, module):
+        """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def pop(self, key):
+        """Remove the module at index ``key`` and return it (the rest are renumbered)."""
         v = self[key]
         del self[key]
         return v
 
     def extend(self, modules):
+        """Append every module of the iterable ``modules``; returns self."""
         if not isinstance(modules, Iterable):
             raise TypeError(f"ModuleList.extend should be called with an iterable, but got "
                             f"{type(modules).__name__}")
@@ -196,7 +228,21 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """An ordered dict of submodules (registered; insertion order kept)."""
+    """ModuleDict(modules=None)
+
+    An ordered dict of submodules by name, registered (so their parameters are the parent's)
+    and kept in insertion order; it has the dict methods and no forward.
+
+    Args:
+        modules: a mapping, or an iterable of (name, module) pairs. Default: None (empty).
+
+    Example:
+        >>> d = nn.ModuleDict({'act': nn.ReLU(), 'fc': nn.Linear(2, 2)})
+        >>> list(d.keys())
+        ['act', 'fc']
+        >>> d['act'](torch.tensor([-1.0, 1.0]))
+        tensor([0., 1.])
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -222,23 +268,30 @@ class ModuleDict(Module):
         return key in self._modules
 
     def clear(self):
+        """Remove every module."""
         self._modules.clear()
 
     def pop(self, key):
+        """Remove the module named ``key`` and return it."""
         v = self[key]
         del self[key]
         return v
 
     def keys(self):
+        """The names, in insertion order."""
         return self._modules.keys()
 
     def items(self):
+        """(name, module) pairs, in insertion order."""
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def update(self, modules):
+        """Add (or replace) the modules of a mapping or of an iterable of (name, module)
+        pairs."""
         if not isinstance(modules, Iterable):
             raise TypeError(f"ModuleDict.update should be called with an iterable of key/value "
                             f"pairs, but got {type(modules).__name__}")

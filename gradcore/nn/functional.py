@@ -15,14 +15,26 @@ from ..ops.loss import (mse_loss, l1_loss, smooth_l1_loss, cross_entropy, nll_lo
 
 
 def relu(input, inplace=False):
+    """relu(input, inplace=False) -> Tensor
+
+    max(input, 0), elementwise; ``inplace=True`` writes the result into ``input`` (relu_).
+    """
     return _A.relu_(input) if inplace else _E.relu(input)
 
 
 def sigmoid(input):
+    """sigmoid(input) -> Tensor
+
+    1 / (1 + exp(-input)), elementwise (the same op as gradcore.sigmoid).
+    """
     return _E.sigmoid(input)
 
 
 def tanh(input):
+    """tanh(input) -> Tensor
+
+    The hyperbolic tangent, elementwise (the same op as gradcore.tanh).
+    """
     return _E.tanh(input)
 
 
@@ -34,12 +46,22 @@ def _softmax_dim(name, ndim, stacklevel):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(input, dim=None, _stacklevel=3, dtype=None) -> Tensor
+
+    exp(x_i) / sum_j exp(x_j) along ``dim`` (computed in ``dtype`` when given); ``dim=None``
+    is deprecated: it warns and takes 0 for 0-, 1- and 3-D input, else 1, as PyTorch.
+    """
     if dim is None:
         dim = _softmax_dim("softmax", input.dim(), _stacklevel)
     return _S.softmax(input, dim, dtype=dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log_softmax(input, dim=None, _stacklevel=3, dtype=None) -> Tensor
+
+    log(softmax(input, dim)), computed stably as x_i - logsumexp(x) along ``dim``; ``dim=None``
+    picks the dim as softmax does (with its deprecation warning).
+    """
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
     return _S.log_softmax(input, dim, dtype=dtype)

@@ -29,9 +29,11 @@ def _no_grad_normal_(tensor, mean, std, generator=None):
 
 
 def calculate_gain(nonlinearity, param=None):
-    """The recommended gain for a nonlinearity: 1 for linear/conv/sigmoid, 5/3 for tanh,
+    """calculate_gain(nonlinearity, param=None) -> float
+
+    The recommended gain for a nonlinearity: 1 for linear/conv/sigmoid, 5/3 for tanh,
     sqrt(2) for relu, sqrt(2 / (1 + slope^2)) for leaky_relu (slope ``param``, 0.01 by
-    default), 3/4 for selu."""
+    default), 3/4 for selu; ValueError for any other name."""
     linear_fns = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
                   "conv_transpose2d", "conv_transpose3d"]
     if nonlinearity in linear_fns or nonlinearity == "sigmoid":
@@ -74,17 +76,24 @@ def _calculate_correct_fan(tensor, mode):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with U(a, b)."""
+    """uniform_(tensor, a=0.0, b=1.0, generator=None) -> Tensor
+
+    Fill ``tensor`` in place with values drawn from U(a, b) and return it."""
     return _no_grad_uniform_(tensor, a, b, generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with N(mean, std^2)."""
+    """normal_(tensor, mean=0.0, std=1.0, generator=None) -> Tensor
+
+    Fill ``tensor`` in place with values drawn from N(mean, std^2) and return it."""
     return _no_grad_normal_(tensor, mean, std, generator)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std^2) restricted to [a, b] (values outside are drawn again)."""
+    """trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None) -> Tensor
+
+    Fill ``tensor`` in place with N(mean, std^2) restricted to [a, b] (values outside are
+    drawn again; a and b are absolute bounds, not in units of std) and return it."""
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
@@ -100,20 +109,33 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
+    """constant_(tensor, val) -> Tensor
+
+    Fill ``tensor`` in place with the value ``val`` and return it."""
     with no_grad():
         tensor.fill_(val)
     return tensor
 
 
 def ones_(tensor):
+    """ones_(tensor) -> Tensor
+
+    Fill ``tensor`` in place with ones and return it."""
     return constant_(tensor, 1.0)
 
 
 def zeros_(tensor):
+    """zeros_(tensor) -> Tensor
+
+    Fill ``tensor`` in place with zeros and return it."""
     return constant_(tensor, 0.0)
 
 
 def eye_(tensor):
+    """eye_(tensor) -> Tensor
+
+    Fill a 2-D ``tensor`` in place with the identity matrix (ones on the diagonal, zeros
+    elsewhere; rectangular shapes allowed) and return it."""
     if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     return _fill(tensor, factories.eye(*tensor.shape, dtype=tensor.dtype,
@@ -121,7 +143,10 @@ def eye_(tensor):
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
-    """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio)."""
+    """xavier_uniform_(tensor, gain=1.0, generator=None) -> Tensor
+
+    Fill ``tensor`` (at least 2-D) in place with U(-a, a), a = gain * sqrt(6 / (fan_in +
+    fan_out)) (Glorot & Bengio), and return it."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
@@ -129,7 +154,10 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
-    """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    """xavier_normal_(tensor, gain=1.0, generator=None) -> Tensor
+
+    Fill ``tensor`` (at least 2-D) in place with N(0, std^2), std = gain * sqrt(2 / (fan_in +
+    fan_out)) (Glorot & Bengio), and return it."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return _no_grad_normal_(tensor, 0.0, std, generator)
@@ -141,7 +169,10 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """U(-bound, bound) with bound = gain * sqrt(3 / fan) (He et al.)."""
+    """kaiming_uniform_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', generator=None)
+
+    Fill ``tensor`` in place with U(-bound, bound), bound = gain * sqrt(3 / fan) (He et al.),
+    gain = calculate_gain(nonlinearity, a), fan = fan_in or fan_out by ``mode``; return it."""
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
@@ -150,7 +181,10 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """N(0, std^2) with std = gain / sqrt(fan)."""
+    """kaiming_normal_(tensor, a=0, mode='fan_in', nonlinearity='leaky_relu', generator=None)
+
+    Fill ``tensor`` in place with N(0, std^2), std = gain / sqrt(fan) (He et al.), gain and fan
+    as in kaiming_uniform_; return it."""
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor

@@ -61,12 +61,33 @@ def _check_name(kind, name, module, table):
 
 
 def _forward_unimplemented(self, *input):
+    """The computation of this module on its inputs; every subclass overrides it.  Call the
+    module (``module(x)``), not ``forward``, so that the forward hooks run."""
     raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required "
                               f"\"forward\" function")
 
 
 class Module:
-    """Base class for all neural network modules; subclass it and define ``forward``."""
+    """Module()
+
+    Base class for all neural network layers and models: subclass it, build the submodules
+    and parameters in ``__init__`` (after ``super().__init__()``) and define ``forward``.
+    Parameters, submodules and buffers assigned as attributes are registered in order, so
+    ``parameters()``, ``state_dict()``, ``to()`` and ``repr()`` see them.
+
+    Example:
+        >>> class Net(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.fc = nn.Linear(4, 2)
+        ...     def forward(self, x):
+        ...         return self.fc(x).relu()
+        >>> net = Net()
+        >>> net(torch.randn(3, 4)).shape
+        gradcore.Size([3, 2])
+        >>> list(net.state_dict())
+        ['fc.weight', 'fc.bias']
+    """
 
     training: bool
     _version = 1
@@ -132,6 +153,7 @@ class Module:
 
     # ---- registration -------------------------------------------------------------------
     def register_parameter(self, name, param):
+        """Add the Parameter ``param`` (or None: a declared, absent one) under ``name``."""
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         _check_name("parameter", name, self, self._parameters)
@@ -164,6 +186,7 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
+        """Add the submodule ``module`` (or None) under ``name``, as ``self.name = module``."""
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{_typename(module)} is not a Module subclass")
         if "_modules" not in self.__dict__:
@@ -174,6 +197,7 @@ class Module:
     register_module = add_module
 
     def get_submodule(self, target):
+        """The submodule at the dotted path ``target`` (``'block.0.fc'``; ``''`` is self)."""
         if target == "":
             return self
         mod = self
@@ -186,6 +210,7 @@ class Module:
         return mod
 
     def get_parameter(self, target):
+        """The Parameter at the dotted path ``target`` (``'block.0.fc.weight'``)."""
         module_path, _, name = target.rpartition(".")
         mod = self.get_submodule(module_path)
         if not hasattr(mod, name):
@@ -287,6 +312,8 @@ class Module:
                 yield module_prefix + ("." if module_prefix else "") + k, v
 
     def parameters(self, recurse=True):
+        """An iterator over the Parameters of this module (and its submodules, by default),
+        each once, in registration order: what an optimizer takes."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
@@ -297,18 +324,22 @@ class Module:
                                        remove_duplicate)
 
     def buffers(self, recurse=True):
+        """An iterator over the buffers of this module (and its submodules, by default)."""
         for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """(name, buffer) pairs, e.g. ``('bn.running_mean', ...)``."""
         yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse,
                                        remove_duplicate)
 
     def children(self):
+        """An iterator over the immediate submodules."""
         for _, module in self.named_children():
             yield module
 
     def named_children(self):
+        """(name, submodule) pairs for the immediate submodules."""
         memo = set()
         for name, module in self._modules.items():
             if module is not None and id(module) not in memo:
@@ -316,10 +347,12 @@ class Module:
                 yield name, module
 
     def modules(self):
+        """An iterator over this module and all its submodules, recursively, each once."""
         for _, module in self.named_modules():
             yield module
 
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(dotted name, module) pairs for this module (name ``''``) and all its submodules."""
         if memo is None:
             memo = set()
         if self in memo:
@@ -335,6 +368,8 @@ class Module:
 
     # ---- modes and gradients ------------------------------------------------------------
     def train(self, mode=True):
+        """Set training mode (``mode=True``) or eval mode on this module and its submodules
+        (Dropout and BatchNorm behave differently in each); returns self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -343,14 +378,17 @@ class Module:
         return self
 
     def eval(self):
+        """Set eval mode: the same as ``train(False)``; returns self."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on every parameter (False freezes them); returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none=True):
+        """Reset every parameter's ``.grad``: to None (default), or zero it in place."""
         zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
@@ -393,21 +431,27 @@ class Module:
         return self._apply(convert)
 
     def cpu(self):
+        """Move every parameter and buffer to the CPU, in place; returns self."""
         return self._apply(lambda t: t.cpu())
 
     def cuda(self, device=None):
+        """Move every parameter and buffer to a CUDA device, in place; returns self."""
         return self._apply(lambda t: t.cuda(device))
 
     def type(self, dst_type):
+        """Cast every parameter and buffer to ``dst_type``, in place; returns self."""
         return self._apply(lambda t: t.type(dst_type))
 
     def float(self):
+        """Cast the floating-point parameters and buffers to float32, in place; returns self."""
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
     def double(self):
+        """Cast the floating-point parameters and buffers to float64, in place; returns self."""
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def half(self):
+        """Cast the floating-point parameters and buffers to float16, in place; returns self."""
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     # ---- state_dict ---------------------------------------------------------------------

@@ -5,10 +5,24 @@ from ..tensor import Tensor, _wrap
 
 
 class Parameter(Tensor):
-    """``Parameter(data=None, requires_grad=True)``: a leaf sharing ``data``'s array (and
-    version counter); ``Parameter()`` holds an empty float tensor.
+    """Parameter(data=None, requires_grad=True)
 
-    Operations on a Parameter return plain Tensors, as in PyTorch.
+    A Tensor that a Module registers as a parameter when assigned as its attribute (so it is
+    in ``parameters()`` and ``state_dict()``).  It is a leaf sharing ``data``'s array (and
+    version counter); ``Parameter()`` holds an empty tensor of the default dtype.  Operations
+    on a Parameter return plain Tensors, as in PyTorch.
+
+    Args:
+        data: the tensor to wrap (not copied). Default: an empty tensor of shape (0,).
+        requires_grad: whether autograd records gradients for it. Default: True.
+
+    Example:
+        >>> p = nn.Parameter(torch.ones(2))
+        >>> p
+        Parameter containing:
+        tensor([1., 1.], requires_grad=True)
+        >>> type(p * 2).__name__
+        'Tensor'
     """
 
     def __new__(cls, data=None, requires_grad=True):

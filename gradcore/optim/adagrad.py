@@ -4,6 +4,36 @@ from .optimizer import Optimizer, _check_flags, _check_nonnegative, _number, _st
 
 
 class Adagrad(Optimizer):
+    """Adagrad(params, lr=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+    eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None)
+
+    Adagrad: ``sum += g**2`` and ``p -= clr * g / (sqrt(sum) + eps)``, with the decayed
+    learning rate clr = lr / (1 + (step - 1) * lr_decay).
+
+    Args:
+        params: an iterable of Tensors to optimize, or of dicts (parameter groups with their
+            own options), or of (name, Tensor) pairs.
+        lr: the learning rate (a float or a 1-element tensor). Default: 1e-2.
+        lr_decay: the learning rate decay. Default: 0.
+        weight_decay: the L2 penalty added to the gradient. Default: 0.
+        initial_accumulator_value: the starting value of ``sum``. Default: 0.
+        eps: added to the denominator for stability. Default: 1e-10.
+        foreach, fused: accepted for PyTorch's API; gradcore always runs one fused update
+            per parameter (both True is a RuntimeError). Default: None.
+        differentiable: True is not supported (NotImplementedError). Default: False.
+        maximize: ascend the objective instead of descending it. Default: False.
+
+    State:
+        step and sum: per parameter, made in the constructor (as PyTorch's).
+
+    Example:
+        >>> w = nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optim.Adagrad([w], lr=0.1)
+        >>> (w ** 2).sum().backward(); opt.step()
+        >>> w.detach()
+        tensor([0.9000, 1.9000])
+    """
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,

@@ -5,6 +5,42 @@ from .optimizer import (Optimizer, _arrays, _bump, _check_betas, _check_flags,
 
 
 class Adam(Optimizer):
+    """Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, amsgrad=False, *,
+    foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+    decoupled_weight_decay=False)
+
+    Adam: m = beta1 * m + (1 - beta1) * g, v = beta2 * v + (1 - beta2) * g**2, and at step t
+    ``p -= lr * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + eps)``.
+
+    Args:
+        params: an iterable of Tensors to optimize, or of dicts (parameter groups with their
+            own options), or of (name, Tensor) pairs.
+        lr: the learning rate (a float or a 1-element tensor). Default: 1e-3.
+        betas: (beta1, beta2), the decay rates of the moving averages m and v.
+            Default: (0.9, 0.999).
+        eps: added to the denominator for stability. Default: 1e-8.
+        weight_decay: the L2 penalty added to the gradient (g += weight_decay * p), or with
+            decoupled_weight_decay p *= 1 - lr * weight_decay (AdamW). Default: 0.
+        amsgrad: use the maximum of all v so far in the denominator (AMSGrad). Default: False.
+        maximize: ascend the objective instead of descending it. Default: False.
+        capturable: accepted for PyTorch's API (no CUDA graphs here). Default: False.
+        foreach, fused: accepted for PyTorch's API; gradcore always runs one fused update
+            per parameter (both True is a RuntimeError). Default: None.
+        differentiable: True is not supported (NotImplementedError). Default: False.
+        decoupled_weight_decay: AdamW's weight decay. Default: False.
+
+    State:
+        step (a scalar tensor), exp_avg (m), exp_avg_sq (v), max_exp_avg_sq (with
+        amsgrad): per parameter, made at its first step.
+
+    Example:
+        >>> w = nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optim.Adam([w], lr=0.1)
+        >>> (w ** 2).sum().backward(); opt.step()
+        >>> w.detach()
+        tensor([0.9000, 1.9000])
+    """
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
@@ -37,6 +73,38 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
+    """AdamW(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01, amsgrad=False, *,
+    maximize=False, foreach=None, capturable=False, differentiable=False, fused=None)
+
+    Adam with decoupled weight decay: ``p *= 1 - lr * weight_decay`` first, then Adam's step
+    on the plain gradient, ``p -= lr * m_hat / (sqrt(v_hat) + eps)``.
+
+    Args:
+        params: an iterable of Tensors to optimize, or of dicts (parameter groups with their
+            own options), or of (name, Tensor) pairs.
+        lr: the learning rate (a float or a 1-element tensor). Default: 1e-3.
+        betas: (beta1, beta2), the decay rates of the moving averages m and v.
+            Default: (0.9, 0.999).
+        eps: added to the denominator for stability. Default: 1e-8.
+        weight_decay: the decoupled weight decay coefficient. Default: 1e-2.
+        amsgrad: use the maximum of all v so far in the denominator (AMSGrad). Default: False.
+        maximize: ascend the objective instead of descending it. Default: False.
+        capturable: accepted for PyTorch's API (no CUDA graphs here). Default: False.
+        foreach, fused: accepted for PyTorch's API; gradcore always runs one fused update
+            per parameter (both True is a RuntimeError). Default: None.
+        differentiable: True is not supported (NotImplementedError). Default: False.
+
+    State:
+        as Adam's: step, exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad).
+
+    Example:
+        >>> w = nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optim.AdamW([w], lr=0.1, weight_decay=0.01)
+        >>> (w ** 2).sum().backward(); opt.step()
+        >>> w.detach()
+        tensor([0.8990, 1.8980])
+    """
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,
                  differentiable=False, fused=None):

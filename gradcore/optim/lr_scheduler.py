@@ -6,7 +6,7 @@ import warnings
 from bisect import bisect_right
 from collections import Counter
 from functools import wraps
-from weakref import ref
+import weakref
 
 from ..tensor import Tensor
 from .optimizer import Optimizer
@@ -46,7 +46,7 @@ def _mark_step_calls(opt):
     """Wrap ``opt.step`` (once) so a scheduler can warn when it steps before the optimizer."""
     if hasattr(opt.step, "_wrapped_by_lr_sched"):
         return
-    opt_ref = ref(opt)
+    opt_ref = weakref.ref(opt)
     func = opt.step.__func__
 
     @wraps(func)
@@ -60,8 +60,29 @@ def _mark_step_calls(opt):
 
 
 class LRScheduler:
-    """Base class: ``get_lr()`` gives the next lrs; ``step()`` advances ``last_epoch`` and
-    writes them into the optimizer's groups.  Sets ``initial_lr`` in each group."""
+    """LRScheduler(optimizer, last_epoch=-1)
+
+    Base class of the learning-rate schedulers: a subclass's ``get_lr()`` gives the next lr
+    of each group; ``step()`` (once per epoch, after ``optimizer.step()``) advances
+    ``last_epoch`` and writes them into the groups.  The constructor sets each group's
+    ``initial_lr`` (``base_lrs``) and takes the first step (epoch 0).
+
+    Args:
+        optimizer: the Optimizer whose groups' ``lr`` it sets.
+        last_epoch: the index of the last epoch, to resume a schedule (the groups must then
+            hold ``initial_lr``); -1 starts it. Default: -1.
+
+    Example:
+        >>> class Halving(optim.lr_scheduler.LRScheduler):
+        ...     def get_lr(self):
+        ...         return [base * 0.5 ** self.last_epoch for base in self.base_lrs]
+        >>> opt = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> sched = Halving(opt)
+        >>> for epoch in range(2):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.25]
+    """
     _get_lr_called_within_step = False
     _is_initial = False
 
@@ -99,6 +120,7 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore the attributes saved by ``state_dict()``."""
         self.__dict__.update(state_dict)
 
     def get_last_lr(self):
@@ -106,6 +128,7 @@ class LRScheduler:
         return self._last_lr
 
     def get_lr(self):
+        """The lr of each group for epoch ``last_epoch``, called by ``step()`` (subclasses)."""
         raise NotImplementedError
 
     def _warn_get_lr(self):
@@ -114,6 +137,8 @@ class LRScheduler:
                           "`get_last_lr()`.", UserWarning, stacklevel=3)
 
     def step(self, epoch=None):
+        """Advance one epoch and set each group's lr to ``get_lr()``; ``epoch`` (deprecated,
+        with a warning) jumps to that epoch by the closed form where there is one."""
         if self._step_count == 1:
             if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
                 warnings.warn(
@@ -151,11 +176,32 @@ class LRScheduler:
 
 
 class _LRScheduler(LRScheduler):
-    pass
+    """_LRScheduler(optimizer, last_epoch=-1)
+
+    The old name of LRScheduler, kept for code that subclasses it; use LRScheduler.
+    """
 
 
 class LambdaLR(LRScheduler):
-    """lr = initial_lr * lr_lambda(epoch), one function for all groups or one per group."""
+    """LambdaLR(optimizer, lr_lambda, last_epoch=-1)
+
+    Sets each group's lr to ``initial_lr * lr_lambda(epoch)``.
+
+    Args:
+        optimizer: the Optimizer whose groups' ``lr`` it sets.
+        lr_lambda: a function of the epoch (an int) giving the factor, or a list of them, one
+            per parameter group.
+        last_epoch: the index of the last epoch, to resume a schedule (the groups must then
+            hold ``initial_lr``); -1 starts it. Default: -1.
+
+    Example:
+        >>> opt = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> sched = optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1 / (epoch + 1))
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.25]
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -191,7 +237,26 @@ class LambdaLR(LRScheduler):
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by gamma every step_size epochs."""
+    """StepLR(optimizer, step_size, gamma=0.1, last_epoch=-1)
+
+    Multiplies each group's lr by ``gamma`` every ``step_size`` epochs:
+    ``lr = initial_lr * gamma ** (epoch // step_size)``.
+
+    Args:
+        optimizer: the Optimizer whose groups' ``lr`` it sets.
+        step_size: the number of epochs between decays.
+        gamma: the decay factor. Default: 0.1.
+        last_epoch: the index of the last epoch, to resume a schedule (the groups must then
+            hold ``initial_lr``); -1 starts it. Default: -1.
+
+    Example:
+        >>> opt = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        >>> for epoch in range(4):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.25]
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = step_size
@@ -210,7 +275,26 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the lr by gamma at each milestone (gamma ** n for a milestone given n times)."""
+    """MultiStepLR(optimizer, milestones, gamma=0.1, last_epoch=-1)
+
+    Multiplies each group's lr by ``gamma`` when the epoch reaches each milestone (by
+    gamma ** n for a milestone listed n times).
+
+    Args:
+        optimizer: the Optimizer whose groups' ``lr`` it sets.
+        milestones: the epochs at which to decay (any order).
+        gamma: the decay factor. Default: 0.1.
+        last_epoch: the index of the last epoch, to resume a schedule (the groups must then
+            hold ``initial_lr``); -1 starts it. Default: -1.
+
+    Example:
+        >>> opt = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> sched = optim.lr_scheduler.MultiStepLR(opt, milestones=[2, 4], gamma=0.5)
+        >>> for epoch in range(5):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.25]
+    """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -231,7 +315,24 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the lr by gamma every epoch."""
+    """ExponentialLR(optimizer, gamma, last_epoch=-1)
+
+    Multiplies each group's lr by ``gamma`` every epoch: ``lr = initial_lr * gamma ** epoch``.
+
+    Args:
+        optimizer: the Optimizer whose groups' ``lr`` it sets.
+        gamma: the decay factor.
+        last_epoch: the index of the last epoch, to resume a schedule (the groups must then
+            hold ``initial_lr``); -1 starts it. Default: -1.
+
+    Example:
+        >>> opt = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> sched = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        >>> for epoch in range(3):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.125]
+    """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -248,8 +349,27 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Cosine annealing from initial_lr to eta_min over T_max epochs, by PyTorch's recursive
-    formula (it keeps going past T_max, back up, as PyTorch's does)."""
+    """CosineAnnealingLR(optimizer, T_max, eta_min=0.0, last_epoch=-1)
+
+    Anneals each group's lr from initial_lr to eta_min along a half cosine over T_max epochs:
+    ``lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``, by PyTorch's
+    recursive form (past T_max it goes back up, as PyTorch's does).
+
+    Args:
+        optimizer: the Optimizer whose groups' ``lr`` it sets.
+        T_max: the number of epochs of the half period.
+        eta_min: the lowest lr. Default: 0.0.
+        last_epoch: the index of the last epoch, to resume a schedule (the groups must then
+            hold ``initial_lr``); -1 starts it. Default: -1.
+
+    Example:
+        >>> opt = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+        >>> for epoch in range(2):
+        ...     opt.step(); sched.step()
+        >>> sched.get_last_lr()
+        [0.5]
+    """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = T_max
@@ -280,8 +400,32 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class ReduceLROnPlateau(LRScheduler):
-    """Multiply the lr by ``factor`` once a metric has not improved for ``patience`` epochs
-    (``step(metric)``), then wait ``cooldown`` epochs; never below ``min_lr``."""
+    """ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=10, threshold=0.0001,
+    threshold_mode='rel', cooldown=0, min_lr=0, eps=1e-08)
+
+    Multiplies each group's lr by ``factor`` once the metric passed to ``step(metric)`` has
+    not improved for more than ``patience`` epochs, then waits ``cooldown`` epochs.
+
+    Args:
+        optimizer: the Optimizer whose groups' ``lr`` it sets.
+        mode: ``'min'`` (lower is better) or ``'max'``. Default: ``'min'``.
+        factor: the decay factor (< 1). Default: 0.1.
+        patience: the number of epochs without improvement tolerated. Default: 10.
+        threshold: the margin an improvement must beat. Default: 1e-4.
+        threshold_mode: ``'rel'`` (best * (1 -/+ threshold)) or ``'abs'`` (best -/+
+            threshold). Default: ``'rel'``.
+        cooldown: the epochs to wait after a reduction before counting again. Default: 0.
+        min_lr: the lowest lr, one for all groups or a list, one per group. Default: 0.
+        eps: a reduction smaller than this is skipped. Default: 1e-8.
+
+    Example:
+        >>> opt = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> sched = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=1, factor=0.5)
+        >>> for loss in [1.0, 1.0, 1.0]:
+        ...     opt.step(); sched.step(loss)
+        >>> sched.get_last_lr()
+        [0.5]
+    """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
@@ -313,6 +457,8 @@ class ReduceLROnPlateau(LRScheduler):
         self.num_bad_epochs = 0
 
     def step(self, metrics, epoch=None):
+        """Record this epoch's metric (a number or a 1-element tensor) and reduce the lrs if
+        it has not improved for more than ``patience`` epochs."""
         current = float(metrics)
         if epoch is None:
             epoch = self.last_epoch + 1
@@ -352,6 +498,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self):
+        """Whether a reduction's cooldown is still running."""
         return self.cooldown_counter > 0
 
     def _is_better(self, a, best):

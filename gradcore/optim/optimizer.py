@@ -91,8 +91,24 @@ def _step_tensor(value=0.0):
 
 
 class Optimizer:
-    """Base class of all optimizers: ``Optimizer(params, defaults)`` with ``params`` an
-    iterable of Tensors, or of dicts (parameter groups with their own options)."""
+    """Optimizer(params, defaults)
+
+    Base class of all optimizers: it holds ``param_groups`` (each a dict of its params and
+    options), the per-parameter ``state``, and gives step, zero_grad, add_param_group,
+    state_dict and load_state_dict; a subclass implements ``_update(p, group)``.
+
+    Args:
+        params: an iterable of Tensors, or of dicts (parameter groups with their own options,
+            the others taken from ``defaults``), or of (name, Tensor) pairs.
+        defaults: a dict of the default options (``lr``, ...) of the groups.
+
+    Example:
+        >>> model = nn.Linear(4, 2)
+        >>> opt = optim.SGD([{'params': [model.weight]}, {'params': [model.bias], 'lr': 0.1}],
+        ...                 lr=0.01)
+        >>> [group['lr'] for group in opt.param_groups]
+        [0.01, 0.1]
+    """
 
     def __init__(self, params, defaults):
         self.defaults = defaults

@@ -4,6 +4,37 @@ from .optimizer import Optimizer, _arrays, _bump, _check_flags, _check_nonnegati
 
 
 class SGD(Optimizer):
+    """SGD(params, lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+    maximize=False, foreach=None, differentiable=False, fused=None)
+
+    Stochastic gradient descent, optionally with momentum: with g = grad + weight_decay * p,
+    ``buf = momentum * buf + (1 - dampening) * g`` (buf = g at the first step) and
+    ``p -= lr * (g + momentum * buf if nesterov else buf)``; without momentum p -= lr * g.
+
+    Args:
+        params: an iterable of Tensors to optimize, or of dicts (parameter groups with their
+            own options), or of (name, Tensor) pairs.
+        lr: the learning rate (a float or a 1-element tensor). Default: 1e-3.
+        momentum: the momentum factor. Default: 0.
+        dampening: the dampening of the momentum (on the gradient's share). Default: 0.
+        weight_decay: the L2 penalty added to the gradient. Default: 0.
+        nesterov: Nesterov momentum (needs momentum > 0 and dampening 0). Default: False.
+        maximize: ascend the objective instead of descending it. Default: False.
+        foreach, fused: accepted for PyTorch's API; gradcore always runs one fused update
+            per parameter (both True is a RuntimeError). Default: None.
+        differentiable: True is not supported (NotImplementedError). Default: False.
+
+    State:
+        momentum_buffer: per parameter, with momentum, made at its first step.
+
+    Example:
+        >>> w = nn.Parameter(torch.tensor([1.0, 2.0]))
+        >>> opt = optim.SGD([w], lr=0.1)
+        >>> (w ** 2).sum().backward(); opt.step()
+        >>> w.detach()
+        tensor([0.8000, 1.6000])
+    """
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
                  fused=None):

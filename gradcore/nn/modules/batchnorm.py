@@ -90,7 +90,43 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Over (N, C) or (N, C, L) input."""
+    """BatchNorm1d(num_features, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True,
+    device=None, dtype=None, *, bias=True)
+
+    Batch normalization over a (N, C) or (N, C, L) input, per channel C (over N, or N and L).
+    Normalizes each channel: ``y = (x - mean) / sqrt(var + eps) * weight + bias``, with the
+    batch's mean and biased variance in training (updating ``running = (1 - momentum) *
+    running + momentum * batch``, the unbiased variance) and the running ones in eval mode.
+
+    Args:
+        num_features: C, the number of channels.
+        eps: added to the variance for stability. Default: 1e-5.
+        momentum: the weight of the batch in the running averages; None for a cumulative
+            average (1 / num_batches_tracked). Default: 0.1.
+        affine: whether to learn ``weight`` and ``bias``. Default: True.
+        track_running_stats: keep running_mean / running_var; without them eval mode uses
+            the batch's statistics too. Default: True.
+        device: the device of the parameters and buffers. Default: the default device.
+        dtype: the dtype of the parameters and buffers. Default: the default dtype.
+        bias: (keyword only) whether to learn ``bias`` (with affine). Default: True.
+
+    Shape:
+        (N, C) -> (N, C), or (N, C, L) -> (N, C, L).
+
+    Attributes:
+        weight: (C,), initialised to ones; None without affine.
+        bias: (C,), initialised to zeros; None without affine or with ``bias=False``.
+        running_mean: buffer (C,), starts at zeros; None without track_running_stats.
+        running_var: buffer (C,), starts at ones; None without track_running_stats.
+        num_batches_tracked: buffer, int64 scalar counting training batches; None likewise.
+
+    Example:
+        >>> m = nn.BatchNorm1d(3)
+        >>> m(torch.randn(8, 3, 5)).shape
+        gradcore.Size([8, 3, 5])
+        >>> m.num_batches_tracked
+        tensor(1)
+    """
 
     def _check_input_dim(self, input):
         if input.dim() != 2 and input.dim() != 3:
@@ -98,7 +134,43 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Over (N, C, H, W) input."""
+    """BatchNorm2d(num_features, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True,
+    device=None, dtype=None, *, bias=True)
+
+    Batch normalization over a (N, C, H, W) input, per channel C (over N, H and W).
+    Normalizes each channel: ``y = (x - mean) / sqrt(var + eps) * weight + bias``, with the
+    batch's mean and biased variance in training (updating ``running = (1 - momentum) *
+    running + momentum * batch``, the unbiased variance) and the running ones in eval mode.
+
+    Args:
+        num_features: C, the number of channels.
+        eps: added to the variance for stability. Default: 1e-5.
+        momentum: the weight of the batch in the running averages; None for a cumulative
+            average (1 / num_batches_tracked). Default: 0.1.
+        affine: whether to learn ``weight`` and ``bias``. Default: True.
+        track_running_stats: keep running_mean / running_var; without them eval mode uses
+            the batch's statistics too. Default: True.
+        device: the device of the parameters and buffers. Default: the default device.
+        dtype: the dtype of the parameters and buffers. Default: the default dtype.
+        bias: (keyword only) whether to learn ``bias`` (with affine). Default: True.
+
+    Shape:
+        (N, C, H, W) -> (N, C, H, W).
+
+    Attributes:
+        weight: (C,), initialised to ones; None without affine.
+        bias: (C,), initialised to zeros; None without affine or with ``bias=False``.
+        running_mean: buffer (C,), starts at zeros; None without track_running_stats.
+        running_var: buffer (C,), starts at ones; None without track_running_stats.
+        num_batches_tracked: buffer, int64 scalar counting training batches; None likewise.
+
+    Example:
+        >>> m = nn.BatchNorm2d(16)
+        >>> m(torch.randn(4, 16, 8, 8)).shape
+        gradcore.Size([4, 16, 8, 8])
+        >>> m.running_mean.shape
+        gradcore.Size([16])
+    """
 
     def _check_input_dim(self, input):
         if input.dim() != 4:

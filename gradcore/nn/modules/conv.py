@@ -43,10 +43,44 @@ def _pad(input, pads, mode):
 
 
 class Conv2d(Module):
-    """2-D convolution over (N, C, H, W) or (C, H, W) inputs, as torch.nn.Conv2d.
+    """Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+    bias=True, padding_mode='zeros', device=None, dtype=None)
 
-    weight: (out_channels, in_channels / groups, kh, kw) ~ kaiming_uniform_(a=sqrt(5));
-    bias: (out_channels,) ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    A 2-D convolution (cross-correlation, as in PyTorch) over a (N, C, H, W) or (C, H, W)
+    input: ``y[n, o] = bias[o] + sum_c weight[o, c] * x[n, c]`` (``*``: 2-D cross-correlation).
+
+    Args:
+        in_channels: C_in, the number of input channels.
+        out_channels: C_out, the number of output channels.
+        kernel_size: the kernel's (kH, kW), or one int for both.
+        stride: the step between windows, an int or a pair. Default: 1.
+        padding: added on each side, an int or a pair, or ``'valid'`` (none) or ``'same'``
+            (output as large as the input; stride 1 only). Default: 0.
+        dilation: the spacing between kernel elements, an int or a pair. Default: 1.
+        groups: split the channels into this many groups convolved separately. Default: 1.
+        bias: whether to learn an additive bias per output channel. Default: True.
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+            Default: ``'zeros'``.
+        device: the device of the parameters. Default: the default device.
+        dtype: the dtype of the parameters. Default: the default dtype.
+
+    Shape:
+        (N, C_in, H, W) -> (N, C_out, H_out, W_out) (or without N), with
+        H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0]
+        + 1), and W_out the same with the second entries.
+
+    Attributes:
+        weight: (out_channels, in_channels / groups, kH, kW), kaiming_uniform_(a=sqrt(5)),
+            which is U(-k, k) with k = 1 / sqrt(in_channels / groups * kH * kW).
+        bias: (out_channels,), U(-k, k); None when ``bias=False``.
+
+    Example:
+        >>> m = nn.Conv2d(3, 8, 3, padding=1)
+        >>> m(torch.randn(2, 3, 32, 32)).shape
+        gradcore.Size([2, 8, 32, 32])
+        >>> nn.Conv2d(3, 8, (3, 5), stride=2)(torch.randn(2, 3, 32, 32)).shape
+        gradcore.Size([2, 8, 15, 14])
+    """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):

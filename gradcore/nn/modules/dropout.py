@@ -5,6 +5,27 @@ from ..module import Module
 
 
 class Dropout(Module):
+    """Dropout(p=0.5, inplace=False)
+
+    In training mode, zeroes each element with probability ``p`` (a new Bernoulli draw per
+    call) and scales the others by ``1 / (1 - p)``, so the expectation is unchanged; in eval
+    mode it returns its input.
+
+    Args:
+        p: the probability of zeroing an element. Default: 0.5.
+        inplace: write the result into the input instead of a new tensor. Default: False.
+
+    Shape:
+        (*) -> (*), the same shape.
+
+    Example:
+        >>> m = nn.Dropout(p=0.5)
+        >>> sorted(set(m(torch.ones(1000)).tolist()))
+        [0.0, 2.0]
+        >>> m.eval()(torch.ones(3))
+        tensor([1., 1., 1.])
+    """
+
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if p < 0 or p > 1:

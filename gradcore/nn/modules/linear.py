@@ -9,7 +9,22 @@ from ..parameter import Parameter
 
 
 class Identity(Module):
-    """Returns its input; any constructor arguments are ignored."""
+    """Identity(*args, **kwargs)
+
+    A placeholder layer: forward returns its input unchanged (the same tensor).
+
+    Args:
+        *args, **kwargs: accepted and ignored (so it can stand in for any layer).
+
+    Shape:
+        (*) -> (*), the same shape.
+
+    Example:
+        >>> m = nn.Identity(54, unused_argument=0.1)
+        >>> x = torch.randn(3, 5)
+        >>> m(x) is x
+        True
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -19,10 +34,32 @@ class Identity(Module):
 
 
 class Linear(Module):
-    """y = x W^T + b, with W of shape (out_features, in_features).
+    """Linear(in_features, out_features, bias=True, device=None, dtype=None)
 
-    Initialised as PyTorch: W ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)),
-    and b ~ U(-1/sqrt(in), 1/sqrt(in))."""
+    An affine map of the last dim: ``y = x @ weight.T + bias``.
+
+    Args:
+        in_features: the size of each input sample (the last dim of the input).
+        out_features: the size of each output sample.
+        bias: whether to learn an additive bias. Default: True.
+        device: the device of the parameters. Default: the default device.
+        dtype: the dtype of the parameters. Default: the default dtype.
+
+    Shape:
+        (*, in_features) -> (*, out_features); * is any number of leading dims, or none.
+
+    Attributes:
+        weight: (out_features, in_features), kaiming_uniform_(a=sqrt(5)), which is
+            U(-k, k) with k = 1 / sqrt(in_features).
+        bias: (out_features,), U(-k, k); None when ``bias=False``.
+
+    Example:
+        >>> m = nn.Linear(20, 30)
+        >>> m(torch.randn(128, 20)).shape
+        gradcore.Size([128, 30])
+        >>> m.weight.shape
+        gradcore.Size([30, 20])
+    """
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
@@ -52,7 +89,23 @@ class Linear(Module):
 
 
 class Flatten(Module):
-    """Flatten dims start_dim..end_dim (by default all but the batch dim)."""
+    """Flatten(start_dim=1, end_dim=-1)
+
+    Flattens the dims start_dim..end_dim (both included) into one; by default every dim but
+    the first (the batch).  It returns a view where the input's strides allow.
+
+    Args:
+        start_dim: the first dim to flatten. Default: 1.
+        end_dim: the last dim to flatten. Default: -1.
+
+    Shape:
+        (N, *dims) -> (N, prod(dims)) with the defaults.
+
+    Example:
+        >>> m = nn.Flatten()
+        >>> m(torch.randn(32, 1, 5, 5)).shape
+        gradcore.Size([32, 25])
+    """
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
@@ -67,7 +120,23 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Expand dim ``dim`` into ``unflattened_size``."""
+    """Unflatten(dim, unflattened_size)
+
+    Splits the dim ``dim`` into several dims of sizes ``unflattened_size`` (the inverse of
+    Flatten); one size may be -1 (inferred).
+
+    Args:
+        dim: the dim to split.
+        unflattened_size: a tuple or list of ints whose product is the size of ``dim``.
+
+    Shape:
+        (*, S, *) -> (*, U1, ..., Un, *) with U1 * ... * Un = S.
+
+    Example:
+        >>> m = nn.Unflatten(1, (2, 5))
+        >>> m(torch.randn(3, 10)).shape
+        gradcore.Size([3, 2, 5])
+    """
 
     def __init__(self, dim, unflattened_size):
         super().__init__()

@@ -9,6 +9,34 @@ from ..parameter import Parameter
 
 
 class LayerNorm(Module):
+    """LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True, bias=True, device=None,
+    dtype=None)
+
+    Normalizes each sample over its trailing ``normalized_shape`` dims, then scales and
+    shifts: ``y = (x - mean) / sqrt(var + eps) * weight + bias`` (var biased).
+
+    Args:
+        normalized_shape: the trailing dims to normalize over (an int for the last dim).
+        eps: added to the variance for stability. Default: 1e-5.
+        elementwise_affine: whether to learn ``weight`` (and ``bias``). Default: True.
+        bias: whether to learn ``bias`` (with elementwise_affine). Default: True.
+        device: the device of the parameters. Default: the default device.
+        dtype: the dtype of the parameters. Default: the default dtype.
+
+    Shape:
+        (*, *normalized_shape) -> the same shape.
+
+    Attributes:
+        weight: normalized_shape, initialised to ones; None without elementwise_affine.
+        bias: normalized_shape, initialised to zeros; None without it or with ``bias=False``.
+
+    Example:
+        >>> m = nn.LayerNorm(4)
+        >>> m(torch.tensor([[1.0, 2.0, 3.0, 4.0]]))
+        tensor([[-1.3416, -0.4472,  0.4472,  1.3416]],
+               grad_fn=<NativeLayerNormBackward0>)
+    """
+
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
                  device=None, dtype=None):
         super().__init__()

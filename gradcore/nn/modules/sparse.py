@@ -8,8 +8,43 @@ from ..parameter import Parameter
 
 
 class Embedding(Module):
-    """Rows of ``weight`` (initialised N(0, 1)) picked by integer indices.  The row
-    ``padding_idx`` starts at zero and gets no gradient."""
+    """Embedding(num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+    scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None,
+    dtype=None)
+
+    A lookup table: each integer index in the input picks a row of ``weight``,
+    ``y[..., :] = weight[x[...]]``.
+
+    Args:
+        num_embeddings: the number of rows (the indices are in [0, num_embeddings)).
+        embedding_dim: the size of each row.
+        padding_idx: a row that starts at zero and gets no gradient (may be negative).
+            Default: None.
+        max_norm: rows looked up with a larger ``norm_type`` norm are renormalized to it, in
+            place in ``weight``, at each forward. Default: None.
+        norm_type: the p of the p-norm for ``max_norm``. Default: 2.0.
+        scale_grad_by_freq: divide each row's gradient by its count in the batch. Default: False.
+        sparse: sparse gradients; gradcore has none: True raises NotImplementedError at
+            forward. Default: False.
+        _weight: a (num_embeddings, embedding_dim) tensor to use as ``weight`` (not
+            initialised, padding row not zeroed). Default: None.
+        _freeze: make ``weight`` with requires_grad=False. Default: False.
+        device: the device of the weight. Default: the default device.
+        dtype: the dtype of the weight. Default: the default dtype.
+
+    Shape:
+        (*) integer (int64 or int32) -> (*, embedding_dim).
+
+    Attributes:
+        weight: (num_embeddings, embedding_dim), N(0, 1), the ``padding_idx`` row zero.
+
+    Example:
+        >>> emb = nn.Embedding(10, 3, padding_idx=0)
+        >>> emb(torch.tensor([[1, 2, 4], [4, 3, 0]])).shape
+        gradcore.Size([2, 3, 3])
+        >>> emb.weight[0].tolist()
+        [0.0, 0.0, 0.0]
+    """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
@@ -63,6 +98,8 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
                         norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+        """An Embedding whose weight is the 2-D tensor ``embeddings`` (shared, not copied),
+        frozen (requires_grad=False) unless ``freeze=False``."""
         if embeddings.dim() != 2:
             raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
         rows, cols = embeddings.shape
