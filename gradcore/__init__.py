@@ -31,45 +31,79 @@ globals().update(ops.FUNCTIONS)
 
 
 def manual_seed(seed):
-    """Seed every device's global generator (CPU and CUDA); returns the default generator."""
+    """manual_seed(seed) -> Generator
+
+    Seed every device's global generator (CPU and CUDA) with the int ``seed``, so rand, randn,
+    dropout, shuffling ... repeat; returns the default (CPU) generator."""
     _manual_seed(_seed_value(seed))
     return default_generator
 
 
 def initial_seed():
+    """initial_seed() -> int
+
+    The seed the default CPU generator was last seeded with (by manual_seed or seed)."""
     return default_generator.initial_seed()
 
 
 def seed():
-    """Seed from OS entropy (every device); returns the seed."""
+    """seed() -> int
+
+    Seed every device's global generator from OS entropy (non-deterministic); returns the
+    seed used."""
     s = default_generator.seed()
     _manual_seed(s)
     return s
 
 
 def get_rng_state():
+    """get_rng_state() -> Tensor
+
+    The default CPU generator's state as a uint8 tensor, to restore with set_rng_state."""
     return default_generator.get_state()
 
 
 def set_rng_state(new_state):
+    """set_rng_state(new_state) -> None
+
+    Restore the default CPU generator to a state from get_rng_state (a uint8 tensor)."""
     default_generator.set_state(new_state)
 
 
 def is_tensor(obj):
+    """is_tensor(obj) -> bool
+
+    True when ``obj`` is a gradcore Tensor (or a subclass, such as nn.Parameter)."""
     return isinstance(obj, Tensor)
 
 
 def numel(input):
+    """numel(input) -> int
+
+    The number of elements of tensor ``input`` (the product of its sizes)."""
     return input.numel()
 
 
 def result_type(tensor1, tensor2):
+    """result_type(tensor1, tensor2) -> dtype
+
+    The dtype an arithmetic op on the two operands (tensors or Python numbers) would give,
+    by PyTorch's promotion: a 0-d tensor or a number only raises the category (bool < int <
+    float), so ``result_type(float32_tensor, 1.0)`` is float32."""
     return _dtype.result_type(tensor1, tensor2)
 
 
 def can_cast(from_, to):
+    """can_cast(from_, to) -> bool
+
+    Whether dtype ``from_`` may be cast to ``to`` under PyTorch's casting rule: the category
+    (bool < integer < floating) must not go down, so float -> int is False, int -> float
+    True; sizes don't matter (int64 -> uint8 is True)."""
     return from_._cat <= to._cat
 
 
 def is_floating_point(input):
+    """is_floating_point(input) -> bool
+
+    True when tensor ``input`` has a floating-point dtype (float16, float32, float64)."""
     return input.is_floating_point()

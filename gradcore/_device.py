@@ -7,6 +7,15 @@ _VALID = "cpu, cuda"
 
 
 class device:
+    """device(type, index=None): where a tensor's data lives, "cpu" (NumPy) or "cuda:N" (CuPy).
+
+    ``type`` is a string ("cpu", "cuda", "cuda:1"; case-insensitive), another device, or an int
+    (a CUDA ordinal); ``index`` the CUDA ordinal when the string has none.  Attributes: type,
+    index (None for the CPU and for a bare "cuda").  Example:
+
+        d = gradcore.device("cuda" if gradcore.cuda.is_available() else "cpu")
+        x = gradcore.zeros(2, device=d)
+    """
     __slots__ = ("type", "index")
 
     def __init__(self, type, index=None):  # noqa: A002  (PyTorch's parameter name)

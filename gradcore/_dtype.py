@@ -19,6 +19,16 @@ _BOOL, _INT, _FLOAT = 0, 1, 2
 
 
 class dtype:
+    """dtype(name, np_dtype, cat, scalar_name): an element type, such as gradcore.float32.
+
+    gradcore's dtypes are the module constants (float32/float, float64/double, float16/half,
+    int64/long, int32/int, int16/short, int8, uint8, bool); don't construct new ones.
+    Attributes: ``itemsize`` (bytes), ``is_floating_point``, ``is_signed``, ``np`` (the NumPy
+    dtype).  Example:
+
+        x = gradcore.zeros(3, dtype=gradcore.float64)
+        x.dtype is gradcore.float64, x.dtype.itemsize      # True, 8
+    """
     __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "_cat",
                  "scalar_name")
 
@@ -38,6 +48,9 @@ class dtype:
         return (_by_name, (self.name,))
 
     def to_real(self):
+        """to_real() -> dtype
+
+        The real counterpart of a complex dtype; gradcore has none, so self."""
         return self
 
 
@@ -64,10 +77,17 @@ _default_dtype = [float32]
 
 
 def get_default_dtype():
+    """get_default_dtype() -> dtype
+
+    The floating dtype tensors get when none is given or inferred (float32 at start)."""
     return _default_dtype[0]
 
 
 def set_default_dtype(d):
+    """set_default_dtype(d) -> None
+
+    Make the floating dtype ``d`` (float16, float32 or float64) the default for new float
+    tensors and for Python floats; other dtypes raise TypeError."""
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
     _default_dtype[0] = d
@@ -97,7 +117,11 @@ def to_dtype(d):
 
 
 def promote_types(a, b):
-    """torch.promote_types for two gradcore dtypes."""
+    """promote_types(a, b) -> dtype
+
+    The smallest dtype both ``a`` and ``b`` convert to without losing their category: the
+    floating one of an int and a float whatever the sizes, else the wider (int8 with uint8:
+    int16)."""
     if a is b or b is bool:
         return a
     if a is bool:

@@ -31,13 +31,21 @@ class _VersionCounter:
 
 
 class Size(tuple):
-    """``tensor.shape``: a tuple that prints as PyTorch's Size."""
+    """Size(sizes): ``tensor.shape`` and ``tensor.size()``, a tuple of ints that prints as
+    PyTorch's Size; build one from any iterable of ints:
+
+        s = gradcore.zeros(2, 3).shape   # gradcore.Size([2, 3])
+        s == (2, 3), s.numel()           # True, 6
+    """
     __slots__ = ()
 
     def __repr__(self):
         return f"gradcore.Size({list(self)})"
 
     def numel(self):
+        """numel() -> int
+
+        The number of elements a tensor of this shape holds (the product of the sizes)."""
         n = 1
         for s in self:
             n *= s
@@ -55,6 +63,15 @@ class _ViewInfo:
 
 
 class Tensor:
+    """Tensor(data) or Tensor(*size): an n-dimensional array (NumPy on the CPU, CuPy on CUDA)
+    with autograd metadata (requires_grad, grad, grad_fn).
+
+    ``Tensor(data)`` copies a list, array or tensor as the default float dtype;
+    ``Tensor(*size)`` is uninitialized.  Prefer gradcore.tensor / zeros / ones / rand ...:
+
+        x = gradcore.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        (x * x).sum().backward()         # x.grad == 2 * x
+    """
     __slots__ = ("_arr", "_be", "_rg", "_node", "_out_nr", "_grad", "_vc", "_view", "_acc",
                  "_hooks", "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # make ndarray <op> Tensor defer to Tensor's reflected operators
@@ -73,60 +90,108 @@ class Tensor:
     # ---- metadata ---------------------------------------------------------------------
     @property
     def shape(self):
+        """shape -> Size
+
+        The size of each dimension, a gradcore.Size (a tuple); the same as size()."""
         return Size(self._arr.shape)
 
     def size(self, dim=None):
+        """size(dim=None) -> Size or int
+
+        The shape as a gradcore.Size (a tuple), or the size of dimension ``dim`` (negative
+        counts from the end)."""
         if dim is None:
             return Size(self._arr.shape)
         return self._arr.shape[_wrap_dim(dim, self._arr.ndim)]
 
     def dim(self):
+        """dim() -> int
+
+        The number of dimensions (0 for a scalar tensor); ndimension() and ndim are the same."""
         return self._arr.ndim
 
     ndimension = dim
 
     @property
     def ndim(self):
+        """ndim -> int
+
+        The number of dimensions, as dim()."""
         return self._arr.ndim
 
     def numel(self):
+        """numel() -> int
+
+        The number of elements (the product of the sizes); nelement() is the same."""
         return int(self._arr.size)
 
     nelement = numel
 
     def element_size(self):
+        """element_size() -> int
+
+        The size of one element in bytes (4 for float32)."""
         return self._arr.itemsize
 
     @property
     def dtype(self):
+        """dtype -> gradcore.dtype
+
+        The element type, e.g. gradcore.float32."""
         return _from_np[self._arr.dtype]
 
     @property
     def device(self):
+        """device -> gradcore.device
+
+        Where the data lives: device(type='cpu') or device(type='cuda', index=N)."""
         return self._be.device
 
     @property
     def is_cuda(self):
+        """is_cuda -> bool
+
+        True when the tensor is stored on a CUDA device."""
         return self._be.device.type == "cuda"
 
     @property
     def is_cpu(self):
+        """is_cpu -> bool
+
+        True when the tensor is stored on the CPU."""
         return self._be.device.type == "cpu"
 
     def get_device(self):
+        """get_device() -> int
+
+        The CUDA device index of a CUDA tensor; -1 for a CPU tensor."""
         return -1 if self._be.device.type == "cpu" else self._be.device.index
 
     def is_floating_point(self):
+        """is_floating_point() -> bool
+
+        True when the dtype is a floating-point one (float16, float32, float64)."""
         return self._arr.dtype.kind == "f"
 
     def is_contiguous(self):
+        """is_contiguous() -> bool
+
+        True when the elements lie in memory in row-major (C) order without gaps."""
         return bool(self._arr.flags.c_contiguous)
 
     def stride(self, dim=None):
+        """stride(dim=None) -> tuple or int
+
+        The step in elements (not bytes) between neighbours along each dimension, or along
+        ``dim``."""
         st = tuple(s // self._arr.itemsize for s in self._arr.strides)
         return st if dim is None else st[_wrap_dim(dim, self._arr.ndim)]
 
     def data_ptr(self):
+        """data_ptr() -> int
+
+        The memory address of the first element (host memory on the CPU, device memory on
+        CUDA)."""
         if self._be.device.type == "cpu":
             return self._arr.ctypes.data
         return self._arr.data.ptr
@@ -134,6 +199,10 @@ class Tensor:
     # ---- autograd metadata ------------------------------------------------------------
     @property
     def requires_grad(self):
+        """requires_grad -> bool
+
+        Whether autograd records operations on this tensor; settable on leaves (as
+        requires_grad_())."""
         return self._rg
 
     @requires_grad.setter
@@ -141,6 +210,10 @@ class Tensor:
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad=True):
+        """requires_grad_(requires_grad=True) -> Tensor
+
+        Set requires_grad in place and return self.  Only leaves may be switched off, and only
+        floating-point tensors can require gradients."""
         requires_grad = bool(requires_grad)
         if self._node is not None:
             if not requires_grad:
@@ -157,16 +230,29 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        """grad_fn -> Node or None
+
+        The graph node that made this tensor (e.g. <MulBackward0>); None for leaves.  creator
+        is the same (an older name)."""
         return self._node
 
     creator = grad_fn  # the tutorial's older name
 
     @property
     def is_leaf(self):
+        """is_leaf -> bool
+
+        True for tensors not made by a recorded op (grad_fn is None): those created by the user
+        or with requires_grad=False.  backward() fills .grad only on leaves that require grad."""
         return self._node is None
 
     @property
     def grad(self):
+        """grad -> Tensor or None
+
+        The gradient accumulated by backward(): None until then.  Settable (a tensor of the same
+        shape, dtype and device, or None) and deletable; reading it on a non-leaf without
+        retain_grad() warns."""
         if self._node is not None and not self._retains_grad and self._grad is None:
             warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
@@ -194,7 +280,10 @@ class Tensor:
 
     @property
     def data(self):
-        """The same array, cut off from autograd (changes through it are not tracked)."""
+        """data -> Tensor
+
+        The same array as a tensor cut off from autograd (changes through it are not tracked
+        and don't bump the version counter).  Assigning a tensor replaces this tensor's array."""
         return _wrap(self._arr, self._be, False, type(self) if type(self) is Tensor else Tensor)
 
     @data.setter
@@ -222,15 +311,26 @@ class Tensor:
 
     @property
     def retains_grad(self):
+        """retains_grad -> bool
+
+        True for a non-leaf tensor on which retain_grad() was called, so backward() fills its
+        .grad."""
         return self._retains_grad
 
     def detach(self):
-        """A new tensor on the same array, outside the graph (shares the version counter)."""
+        """detach() -> Tensor
+
+        A new tensor sharing this one's data, outside the graph (requires_grad=False, no
+        grad_fn); it shares the version counter, so in-place changes are still caught."""
         t = _wrap(self._arr, self._be)
         t._vc = self._version_counter()
         return t
 
     def detach_(self):
+        """detach_() -> Tensor
+
+        Cut this tensor off the graph in place: it becomes a leaf that does not require grad;
+        returns self.  Views can't be detached in place (use detach())."""
         if self._view is not None:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self._node, self._rg = None, False
@@ -238,15 +338,25 @@ class Tensor:
 
     # ---- conversions ------------------------------------------------------------------
     def item(self):
+        """item() -> number
+
+        The value of a one-element tensor as a Python float, int or bool."""
         if self._arr.size != 1:
             raise RuntimeError(f"a Tensor with {self._arr.size} elements cannot be converted "
                                "to Scalar")
         return self._be.to_host(self._arr).item()
 
     def tolist(self):
+        """tolist() -> list or number
+
+        The data as nested Python lists of numbers (a plain number for a 0-d tensor)."""
         return self._be.to_host(self._arr).tolist()
 
     def numpy(self, *, force=False):
+        """numpy(*, force=False) -> numpy.ndarray
+
+        The data as a NumPy array sharing memory with a CPU tensor.  Refused for a tensor that
+        requires grad or lives on CUDA unless force=True (then: a host copy for CUDA)."""
         if self._be.device.type != "cpu":
             if not force:
                 raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "

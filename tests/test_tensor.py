@@ -288,3 +288,13 @@ def test_import_does_not_pull_optional_packages():
 def test_math_nan_inf_roundtrip():
     t = gc_.tensor([math.inf, -math.inf, math.nan])
     assert math.isnan(t.tolist()[2]) and t.tolist()[:2] == [math.inf, -math.inf]
+
+
+def test_cpu_and_cuda_take_pytorchs_keywords():
+    # tutorials write x.cuda(non_blocking=True) and x.cpu(memory_format=...); without a GPU
+    # cuda() still raises the CUDA error, not a TypeError about the keyword
+    x = gc_.ones(2)
+    assert x.cpu(memory_format=None) is x
+    if not gc_.cuda.is_available():
+        with pytest.raises((AssertionError, RuntimeError)):
+            x.cuda(non_blocking=True)

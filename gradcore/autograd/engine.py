@@ -100,7 +100,14 @@ def tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, 
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (see Tensor.backward)."""
+    """backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None)
+        -> None
+
+    Add the gradient of ``tensors`` (a tensor or a sequence) with respect to each leaf that
+    requires grad into that leaf's ``.grad``, weighted by ``grad_tensors`` (may be omitted for
+    scalar outputs: 1).  retain_graph (default: create_graph) keeps the graph for another
+    backward; create_graph records the backward itself (for higher derivatives); ``inputs``
+    restricts accumulation to those tensors."""
     tensors = (tensors,) if type(tensors) is Tensor else _as_tuple(tensors)
     grads = _make_grads(tensors, grad_tensors, not create_graph)
     if retain_graph is None:
@@ -116,7 +123,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """Return d(outputs)/d(inputs) without touching ``.grad``."""
+    """grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+        only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False)
+        -> tuple of Tensors
+
+    The gradients of ``outputs`` with respect to each of ``inputs`` (the sum over outputs,
+    weighted by ``grad_outputs``; 1 for scalar outputs), returned as a tuple; no ``.grad`` is
+    touched.  An input the outputs don't depend on raises unless allow_unused (then None, or
+    zeros with materialize_grads).  create_graph=True makes the result differentiable;
+    retain_graph defaults to create_graph.  only_inputs and is_grads_batched are ignored."""
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     if allow_unused is None:
         allow_unused = materialize_grads

@@ -11,6 +11,10 @@ _state = _State()
 
 
 def is_grad_enabled():
+    """is_grad_enabled() -> bool
+
+    True when grad mode is on (the default) in this thread: ops on tensors that require grad
+    record the graph.  no_grad, enable_grad, set_grad_enabled and inference_mode change it."""
     return _state.enabled
 
 
@@ -34,11 +38,20 @@ class _GradModeContext:
         return wrapper
 
     def clone(self):
+        """clone() -> a new, unentered context manager of the same kind."""
         return self.__class__()
 
 
 class no_grad(_GradModeContext):
-    """Disable graph recording: ``with gradcore.no_grad():`` or ``@gradcore.no_grad()``."""
+    """no_grad(): a context manager (and decorator) that turns grad mode off inside it.
+
+    Results computed inside don't require grad and record no graph (use it for evaluation and
+    for updating parameters by hand); the previous mode comes back on exit.  No arguments;
+    ``@no_grad`` and ``@no_grad()`` both decorate a function.  Example:
+
+        with gradcore.no_grad():
+            w -= lr * w.grad              # not recorded
+    """
     _mode = False
 
     def __new__(cls, orig_func=None):
@@ -52,12 +65,24 @@ class no_grad(_GradModeContext):
 
 
 class enable_grad(no_grad):
-    """Enable graph recording inside a ``no_grad`` region."""
+    """enable_grad(): a context manager (and decorator) that turns grad mode on inside it,
+    e.g. within a no_grad region; the previous mode comes back on exit.  Example:
+
+        with gradcore.no_grad():
+            with gradcore.enable_grad(): y = x * 2   # recorded
+    """
     _mode = True
 
 
 class inference_mode(no_grad):
-    """gradcore has no separate inference tensors: inference_mode(True) is no_grad."""
+    """inference_mode(mode=True): a context manager (and decorator) for inference.
+
+    gradcore has no separate inference tensors: inference_mode(True) is no_grad, and
+    inference_mode(False) is enable_grad.  Example:
+
+        with gradcore.inference_mode():
+            pred = model(x)
+    """
 
     def __new__(cls, mode=True):
         if callable(mode):
@@ -68,6 +93,7 @@ class inference_mode(no_grad):
         self._mode = not mode
 
     def clone(self):
+        """clone() -> a new, unentered inference_mode with the same mode."""
         return self.__class__(not self._mode)
 
     def __call__(self, fn):
@@ -81,8 +107,14 @@ class inference_mode(no_grad):
 
 
 class set_grad_enabled(_GradModeContext):
-    """``set_grad_enabled(False)`` switches grad mode off at once (function form) and also works
-    as a context manager that restores the previous mode on exit."""
+    """set_grad_enabled(mode): set grad mode on (True) or off (False).
+
+    Called as a function it switches at once; as a context manager (or decorator) it also
+    restores the previous mode on exit.  Example:
+
+        with gradcore.set_grad_enabled(is_train):
+            loss = criterion(model(x), y)
+    """
 
     def __init__(self, mode):
         self._prev = _state.enabled
@@ -107,4 +139,5 @@ class set_grad_enabled(_GradModeContext):
         return wrapper
 
     def clone(self):
+        """clone() -> a new set_grad_enabled with the same mode (which it applies now)."""
         return set_grad_enabled(self._mode)

@@ -5,7 +5,12 @@ from .engine import grad as _grad
 
 
 class GradcheckError(RuntimeError):
-    pass
+    """GradcheckError(message): the RuntimeError gradcheck and gradgradcheck raise (with
+    raise_exception=True) when analytical and numerical gradients disagree.  Example:
+
+        try: gradcheck(f, (x,))
+        except GradcheckError as e: print(e)
+    """
 
 
 def _as_tuple(x):
@@ -66,7 +71,14 @@ def _analytical(inputs, diff, outputs):
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               nondet_tol=0.0, **unused):
-    """True if autograd's gradients of ``func(*inputs)`` match finite differences."""
+    """gradcheck(func, inputs, *, eps=1e-06, atol=1e-05, rtol=0.001, raise_exception=True,
+        nondet_tol=0.0) -> bool
+
+    Compare autograd's Jacobian of ``func(*inputs)`` (one backward pass per output element)
+    with central finite differences of step ``eps``, for every input tensor that requires
+    grad; use float64 inputs.  True when all agree within atol + rtol * |numerical| (and two
+    backward runs agree within nondet_tol); else GradcheckError, or False with
+    raise_exception=False.  PyTorch's other keyword options are accepted and ignored."""
     inputs = _as_tuple(inputs)
     diff = [j for j, t in enumerate(inputs) if _is_diff(t)]
     if not diff:
@@ -99,7 +111,13 @@ def _fail(raise_exception, msg):
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
                   gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
                   **unused):
-    """gradcheck of the gradients themselves (second derivatives, via create_graph=True)."""
+    """gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-06, atol=1e-05, rtol=0.001,
+        gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0) -> bool
+
+    gradcheck of the gradients themselves: the first derivatives of ``func(*inputs)`` against
+    ``grad_outputs`` (random normal ones, which require grad, when None) are taken with
+    create_graph=True and checked against finite differences, so second derivatives are
+    tested.  gen_non_contig_grad_outputs and other PyTorch options are ignored."""
     from ..tensor import _wrap
     inputs = _as_tuple(inputs)
     diff = [j for j, t in enumerate(inputs) if _is_diff(t)]

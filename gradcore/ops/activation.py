@@ -69,6 +69,11 @@ class Gelu(ArrayFunction):
 
 
 def gelu(input, approximate="none"):
+    """gelu(input, approximate='none') -> Tensor
+
+    x * Phi(x), Phi the standard normal CDF (exact erf form), elementwise; approximate='tanh'
+    uses 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).  Floating inputs only.
+    Derivative (exact form): Phi(x) + x * phi(x), phi the normal density."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     _check_floating(input, "GeluKernelImpl")
@@ -99,6 +104,10 @@ class LeakyRelu(ArrayFunction):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """leaky_relu(input, negative_slope=0.01, inplace=False) -> Tensor
+
+    x where x > 0, else negative_slope * x, elementwise; ``inplace`` overwrites input.
+    Floating inputs only.  Derivative: 1 where x > 0, else negative_slope."""
     _check_floating(input, "leaky_relu_cpu")
     if inplace:
         return _inplace(input, LeakyRelu.apply, negative_slope)
@@ -108,10 +117,12 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 # ---- dropout -------------------------------------------------------------------------------
 
 def dropout(input, p=0.5, training=True, inplace=False):
-    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training only).
+    """dropout(input, p=0.5, training=True, inplace=False) -> Tensor
 
-    The noise is Bernoulli(1 - p) from the tensor's backend generator, divided by (1 - p) in the
-    tensor's dtype, as PyTorch; the result is ``input * noise`` (MulBackward0)."""
+    Zero each element with probability p and scale the rest by 1 / (1 - p); with
+    training=False (or p=0) the input itself is returned.  The noise is Bernoulli(1 - p) from
+    the tensor's backend generator, divided by (1 - p) in the tensor's dtype, as PyTorch; the
+    result is ``input * noise`` (MulBackward0), so the gradient is gy * noise."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0 or input.numel() == 0:
@@ -129,7 +140,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 def _dropout_function(input, p, train):
-    """``gradcore.dropout(input, p, train)``: PyTorch's top-level form."""
+    """dropout(input, p, train) -> Tensor
+
+    PyTorch's top-level form of nn.functional.dropout: dropout(input, p, training=train)."""
     return dropout(input, p, train)
 
 

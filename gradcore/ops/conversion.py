@@ -59,7 +59,12 @@ def parse_to(args, kwargs):
 
 
 def to(self, *args, **kwargs):
-    """to(device), to(dtype), to(device, dtype), to(other_tensor); copy=, non_blocking=."""
+    """to(*args, **kwargs) -> Tensor
+
+    A copy on another device and/or dtype: to(device), to(dtype), to(device, dtype),
+    to(other) (other's device and dtype), with keywords device=, dtype=, copy=False,
+    non_blocking= (ignored).  Returns self when nothing changes and copy is False; the
+    gradient is moved and cast back to self's device and dtype."""
     if not kwargs and len(args) == 1 and type(args[0]) is _device_cls:
         d = args[0]  # the tutorial's x.to(device): nothing to do when already there
         here = self._be.device
@@ -74,11 +79,19 @@ def to(self, *args, **kwargs):
     return to_copy(self, be, dt)
 
 
-def cpu(self):
+def cpu(self, memory_format=None):
+    """cpu(memory_format=None) -> Tensor
+
+    This tensor in CPU memory: self when already there, else a copy (its gradient goes back
+    to the source device)."""
     return self.to(cpu_backend().device)
 
 
-def cuda(self, device=None):
+def cuda(self, device=None, non_blocking=False, memory_format=None):
+    """cuda(device=None, non_blocking=False, memory_format=None) -> Tensor
+
+    This tensor in CUDA memory on ``device`` (an int ordinal, a string or a device; default:
+    "cuda", i.e. cuda:0): self when already there, else a copy."""
     if device is None:
         device = "cuda"
     elif isinstance(device, int):
@@ -87,7 +100,10 @@ def cuda(self, device=None):
 
 
 def type_(self, dtype=None):
-    """``Tensor.type``: its type name ("gradcore.FloatTensor") or a copy as ``dtype``."""
+    """type(dtype=None) -> str or Tensor
+
+    With no argument, the type name, e.g. "gradcore.FloatTensor" (or "gradcore.cuda.
+    FloatTensor"); with a dtype, ``self.to(dtype)`` (self when already of it)."""
     if dtype is None:
         prefix = "gradcore." if self.is_cpu else "gradcore.cuda."
         return prefix + self.dtype.scalar_name + "Tensor"
@@ -98,11 +114,15 @@ def _to_dtype(name, dt):
     def method(self):
         return self.to(dt)
     method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"``self.to({dt})``."
+    method.__doc__ = f"{name}() -> Tensor\n\n``self.to({dt})``: a copy unless already {dt}."
     return method
 
 
 def type_as(self, other):
+    """type_as(other) -> Tensor
+
+    ``self.to(other.dtype)``: this tensor cast to ``other``'s dtype (self when already of it);
+    the device is kept."""
     return self.to(other.dtype)
 
 

@@ -56,7 +56,11 @@ def _host(data):
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """A new tensor holding a copy of ``data`` (Python numbers, nested lists, arrays)."""
+    """tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor
+
+    A new leaf tensor holding a copy of ``data``: a Python number, a nested list or tuple
+    (which may hold tensors), a NumPy array or a Tensor.  Without ``dtype`` it is inferred:
+    bool, int64, or the default float dtype; ``pin_memory`` is accepted and ignored."""
     be = get_backend(device if device is not None else
                      (data.device if isinstance(data, Tensor) else None))
     dt = _dtype.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
@@ -71,6 +75,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 
 def as_tensor(data, dtype=None, device=None):
+    """as_tensor(data, dtype=None, device=None) -> Tensor
+
+    ``data`` as a tensor, copying only when needed: a Tensor already of that dtype and device
+    is returned itself, a NumPy array (with no dtype or device given) shares its memory, as
+    from_numpy; anything else is copied, as tensor(data, dtype=dtype, device=device)."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (dtype or device) else data
     if isinstance(data, np.ndarray) and device is None and dtype is None:
@@ -79,7 +88,10 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def from_numpy(ndarray):
-    """A CPU tensor sharing memory with ``ndarray`` (as torch.from_numpy)."""
+    """from_numpy(ndarray) -> Tensor
+
+    A CPU tensor sharing memory (and dtype) with the NumPy array ``ndarray``: writes to either
+    show in the other.  Supported dtypes: float64/32/16, int64/32/16, int8, uint8, bool."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _dtype.from_numpy_dtype(ndarray.dtype)
@@ -97,21 +109,37 @@ def _factory(size, dtype, device, requires_grad, make):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    """zeros(*size, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of shape ``size`` (ints, or one list/tuple/Size) filled with 0, of the default
+    float dtype unless ``dtype`` is given.  ``out`` is accepted but not written to."""
     return _factory(size, dtype, device, requires_grad,
                     lambda be, s, dt: be.xp.zeros(s, dtype=dt.np))
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+    """ones(*size, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of shape ``size`` (ints, or one list/tuple/Size) filled with 1, of the default
+    float dtype unless ``dtype`` is given.  ``out`` is accepted but not written to."""
     return _factory(size, dtype, device, requires_grad,
                     lambda be, s, dt: be.xp.ones(s, dtype=dt.np))
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """empty(*size, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    An uninitialized tensor of shape ``size`` (ints, or one list/tuple/Size), of the default
+    float dtype unless ``dtype`` is given; its values are whatever memory held."""
     return _factory(size, dtype, device, requires_grad,
                     lambda be, s, dt: be.xp.empty(s, dtype=dt.np))
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of shape ``size`` (a list or tuple) filled with ``fill_value``.  Without
+    ``dtype`` it follows the value: bool, int64 for an int, else the default float dtype."""
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value)
     return _factory((tuple(size),), dtype, device, requires_grad,
@@ -119,11 +147,20 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """rand(*size, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of shape ``size`` of samples uniform on [0, 1), drawn from ``generator`` or the
+    global RNG; floating dtypes only (the default float dtype unless given)."""
     return _factory(size, dtype, device, requires_grad, lambda be, s, dt: _floating(
         dt, "rand") and draw_backend(be, generator, "rand").rand(s, dt.np))
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """randn(*size, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of shape ``size`` of standard normal samples (mean 0, variance 1), drawn from
+    ``generator`` or the global RNG; floating dtypes only (the default float dtype unless
+    given)."""
     return _factory(size, dtype, device, requires_grad, lambda be, s, dt: _floating(
         dt, "randn") and draw_backend(be, generator, "randn").randn(s, dt.np))
 
@@ -136,7 +173,11 @@ def _floating(dt, name):
 
 def randint(low=None, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False):
-    """randint(high, size) or randint(low, high, size); int64 by default."""
+    """randint(low=0, high, size, *, generator=None, dtype=None, device=None,
+        requires_grad=False) -> Tensor
+
+    A tensor of shape ``size`` (a tuple) of integers drawn uniformly from [low, high), as
+    randint(high, size) or randint(low, high, size); int64 unless ``dtype`` is given."""
     if size is None:
         low, high, size = 0, low, high
     elif high is None:
@@ -152,12 +193,22 @@ def randint(low=None, high=None, size=None, *, generator=None, dtype=None, devic
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """randperm(n, *, generator=None, dtype=gradcore.int64, device=None, requires_grad=False)
+        -> Tensor
+
+    A random permutation of 0 .. n - 1 (a 1-d tensor of length n), drawn from ``generator``
+    or the global RNG."""
     return _factory((), dtype or _dtype.int64, device, requires_grad,
                     lambda be, s, dt: draw_backend(be, generator, "randperm").randperm(
                         n, dt.np))
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """arange(start=0, end, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    The 1-d tensor start, start + step, ... up to but excluding ``end`` (ceil((end - start) /
+    step) values); arange(end) starts at 0.  int64 when all three are ints, else the default
+    float dtype."""
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -175,6 +226,10 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A 1-d tensor of ``steps`` evenly spaced values from ``start`` to ``end``, both included
+    (computed in float64, then cast; the default float dtype unless given)."""
     be = get_backend(device)
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     if steps < 0:
@@ -184,6 +239,11 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False)
+        -> Tensor
+
+    ``base ** linspace(start, end, steps)``: ``steps`` values spaced evenly on a log scale
+    from base ** start to base ** end (the default float dtype unless given)."""
     t = linspace(start, end, steps, dtype=_dtype.float64, device=device)
     return _finish((base ** t._arr).astype(
         (_dtype.to_dtype(dtype) if dtype else _dtype.get_default_dtype()).np), t._be,
@@ -191,6 +251,10 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    """eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    The (n, m) 2-d tensor with ones on the main diagonal and zeros elsewhere (m defaults to
+    n: the identity matrix); the default float dtype unless given."""
     return _factory((), dtype, device, requires_grad,
                     lambda be, s, dt: be.xp.eye(n, n if m is None else m, dtype=dt.np))
 
@@ -201,31 +265,60 @@ def _like(input, dtype, device, requires_grad, fn, *args):
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of ``input``'s shape filled with 0, with ``input``'s dtype and device unless
+    given; ``memory_format`` is accepted and ignored."""
     return _like(input, dtype, device, requires_grad, zeros, input._arr.shape)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """ones_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of ``input``'s shape filled with 1, with ``input``'s dtype and device unless
+    given; ``memory_format`` is accepted and ignored."""
     return _like(input, dtype, device, requires_grad, ones, input._arr.shape)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    An uninitialized tensor of ``input``'s shape, with ``input``'s dtype and device unless
+    given; ``memory_format`` is accepted and ignored."""
     return _like(input, dtype, device, requires_grad, empty, input._arr.shape)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
               memory_format=None):
+    """full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of ``input``'s shape filled with ``fill_value``, with ``input``'s dtype and device
+    unless given (the value does not change the dtype)."""
     return _like(input, dtype, device, requires_grad, full, input._arr.shape, fill_value)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """rand_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of ``input``'s shape of samples uniform on [0, 1), drawn from the global RNG, with
+    ``input``'s dtype and device unless given (floating only); ``memory_format`` is ignored."""
     return _like(input, dtype, device, requires_grad, rand, input._arr.shape)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """randn_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of ``input``'s shape of standard normal samples, drawn from the global RNG, with
+    ``input``'s dtype and device unless given (floating only); ``memory_format`` is ignored."""
     return _like(input, dtype, device, requires_grad, randn, input._arr.shape)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+    """randint_like(input, low=0, high, *, dtype=None, device=None, requires_grad=False)
+        -> Tensor
+
+    A tensor of ``input``'s shape of integers drawn uniformly from [low, high) (one bound:
+    [0, high)), with ``input``'s dtype and device unless given."""
     if high is None:
         low, high = 0, low
     return randint(low, high, input._arr.shape, dtype=dtype or input.dtype,
@@ -235,6 +328,10 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 # ---- Tensor.new_*: a new tensor with self's dtype and device unless given --------------------
 
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    """new_tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A new leaf tensor holding a copy of ``data`` (as gradcore.tensor), with self's dtype and
+    device unless given."""
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                   requires_grad=requires_grad)
 
@@ -247,18 +344,34 @@ def _new_full(self, size, value, dtype, device, requires_grad):
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    """new_zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of shape ``size`` (ints or one sequence) filled with 0, with self's dtype
+    and device unless given."""
     return _new_full(self, size, 0, dtype, device, requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    """new_ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of shape ``size`` (ints or one sequence) filled with 1, with self's dtype
+    and device unless given."""
     return _new_full(self, size, 1, dtype, device, requires_grad)
 
 
 def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    """new_full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    A tensor of shape ``size`` filled with ``fill_value``, with self's dtype and device unless
+    given."""
     return _new_full(self, tuple(size), fill_value, dtype, device, requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    """new_empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor
+
+    An uninitialized tensor of shape ``size`` (ints or one sequence; gradcore fills it with
+    zeros), with self's dtype and device unless given."""
     return _new_full(self, size, 0, dtype, device, requires_grad)
 
 

@@ -204,6 +204,13 @@ def _weighted(errors, weight, input, reduction):
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None)
+        -> Tensor
+
+    The squared error (input - target) ** 2 per element (broadcast, with a warning when the
+    shapes differ), reduced by ``reduction``: 'mean' (default), 'sum' or 'none'.  ``weight``
+    scales each element; its 'mean' divides by weight.sum().  size_average / reduce: the
+    deprecated flags.  Gradient: 2 * (input - target) * gy, divided by numel for 'mean'."""
     input, target, reduction = _pointwise_args(input, target, size_average, reduce, reduction,
                                                "mse")
     if weight is not None:
@@ -212,6 +219,12 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None)
+        -> Tensor
+
+    The absolute error |input - target| per element (broadcast), reduced by ``reduction``:
+    'mean' (default), 'sum' or 'none'; ``weight`` scales each element (its 'mean' divides by
+    weight.sum()).  Gradient: sign(input - target) * gy (0 where equal), / numel for 'mean'."""
     input, target, reduction = _pointwise_args(input, target, size_average, reduce, reduction)
     errors = _abs(input - target)
     if weight is not None:
@@ -222,6 +235,12 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0)
+        -> Tensor
+
+    Per element, with d = input - target: 0.5 * d ** 2 / beta where |d| < beta, else
+    |d| - 0.5 * beta (beta=0 is l1_loss), reduced by ``reduction`` ('mean' by default).
+    Gradient: d / beta inside the band, sign(d) outside, times gy (/ numel for 'mean')."""
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0.0:
@@ -362,6 +381,15 @@ def _nll_loss_nd(input, target, weight, reduction, ignore_index):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
+    """nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+        reduction='mean') -> Tensor
+
+    The negative log likelihood -weight[c] * input[n, c] at each target class c: ``input`` is
+    log-probabilities (N, C), (C,) or (N, C, d1, ...), ``target`` class indices (N,), () or
+    (N, d1, ...) (int64 or uint8).  Targets equal to ignore_index add nothing; 'mean' (the
+    default) divides by the summed weights of the other targets, 'sum' adds, 'none' keeps
+    the per-target losses.  Gradient: -weight[c] * gy at each target's class, 0 elsewhere,
+    divided by that weight sum for 'mean'."""
     reduction = _reduction(reduction, size_average, reduce)
     return _nll_loss_nd(input, target, weight, reduction, ignore_index)
 
@@ -430,6 +458,15 @@ def _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, labe
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
+    """cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+        reduce=None, reduction='mean', label_smoothing=0.0) -> Tensor
+
+    nll_loss(log_softmax(input, 1), target, ...) for unnormalized logits ``input`` (N, C),
+    (C,) or (N, C, d1, ...), classes on dim 1 (dim 0 for 1-d); ``target`` holds class indices
+    or, when of input's shape, class probabilities.  label_smoothing mixes the target with
+    the uniform distribution; reduction='mean' by default (weighted as nll_loss).  Gradient
+    (unweighted): softmax(input) minus the one-hot target, divided by the number of targets
+    (the batch) for 'mean'."""
     reduction = _reduction(reduction, size_average, reduce)
     class_dim = 0 if input.ndim == 1 else 1
     if input.shape == target.shape:
@@ -538,6 +575,13 @@ def _as(t, dt):
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
+    """binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+        reduction='mean') -> Tensor
+
+    -weight * (t log(x) + (1 - t) log(1 - x)) per element, for probabilities x = input and
+    targets t of the same shape, both in [0, 1]; each log is clamped at -100.  reduction:
+    'mean' (default), 'sum' or 'none'.  Gradient: (x - t) / (x (1 - x)) * weight * gy
+    (the denominator clamped at 1e-12), / numel for 'mean'."""
     reduction = _reduction(reduction, size_average, reduce)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.size()}) that is different to the input "
@@ -554,6 +598,14 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction="mean", pos_weight=None):
+    """binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+        reduce=None, reduction='mean', pos_weight=None) -> Tensor
+
+    binary_cross_entropy(sigmoid(input), target), computed stably from the logits ``input``;
+    ``pos_weight`` (broadcast against target, e.g. one per class) scales the positive term,
+    ``weight`` each element.  reduction='mean' by default.  Gradient: (sigmoid(input) -
+    target) * weight * gy (with pos_weight p: ((p t + 1 - t) sigmoid(input) - p t)), / numel
+    for 'mean'."""
     reduction = _reduction(reduction, size_average, reduce)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "

@@ -23,7 +23,10 @@ from .shape import sum_to
 # ---- linear --------------------------------------------------------------------------------
 
 def linear(input, weight, bias=None):
-    """input @ weight.T + bias."""
+    """linear(input, weight, bias=None) -> Tensor
+
+    ``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features),
+    bias (out_features,) or None; the result is (*, out_features)."""
     if bias is None:
         return linalg.matmul(input, weight.t())
     if input.ndim == 2:
@@ -123,6 +126,12 @@ def _rstd(xp, var, eps):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05) -> Tensor
+
+    (x - mean) / sqrt(var + eps) * weight + bias, the mean and biased variance taken over the
+    last len(normalized_shape) dims, which must equal ``normalized_shape`` (an int or a
+    sequence); weight and bias, when given, have that shape.  Floating inputs only (half
+    precision computes the statistics in float32)."""
     shape = ((normalized_shape,) if isinstance(normalized_shape, int)
              else tuple(int(n) for n in normalized_shape))
     k = len(shape)
@@ -160,9 +169,12 @@ def _verify_batch_size(size):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    """Normalize each channel (dim 1) by the batch's statistics (training) or the running ones.
+    """batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+        momentum=0.1, eps=1e-05) -> Tensor
 
-    In training the running statistics, when given, are updated in place:
+    Normalize each channel (dim 1 of (N, C, ...)) by the batch's statistics (training) or the
+    running ones, then scale by weight and shift by bias (each (C,) or None).  In training the
+    running statistics, when given, are updated in place:
     ``running = (1 - momentum) * running + momentum * batch`` with the unbiased batch variance
     (normalizing uses the biased one)."""
     size = input.shape
@@ -236,6 +248,14 @@ class Embedding(ArrayFunction):
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
+    """embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+        scale_grad_by_freq=False, sparse=False) -> Tensor
+
+    Look up rows of ``weight`` (num_embeddings, dim) at the integer indices ``input`` (int64 or
+    int32, any shape): the result is input.shape + (dim,).  The gradient adds each output
+    row's gradient into its weight row; padding_idx's row gets none; scale_grad_by_freq
+    divides by how often each index occurs in the batch.  max_norm renormalizes the looked-up
+    rows of weight in place (norm_type norm); sparse=True is not supported."""
     if not isinstance(input, Tensor) or input._arr.dtype not in (np.int64, np.int32):
         got = input.type() if isinstance(input, Tensor) else type(input).__name__
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "

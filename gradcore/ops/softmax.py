@@ -94,10 +94,20 @@ def _apply(cls, name, x, dim, dtype):
 
 
 def softmax(input, dim, dtype=None):
+    """softmax(input, dim, dtype=None) -> Tensor
+
+    exp(input) / sum(exp(input)) along ``dim`` (required): each slice along ``dim`` becomes
+    positive and sums to 1, computed with the max subtracted first.  ``dtype`` casts the input
+    first; floating inputs only.  Derivative: y * (gy - sum(gy * y, dim)), from the output y."""
     return _apply(Softmax, "softmax", input, dim, dtype)
 
 
 def log_softmax(input, dim, dtype=None):
+    """log_softmax(input, dim, dtype=None) -> Tensor
+
+    log(softmax(input, dim)), computed stably as input - max - log(sum(exp(input - max))) along
+    ``dim`` (required).  ``dtype`` casts the input first; floating inputs only.
+    Derivative: gy - exp(y) * sum(gy, dim), from the output y."""
     return _apply(LogSoftmax, "log_softmax", input, dim, dtype)
 
 

@@ -35,7 +35,15 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Chai
 
 # ---- datasets ------------------------------------------------------------------------------
 class Dataset(Generic[T_co]):
-    """A map-style dataset: ``__getitem__(index)`` (and usually ``__len__``)."""
+    """Dataset(): the base of map-style datasets, which give sample ``i`` as ``ds[i]``.
+
+    Subclass it and define ``__getitem__(index)`` (and usually ``__len__``; DataLoader's
+    default samplers need it); ``ds1 + ds2`` is a ConcatDataset.  No constructor arguments.
+
+        class Squares(Dataset):
+            def __len__(self): return 10
+            def __getitem__(self, i): return gradcore.tensor(float(i * i))
+    """
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
@@ -45,7 +53,13 @@ class Dataset(Generic[T_co]):
 
 
 class IterableDataset(Dataset[T_co]):
-    """A stream of samples: ``__iter__``.  DataLoader iterates it (no sampler)."""
+    """IterableDataset(): the base of stream datasets, which yield their samples from
+    ``__iter__``; DataLoader iterates it in order (no sampler, no shuffle) and batches what it
+    yields.  ``ds1 + ds2`` is a ChainDataset.  No constructor arguments.
+
+        class Counter(IterableDataset):
+            def __iter__(self): return iter(range(5))
+    """
 
     def __iter__(self):
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
@@ -55,7 +69,12 @@ class IterableDataset(Dataset[T_co]):
 
 
 class TensorDataset(Dataset):
-    """Sample ``i`` is ``tuple(t[i] for t in tensors)``; all share the first dimension."""
+    """TensorDataset(*tensors): a dataset over tensors of equal first dimension; sample ``i``
+    is ``tuple(t[i] for t in tensors)`` and its length is that first dimension.
+
+        ds = TensorDataset(gradcore.randn(100, 3), gradcore.randint(0, 2, (100,)))
+        x, y = ds[0]                      # shapes (3,) and ()
+    """
 
     def __init__(self, *tensors):
         assert all(tensors[0].size(0) == t.size(0) for t in tensors), \
@@ -70,10 +89,17 @@ class TensorDataset(Dataset):
 
 
 class ConcatDataset(Dataset):
-    """The datasets one after the other."""
+    """ConcatDataset(datasets): map-style ``datasets`` (an iterable, not empty, no
+    IterableDatasets) one after the other: indices run through the first, then the second ...
+    (negative indices count from the end).
+
+        ds = ConcatDataset([train_a, train_b])    # len(ds) == len(train_a) + len(train_b)
+        ds[len(train_a)]                          # train_b[0]
+    """
 
     @staticmethod
     def cumsum(sequence):
+        """cumsum(sequence) -> list: the running totals of the datasets' lengths."""
         return list(itertools.accumulate(len(e) for e in sequence))
 
     def __init__(self, datasets):
@@ -98,7 +124,12 @@ class ConcatDataset(Dataset):
 
 
 class ChainDataset(IterableDataset):
-    """Iterable datasets one after the other."""
+    """ChainDataset(datasets): IterableDatasets ``datasets`` streamed one after the other
+    (each is checked to be an IterableDataset as it is reached).
+
+        ds = ChainDataset([stream_a, stream_b])
+        for sample in ds: ...             # stream_a's samples, then stream_b's
+    """
 
     def __init__(self, datasets):
         self.datasets = datasets
@@ -117,7 +148,12 @@ class ChainDataset(IterableDataset):
 
 
 class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices``."""
+    """Subset(dataset, indices): the samples of ``dataset`` at ``indices`` (a sequence), in
+    that order: ``sub[i]`` is ``dataset[indices[i]]``; random_split returns these.
+
+        val = Subset(ds, range(800, 1000))
+        len(val), val[0]                  # 200, ds[800]
+    """
 
     def __init__(self, dataset, indices):
         self.dataset, self.indices = dataset, indices
@@ -137,8 +173,11 @@ class Subset(Dataset):
 
 
 def random_split(dataset, lengths, generator=default_generator):
-    """Split into disjoint random Subsets of the given lengths, or fractions summing to 1
-    (floored, the remainder handed out one by one from the first split)."""
+    """random_split(dataset, lengths, generator=default_generator) -> list of Subset
+
+    Split ``dataset`` into disjoint random Subsets of the given lengths (summing to its
+    length), or of fractions summing to 1 (floored, the remainder handed out one by one from
+    the first split); the permutation is drawn from ``generator``."""
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         sizes = []
@@ -162,7 +201,14 @@ def random_split(dataset, lengths, generator=default_generator):
 
 # ---- samplers ------------------------------------------------------------------------------
 class Sampler(Generic[T_co]):
-    """Iterates over dataset indices (or lists of them)."""
+    """Sampler(data_source=None): the base of samplers, iterables over dataset indices (or
+    lists of them, for batch samplers) that DataLoader draws from; subclass it and define
+    ``__iter__`` (and ``__len__``).  ``data_source`` is accepted and ignored.
+
+        class Reversed(Sampler):
+            def __init__(self, ds): self.n = len(ds)
+            def __iter__(self): return iter(range(self.n - 1, -1, -1))
+    """
 
     def __init__(self, data_source=None):
         pass
@@ -172,6 +218,12 @@ class Sampler(Generic[T_co]):
 
 
 class SequentialSampler(Sampler[int]):
+    """SequentialSampler(data_source): the indices 0 .. len(data_source) - 1 in order
+    (DataLoader's sampler when shuffle is off).
+
+        list(SequentialSampler(range(3)))    # [0, 1, 2]
+    """
+
     def __init__(self, data_source):
         self.data_source = data_source
 
@@ -190,7 +242,15 @@ def _fresh_generator(generator):
 
 
 class RandomSampler(Sampler[int]):
-    """A random permutation each epoch (or ``num_samples`` draws with ``replacement``)."""
+    """RandomSampler(data_source, replacement=False, num_samples=None, generator=None): random
+    indices into ``data_source``, a fresh permutation each pass (DataLoader's sampler for
+    shuffle=True).  ``num_samples`` (default len(data_source)) indices per pass: permutations
+    chained and cut, or with replacement=True independent draws; from ``generator``, else a
+    generator seeded from the global RNG.
+
+        s = RandomSampler(range(5), generator=gradcore.Generator().manual_seed(0))
+        sorted(s)                         # [0, 1, 2, 3, 4]
+    """
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
         self.data_source, self.replacement = data_source, replacement
@@ -205,6 +265,7 @@ class RandomSampler(Sampler[int]):
 
     @property
     def num_samples(self):
+        """num_samples -> int: the indices per pass (len(data_source) unless given)."""
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
@@ -224,7 +285,12 @@ class RandomSampler(Sampler[int]):
 
 
 class SubsetRandomSampler(Sampler[int]):
-    """The given indices in a random order."""
+    """SubsetRandomSampler(indices, generator=None): the given ``indices`` (a sequence) in a
+    fresh random order each pass, drawn from ``generator`` or the global RNG.
+
+        s = SubsetRandomSampler(list(range(800, 1000)))
+        loader = DataLoader(ds, batch_size=32, sampler=s)
+    """
 
     def __init__(self, indices, generator=None):
         self.indices, self.generator = indices, generator
@@ -238,7 +304,13 @@ class SubsetRandomSampler(Sampler[int]):
 
 
 class BatchSampler(Sampler[list]):
-    """Groups another sampler's indices into lists of ``batch_size``."""
+    """BatchSampler(sampler, batch_size, drop_last): ``sampler``'s indices (any iterable of
+    them) grouped into lists of ``batch_size``; the last, shorter list is dropped when
+    drop_last is True.
+
+        list(BatchSampler(SequentialSampler(range(5)), 2, drop_last=False))
+        # [[0, 1], [2, 3], [4]]
+    """
 
     def __init__(self, sampler, batch_size, drop_last):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
@@ -287,7 +359,11 @@ def _numpy_to_tensor(x):
 
 
 def default_convert(data):
-    """What DataLoader does to each sample without batching: NumPy arrays become tensors."""
+    """default_convert(data)
+
+    What DataLoader does to each sample when batching is off (batch_size=None): NumPy arrays
+    and scalars become tensors (sharing memory where possible), inside mappings, namedtuples
+    and sequences too (tuples become lists); anything else is returned unchanged."""
     if isinstance(data, Tensor):
         return data
     if _is_numpy(data):
@@ -323,28 +399,47 @@ def _rebuild(like, values):
 
 
 def collate_tensor_fn(batch, *, collate_fn_map=None):
+    """collate_tensor_fn(batch, *, collate_fn_map=None) -> Tensor
+
+    default_collate's rule for tensors: ``stack(batch, 0)`` (a new first, batch dim)."""
     return stack(batch, 0)
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map=None):
+    """collate_numpy_array_fn(batch, *, collate_fn_map=None) -> Tensor
+
+    default_collate's rule for NumPy arrays: each made a tensor, then collated (stacked);
+    arrays of strings or objects raise TypeError."""
     if _np_str_obj.search(batch[0].dtype.str):
         raise TypeError(_collate_err.format(batch[0].dtype))
     return collate([_numpy_to_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
 
 
 def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
+    """collate_numpy_scalar_fn(batch, *, collate_fn_map=None) -> Tensor
+
+    default_collate's rule for NumPy scalars: a 1-d tensor of them, of their NumPy dtype."""
     return _numpy_to_tensor(np.array(batch))
 
 
 def collate_float_fn(batch, *, collate_fn_map=None):
+    """collate_float_fn(batch, *, collate_fn_map=None) -> Tensor
+
+    default_collate's rule for Python floats: a 1-d float64 tensor (as PyTorch)."""
     return tensor(batch, dtype=_dtype.float64)
 
 
 def collate_int_fn(batch, *, collate_fn_map=None):
+    """collate_int_fn(batch, *, collate_fn_map=None) -> Tensor
+
+    default_collate's rule for Python ints: a 1-d int64 tensor (bools: a bool tensor)."""
     return tensor(batch)
 
 
 def collate_str_fn(batch, *, collate_fn_map=None):
+    """collate_str_fn(batch, *, collate_fn_map=None) -> list
+
+    default_collate's rule for str and bytes: the list of samples, unchanged."""
     return batch
 
 
@@ -360,8 +455,12 @@ default_collate_fn_map = {
 
 
 def collate(batch, *, collate_fn_map=None):
-    """Collate a list of samples by the type of the first: ``collate_fn_map`` (exact type,
-    then isinstance in order) for leaves; mappings per key; sequences transposed."""
+    """collate(batch, *, collate_fn_map=None)
+
+    Collate a list of samples by the type of the first: ``collate_fn_map`` (a dict from a
+    type or tuple of types to a function; exact type first, then isinstance in order) for
+    leaves; mappings per key; sequences transposed (tuples become lists).  A type without a
+    rule raises TypeError."""
     elem = batch[0]
     elem_type = type(elem)
     if collate_fn_map is not None:
@@ -389,14 +488,19 @@ def collate(batch, *, collate_fn_map=None):
 
 
 def default_collate(batch):
-    """Stack a list of samples into a batch, as torch's default_collate: tensors stacked,
-    NumPy arrays and numbers made tensors (Python floats float64, ints int64), strings kept,
-    mappings collated per key, sequences transposed (tuples become lists)."""
+    """default_collate(batch)
+
+    DataLoader's default collate_fn: merge a list of samples into a batch.  Tensors are
+    stacked on a new dim 0, NumPy arrays and numbers made tensors (Python floats float64,
+    ints int64), strings kept as a list, mappings collated per key, sequences transposed
+    (tuples become lists): [(x0, y0), (x1, y1)] -> [stack([x0, x1]), tensor([y0, y1])]."""
     return collate(batch, collate_fn_map=default_collate_fn_map)
 
 
 def get_worker_info():
-    """Always None: gradcore's DataLoader loads in the main process."""
+    """get_worker_info() -> None
+
+    Always None: gradcore's DataLoader loads in the main process (there are no workers)."""
     return None
 
 
@@ -419,10 +523,21 @@ class _SingleProcessDataLoaderIter:
 
 
 class DataLoader(Generic[T_co]):
-    """Batches of ``dataset``'s samples, drawn by a sampler and merged by ``collate_fn``.
+    """DataLoader(dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
+    num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+    worker_init_fn=None, multiprocessing_context=None, generator=None, *,
+    prefetch_factor=None, persistent_workers=False, pin_memory_device='', in_order=True)
 
-    Loading always runs in the main process (``num_workers`` is accepted and ignored; see the
-    module docstring).
+    An iterable over batches of ``dataset``'s samples: indices come from ``sampler``
+    (SequentialSampler, or RandomSampler with shuffle=True, drawing from ``generator``),
+    are grouped by ``batch_sampler`` (BatchSampler(sampler, batch_size, drop_last)), and each
+    group's samples are merged by ``collate_fn`` (default_collate; default_convert when
+    batch_size=None turns batching off).  An IterableDataset is read in order.  ``len()`` is
+    the number of batches.  Loading always runs in the main process: num_workers and the
+    worker, pinning and prefetch options are accepted and ignored (see the module docstring).
+
+        loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
+        for xb, yb in loader: ...
     """
 
     _frozen = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
