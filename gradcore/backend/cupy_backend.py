@@ -112,7 +112,7 @@ OPTIMIZER = "optimizer.cu"
 
 # Kernels not yet declared in the registry (backend/kernels.py), whose instantiations are
 # listed here; the registry's are added by ``templates()``.
-UNARY_OPS = ("leaky_relu_backward", "gelu_backward", "gelu_tanh_backward")
+UNARY_OPS = ("gelu_backward", "gelu_tanh_backward")
 # the registry's binary functors (gradcore's ops are declared before this module loads)
 BINARY_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "binary")
 SOFTMAX_OPS = ("softmax_backward", "log_softmax_backward")
@@ -465,9 +465,6 @@ class CupyBackend(NumpyBackend):
                          (s, gy, gx, plan[1]) + params, per_block=THREADS)
         return gx
 
-    def leaky_relu_backward(self, x, gy, negative_slope):
-        out = self._unary("leaky_relu_backward", x, gy, negative_slope)
-        return super().leaky_relu_backward(x, gy, negative_slope) if out is None else out
 
     def gelu_backward(self, x, gy, approximate):
         op = "gelu_tanh_backward" if approximate == "tanh" else "gelu_backward"

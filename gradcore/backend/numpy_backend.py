@@ -423,7 +423,7 @@ class NumpyBackend:
         xp.add(std, eps, out=std)
         self._addcdiv_(p, d, std, -clr, scratch)
 
-    # ---- nn activations: erf, gelu, leaky_relu (nn layers family) -----------------------
+    # ---- nn activations: erf, gelu (nn layers family) ------------------------------------
     # NumPy has no erf: these are Cephes' rational approximations (S. L. Moshier, public
     # domain; the ones scipy.special.erf compiles), evaluated in float64 for every dtype.
     # Within 2 ulp of math.erf over the whole float64 range.
@@ -498,9 +498,6 @@ class NumpyBackend:
                 cdf = 0.5 * (1 + self.erf(a * self._SQRT1_2))
                 deriv = cdf + a * (self._INV_SQRT_2PI * xp.exp(-0.5 * a * a))
             return (g * deriv).astype(gy.dtype, copy=False)
-
-    def leaky_relu_backward(self, x, gy, negative_slope):
-        return self.xp.where(x > 0, gy, gy * negative_slope)
 
     # ---- loss backward (losses: ops/loss.py) --------------------------------------------
     def mse_loss_backward(self, x, t, gy, reduction):

@@ -1,16 +1,19 @@
 """Activations for nn beyond elementwise.py's: gelu (exact erf form and tanh form), leaky_relu,
 relu_ (in place) and dropout.
 
-gelu and leaky_relu call backend kernels (``gelu``/``gelu_backward``/``leaky_relu_backward``;
-NumPy has no erf, so the backend carries Cephes' erf) through ``_Grad`` ops, whose own
-backward is written in Tensor ops, so double backward works.  dropout is ``input * noise``
-(MulBackward0, as PyTorch), the noise drawn from the backend's generator.
+leaky_relu's derivative is a registered kernel (backend/kernels.py), whose reference is also
+its create_graph backward.  gelu still calls the backend's ``gelu``/``gelu_backward`` (NumPy
+has no erf, so the backend carries Cephes' erf) through a ``_Grad`` op with a hand-written
+second derivative: it moves to a kernel declaration once gradcore has an erf op.  dropout is
+``input * noise`` (MulBackward0, as PyTorch), the noise drawn from the backend's generator.
 """
 import math
 
 from ..autograd.function import ArrayFunction
+from ..backend.kernels import kernel
 from ..tensor import Tensor, _wrap
 from . import elementwise as E
+from .declare import TENSOR
 from .inplace import METHODS as _INPLACE, inplace as _inplace
 
 relu_ = _INPLACE["relu_"]
@@ -82,9 +85,9 @@ def gelu(input, approximate="none"):
 
 # ---- leaky_relu ----------------------------------------------------------------------------
 
-class LeakyReluGrad(E._Grad):
-    node_name = "LeakyReluBackwardBackward0"
-    kernel = "leaky_relu_backward"
+@kernel("unary", params=lambda slope: ("leaky_relu_backward", slope, 0.0))
+def leaky_relu_backward(F, x, gy, negative_slope):
+    return F.where(x > 0, gy, gy * negative_slope)
 
 
 class LeakyRelu(ArrayFunction):
@@ -100,7 +103,12 @@ class LeakyRelu(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         x, = ctx.saved_tensors
-        return LeakyReluGrad.apply(x, gy, ctx.slope)
+        return leaky_relu_backward.reference(TENSOR, x, gy, ctx.slope)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        x, = ctx.saved_arrays
+        return leaky_relu_backward(ctx._be, x, gy, ctx.slope)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
