@@ -115,7 +115,7 @@ OPTIMIZER = "optimizer.cu"
 UNARY_OPS = ("gelu_backward", "gelu_tanh_backward")
 # the registry's binary functors (gradcore's ops are declared before this module loads)
 BINARY_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "binary")
-SOFTMAX_OPS = ("softmax_backward", "log_softmax_backward")
+SOFTMAX_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "softmax")
 LOSS_OPS = ("mse_loss_backward", "smooth_l1_loss_backward")
 
 # (file, name template, ops filling {op}, dtypes filling {T}): every instantiation there is
@@ -128,8 +128,6 @@ TEMPLATES = (
     (REDUCTION, "extremum_backward_rows<{T}>", None, "efd"),
     (REDUCTION, "extremum_backward_cols<{T}>", None, "efd"),
     (REDUCTION, "index_backward_along<{T}>", None, "efd"),
-    (REDUCTION, "softmax_rows<{op}, {T}>", SOFTMAX_OPS, "fd"),
-    (REDUCTION, "softmax_cols<{op}, {T}>", SOFTMAX_OPS, "fd"),
     (LOSS, "pointwise_loss_backward<{op}, {T}>", LOSS_OPS, "fd"),
     (LOSS, "nll_loss_backward<{T}>", None, "fd"),
     (OPTIMIZER, "sgd_step<{T}>", None, "fd"),
@@ -432,6 +430,9 @@ class CupyBackend(NumpyBackend):
             return None
         return self._binary("where_backward{kind}<{T}>", (cond, gy), skip=1)
 
+    def _launch_softmax(self, k, y, gy, axis):
+        return self._softmax_like(k.name, y, gy, axis)
+
     def _launch_unary(self, k, s, gy, *extra):
         p = k.params(*extra) if k.params is not None else (k.name, 0.0, 0.0)
         if p is None:
@@ -607,13 +608,6 @@ class CupyBackend(NumpyBackend):
                          (y, gy, gx, np.int64(P), np.int64(R), np.int64(Q)), per_block=THREADS)
         return gx
 
-    def softmax_backward(self, y, gy, axis):
-        out = self._softmax_like("softmax_backward", y, gy, axis)
-        return super().softmax_backward(y, gy, axis) if out is None else out
-
-    def log_softmax_backward(self, y, gy, axis):
-        out = self._softmax_like("log_softmax_backward", y, gy, axis)
-        return super().log_softmax_backward(y, gy, axis) if out is None else out
 
     # ---- loss backward -----------------------------------------------------------------------
     def _pointwise_loss(self, op, x, t, gy, reduction, param):

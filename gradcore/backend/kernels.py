@@ -22,6 +22,8 @@ which templates (``{op}``: the functor, ``{T}``: the storage type):
   binary  (ga, gb) = op(a, b, gy): both gradients in one pass, at the broadcast shape
   pow_tensor, where: one kernel each (pow_tensor_backward(a, b, y, gy), where_backward(cond,
           gy)), no functor
+  softmax gx = op(y, gy) along an axis: a warp per row (the axis innermost) or a thread per
+          column
 """
 
 import numpy as np
@@ -34,6 +36,7 @@ KINDS = {
     "pow_tensor": ("elementwise_backward.cu",
                    ("pow_tensor_backward<{T}>", "pow_tensor_backward_strided<{T}>")),
     "where": ("elementwise_backward.cu", ("where_backward<{T}>", "where_backward_strided<{T}>")),
+    "softmax": ("reduction_backward.cu", ("softmax_rows<{op}, {T}>", "softmax_cols<{op}, {T}>")),
 }
 
 REGISTRY = {}

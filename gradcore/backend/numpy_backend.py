@@ -153,13 +153,6 @@ class NumpyBackend:
         others = xp.transpose(others, np.argsort(rest + axes))
         return others * self._unsqueeze(gy, x.shape, axes, keepdim)
 
-    def softmax_backward(self, y, gy, axis):
-        gyy = gy * y
-        return gyy - y * gyy.sum(axis=axis, keepdims=True)
-
-    def log_softmax_backward(self, y, gy, axis):
-        return gy - self.xp.exp(y) * gy.sum(axis=axis, keepdims=True)
-
     def take_along(self, g, idx, axis, keepdim):
         """g at ``idx`` along ``axis``: the backward of index_backward_along."""
         if not keepdim:

@@ -15,8 +15,9 @@ as the declaration's ``grad``: the first-order path then launches it on CuPy, an
 reference is still what runs on NumPy and on Tensors.
 
 The vocabulary: + - * / ** and comparisons; ``F.where``, ``F.sign``, ``F.exp``, ``F.log``,
-``F.sin``, ``F.cos``, ``F.zeros_like``; NumPy's promotion of Python scalars is PyTorch's, so a
-derivative keeps its operands' dtype on both paths.
+``F.sin``, ``F.cos``, ``F.zeros_like``, and NumPy's ``F.sum(x, axis=, keepdims=)``; NumPy's
+promotion of Python scalars is PyTorch's, so a derivative keeps its operands' dtype on both
+paths.
 """
 from .. import _dtype
 from ..autograd.function import ArrayFunction
@@ -202,3 +203,9 @@ def bind(tensor_cls, functions):
             setattr(tensor_cls, n, op.function)
     for name in VOCABULARY:
         setattr(TENSOR, name, functions[name])
+    TENSOR.sum = _numpy_style_sum
+
+
+def _numpy_style_sum(x, axis=None, keepdims=False):
+    """``F.sum`` on Tensors, with NumPy's argument names (a derivative is written once)."""
+    return x.sum(dim=axis, keepdim=keepdims)

@@ -1,13 +1,15 @@
 """softmax and log_softmax along a dim, numerically stable (the max is subtracted first).
 
-Their backward passes are the backend kernels ``softmax_backward`` / ``log_softmax_backward``
-wrapped as differentiable ops (``_Grad``), so double backward works.
+Their backward passes are registered kernels (``softmax_backward`` / ``log_softmax_backward``:
+a warp per row or a thread per column on CUDA); each kernel's reference is also the op's
+create_graph backward, so double backward needs nothing more.
 """
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..backend.kernels import kernel
 from ..tensor import _wrap_dim
-from .elementwise import _Grad, exp
+from .declare import TENSOR
 
 
 def _shifted(xp, a, axis):
@@ -15,36 +17,23 @@ def _shifted(xp, a, axis):
     return a - a.max(axis=axis, keepdims=True)
 
 
-class SoftmaxGrad(_Grad):
-    """gx = y * (gy - sum(gy * y)); d/dy of <gg, gx> = gg gy - gg s - gy sum(gg y)."""
-    node_name = "SoftmaxBackwardDataBackward0"
-    kernel = "softmax_backward"
-
-    @staticmethod
-    def d_saved(y, gy, gg, axis):
-        return gg * gy - gg * (gy * y).sum(axis, True) - gy * (gg * y).sum(axis, True)
+@kernel("softmax", dtypes="fd")
+def softmax_backward(F, y, gy, axis):
+    """y * (gy - sum(gy * y)) along axis, from the output y."""
+    gyy = gy * y
+    return gyy - y * F.sum(gyy, axis=axis, keepdims=True)
 
 
-class LogSoftmaxGrad(_Grad):
-    """gx = gy - exp(y) * sum(gy).  Unlike softmax's, this Jacobian is not symmetric, so the
-    gy-derivative is its transpose: gg - sum(gg * exp(y)); d/dy = -gg exp(y) sum(gy)."""
-    node_name = "LogSoftmaxBackwardDataBackward0"
-    kernel = "log_softmax_backward"
-
-    @staticmethod
-    def backward(ctx, gg):
-        y, gy = ctx.saved_tensors
-        axis, = ctx.params
-        p = exp(y)
-        dy = -gg * p * gy.sum(axis, True) if ctx.needs_input_grad[0] else None
-        dgy = gg - (gg * p).sum(axis, True) if ctx.needs_input_grad[1] else None
-        return dy, dgy
+@kernel("softmax", dtypes="fd")
+def log_softmax_backward(F, y, gy, axis):
+    """gy - exp(y) * sum(gy) along axis, from the output y."""
+    return gy - F.exp(y) * F.sum(gy, axis=axis, keepdims=True)
 
 
 class Softmax(ArrayFunction):
     node_name = "SoftmaxBackward0"
     save_output = True
-    grad_cls = SoftmaxGrad  # its backward: a kernel of the saved output (LogSoftmax's too)
+    grad = softmax_backward  # its backward: a kernel of the saved output (LogSoftmax's too)
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -59,17 +48,17 @@ class Softmax(ArrayFunction):
     @classmethod
     def backward(cls, ctx, gy):
         y, = ctx.saved_tensors
-        return cls.grad_cls.apply(y, gy, ctx.axis)
+        return cls.grad.reference(TENSOR, y, gy, ctx.axis)
 
     @classmethod
     def array_backward(cls, ctx, gy):
         y, = ctx.saved_arrays
-        return getattr(ctx._be, cls.grad_cls.kernel)(y, gy, ctx.axis)
+        return cls.grad(ctx._be, y, gy, ctx.axis)
 
 
 class LogSoftmax(Softmax):
     node_name = "LogSoftmaxBackward0"
-    grad_cls = LogSoftmaxGrad
+    grad = log_softmax_backward
 
     @staticmethod
     def forward(ctx, x, axis):
