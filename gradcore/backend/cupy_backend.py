@@ -116,7 +116,7 @@ UNARY_OPS = ("gelu_backward", "gelu_tanh_backward")
 # the registry's binary functors (gradcore's ops are declared before this module loads)
 BINARY_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "binary")
 SOFTMAX_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "softmax")
-LOSS_OPS = ("mse_loss_backward", "smooth_l1_loss_backward")
+LOSS_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "pointwise_loss")
 
 # (file, name template, ops filling {op}, dtypes filling {T}): every instantiation there is
 TEMPLATES = (
@@ -128,7 +128,6 @@ TEMPLATES = (
     (REDUCTION, "extremum_backward_rows<{T}>", None, "efd"),
     (REDUCTION, "extremum_backward_cols<{T}>", None, "efd"),
     (REDUCTION, "index_backward_along<{T}>", None, "efd"),
-    (LOSS, "pointwise_loss_backward<{op}, {T}>", LOSS_OPS, "fd"),
     (LOSS, "nll_loss_backward<{T}>", None, "fd"),
     (OPTIMIZER, "sgd_step<{T}>", None, "fd"),
     (OPTIMIZER, "adam_step<{T}>", None, "fd"),
@@ -433,6 +432,9 @@ class CupyBackend(NumpyBackend):
     def _launch_softmax(self, k, y, gy, axis):
         return self._softmax_like(k.name, y, gy, axis)
 
+    def _launch_pointwise_loss(self, k, x, t, gy, reduction, param=0.0):
+        return self._pointwise_loss(k.name, x, t, gy, reduction, param)
+
     def _launch_unary(self, k, s, gy, *extra):
         p = k.params(*extra) if k.params is not None else (k.name, 0.0, 0.0)
         if p is None:
@@ -626,13 +628,6 @@ class CupyBackend(NumpyBackend):
                      + _scalars(dt, norm, param))
         return gx
 
-    def mse_loss_backward(self, x, t, gy, reduction):
-        out = self._pointwise_loss("mse_loss_backward", x, t, gy, reduction, 0.0)
-        return super().mse_loss_backward(x, t, gy, reduction) if out is None else out
-
-    def smooth_l1_loss_backward(self, x, t, gy, reduction, beta):
-        out = self._pointwise_loss("smooth_l1_loss_backward", x, t, gy, reduction, beta)
-        return super().smooth_l1_loss_backward(x, t, gy, reduction, beta) if out is None else out
 
     def nll_loss_backward(self, gy, target, weight, total_weight, shape, reduction,
                           ignore_index):

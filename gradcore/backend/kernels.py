@@ -24,6 +24,8 @@ which templates (``{op}``: the functor, ``{T}``: the storage type):
           gy)), no functor
   softmax gx = op(y, gy) along an axis: a warp per row (the axis innermost) or a thread per
           column
+  pointwise_loss  gx = op(x, t, gy, reduction[, param]): a loss of x - t, gy per element
+          ('none') or one scalar
 """
 
 import numpy as np
@@ -37,6 +39,7 @@ KINDS = {
                    ("pow_tensor_backward<{T}>", "pow_tensor_backward_strided<{T}>")),
     "where": ("elementwise_backward.cu", ("where_backward<{T}>", "where_backward_strided<{T}>")),
     "softmax": ("reduction_backward.cu", ("softmax_rows<{op}, {T}>", "softmax_cols<{op}, {T}>")),
+    "pointwise_loss": ("loss_backward.cu", ("pointwise_loss_backward<{op}, {T}>",)),
 }
 
 REGISTRY = {}

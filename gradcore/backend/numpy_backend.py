@@ -493,17 +493,6 @@ class NumpyBackend:
             return (g * deriv).astype(gy.dtype, copy=False)
 
     # ---- loss backward (losses: ops/loss.py) --------------------------------------------
-    def mse_loss_backward(self, x, t, gy, reduction):
-        """d mse_loss / dx = 2 (x - t) gy, divided by x.size for reduction='mean' (gy: x's
-        shape for 'none', 0-d otherwise; t: x's shape)."""
-        norm = 2.0 / x.size if reduction == "mean" and x.size else 2.0
-        return (x - t) * x.dtype.type(norm) * gy
-
-    def smooth_l1_loss_backward(self, x, t, gy, reduction, beta):
-        """d smooth_l1_loss / dx = clip((x - t) / beta, -1, 1) gy (/ x.size for a mean)."""
-        norm = 1.0 / x.size if reduction == "mean" and x.size else 1.0
-        return self.xp.clip((x - t) / beta, -1, 1) * x.dtype.type(norm) * gy
-
     def nll_loss_backward(self, gy, target, weight, total_weight, shape, reduction,
                           ignore_index):
         """d nll_loss / d input for an input of ``shape`` (classes on axis 1; axis 0 when

@@ -15,7 +15,8 @@ as the declaration's ``grad``: the first-order path then launches it on CuPy, an
 reference is still what runs on NumPy and on Tensors.
 
 The vocabulary: + - * / ** and comparisons; ``F.where``, ``F.sign``, ``F.exp``, ``F.log``,
-``F.sin``, ``F.cos``, ``F.zeros_like``, and NumPy's ``F.sum(x, axis=, keepdims=)``; NumPy's
+``F.sin``, ``F.cos``, ``F.zeros_like``, ``F.clip``, and NumPy's ``F.sum(x, axis=, keepdims=)``;
+``x.shape`` (not ``x.size``, a method on Tensors); NumPy's
 promotion of Python scalars is PyTorch's, so a derivative keeps its operands' dtype on both
 paths.
 """
@@ -33,7 +34,7 @@ class _TensorOps:
 
 
 TENSOR = _TensorOps()
-VOCABULARY = ("where", "sign", "exp", "log", "sin", "cos", "zeros_like")
+VOCABULARY = ("where", "sign", "exp", "log", "sin", "cos", "zeros_like", "clip")
 
 OPS = {}  # name -> Op, in declaration order (ops/__init__ binds them)
 

@@ -7,6 +7,7 @@ smoothing and class-probability targets built from Tensor ops on top).  The mse,
 nll backward passes are backend kernels (``mse_loss_backward``, ``smooth_l1_loss_backward``,
 ``nll_loss_backward``) wrapped as differentiable ops; the BCE backward passes are Tensor ops.
 """
+import math
 import warnings
 
 import numpy as np
@@ -14,6 +15,8 @@ import numpy as np
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import _state
+from ..backend.kernels import kernel
+from .declare import TENSOR
 from .elementwise import abs as _abs, clamp_min, exp, log, minimum, sigmoid
 from .indexing import masked_fill
 from .shape import broadcast_shapes, expand
@@ -82,34 +85,27 @@ def _same_size_warning(input, target):
 
 # ---- pointwise losses: reduce(f(input - target)) -------------------------------------------
 
-class _PointwiseLossGrad(ArrayFunction):
-    """gx = backend.<kernel>(x, t, gy, reduction, *params) = f'(x - t) * gy (/ numel for a
-    mean), as a differentiable op: d/dx = f''(x - t) * gy (/ numel) (``curvature``), d/dt is
-    its negative, and d/dgy is the kernel applied to gg (summed when gy is a scalar)."""
-    kernel = None
+@kernel("pointwise_loss", dtypes="fd")
+def mse_loss_backward(F, x, t, gy, reduction):
+    """d mse_loss / dx = 2 (x - t) gy, divided by x.size for reduction='mean' (gy: x's shape
+    for 'none', 0-d otherwise; t: x's shape)."""
+    n = math.prod(x.shape)  # (arrays and Tensors alike)
+    norm = 2.0 / n if reduction == "mean" and n else 2.0
+    return (x - t) * norm * gy
 
-    @classmethod
-    def forward(cls, ctx, x, t, gy, reduction, *params):
-        ctx.save_for_backward(x, t, gy)
-        ctx.reduction, ctx.params = reduction, params
-        return getattr(x._be, cls.kernel)(x._arr, t._arr, gy._arr, reduction, *params)
 
-    @classmethod
-    def backward(cls, ctx, gg):
-        x, t, gy = ctx.saved_tensors
-        need_x, need_t, need_gy = ctx.needs_input_grad
-        dx = dgy = None
-        if need_x or need_t:
-            dx = gg * gy * cls.curvature(x - t, _mean_scale(ctx.reduction, x), *ctx.params)
-        if need_gy:
-            dgy = cls.apply(x, t, gg, ctx.reduction, *ctx.params)
-            dgy = dgy if ctx.reduction == "none" else dgy.sum()
-        return (dx if need_x else None), (-dx if need_t else None), dgy
+@kernel("pointwise_loss", dtypes="fd")
+def smooth_l1_loss_backward(F, x, t, gy, reduction, beta):
+    """d smooth_l1_loss / dx = clip((x - t) / beta, -1, 1) gy (/ x.size for a mean)."""
+    n = math.prod(x.shape)
+    norm = 1.0 / n if reduction == "mean" and n else 1.0
+    return F.clip((x - t) / beta, -1, 1) * norm * gy
 
 
 class _PointwiseLoss(ArrayFunction):
-    """reduce(f(x - t)) for same-shaped, same-dtype x and t (both differentiable)."""
-    grad_cls = None
+    """reduce(f(x - t)) for same-shaped, same-dtype x and t (both differentiable); ``grad``,
+    its derivative, a kernel whose reference is also the create_graph backward."""
+    grad = None
 
     @classmethod
     def forward(cls, ctx, x, t, reduction, *params):
@@ -121,48 +117,30 @@ class _PointwiseLoss(ArrayFunction):
     @classmethod
     def backward(cls, ctx, gy):
         x, t = ctx.saved_tensors
-        gx = cls.grad_cls.apply(x, t, gy, ctx.reduction, *ctx.params)
+        gx = cls.grad.reference(TENSOR, x, t, gy, ctx.reduction, *ctx.params)
         need_x, need_t = ctx.needs_input_grad
         return (gx if need_x else None), (-gx if need_t else None)
 
     @classmethod
     def array_backward(cls, ctx, gy):
         x, t = ctx.saved_arrays
-        gx = getattr(ctx._be, cls.grad_cls.kernel)(x, t, gy, ctx.reduction, *ctx.params)
+        gx = cls.grad(ctx._be, x, t, gy, ctx.reduction, *ctx.params)
         need_x, need_t = ctx.needs_input_grad
         return (gx if need_x else None), (-gx if need_t else None)
 
 
-class MseLossGrad(_PointwiseLossGrad):
-    node_name = "MseLossBackwardBackward0"
-    kernel = "mse_loss_backward"
-
-    @staticmethod
-    def curvature(d, scale):
-        return 2.0 * scale
-
-
 class MseLoss(_PointwiseLoss):
     node_name = "MseLossBackward0"
-    grad_cls = MseLossGrad
+    grad = mse_loss_backward
 
     @staticmethod
     def f(xp, d):
         return d * d
 
 
-class SmoothL1LossGrad(_PointwiseLossGrad):
-    node_name = "SmoothL1LossBackwardBackward0"
-    kernel = "smooth_l1_loss_backward"
-
-    @staticmethod
-    def curvature(d, scale, beta):
-        return (_abs(d) < beta).to(d.dtype) * (scale / beta)
-
-
 class SmoothL1Loss(_PointwiseLoss):
     node_name = "SmoothL1LossBackward0"
-    grad_cls = SmoothL1LossGrad
+    grad = smooth_l1_loss_backward
 
     @staticmethod
     def f(xp, d, beta):
