@@ -15,10 +15,11 @@ as the declaration's ``grad``: the first-order path then launches it on CuPy, an
 reference is still what runs on NumPy and on Tensors.
 
 The vocabulary: + - * / ** and comparisons; ``F.where``, ``F.sign``, ``F.exp``, ``F.log``,
-``F.sin``, ``F.cos``, ``F.zeros_like``, ``F.clip``, and NumPy's ``F.sum(x, axis=, keepdims=)``;
-``x.shape`` (not ``x.size``, a method on Tensors); NumPy's
-promotion of Python scalars is PyTorch's, so a derivative keeps its operands' dtype on both
-paths.
+``F.sin``, ``F.cos``, ``F.zeros_like``, ``F.clip``, NumPy's ``F.sum(x, axis=, keepdims=)``, and
+``x.shape`` (not ``x.size``: a method on Tensors).  NumPy's promotion of Python scalars is
+PyTorch's, so a derivative keeps its operands' dtype on both paths.  Kernels declared outside
+a declaration (pow, clamp, softmax, the pointwise losses ...) follow the same rules: their op's
+``backward`` is ``kernel.reference(TENSOR, ...)``, its ``array_backward`` ``kernel(be, ...)``.
 """
 from .. import _dtype
 from ..autograd.function import ArrayFunction
