@@ -137,13 +137,13 @@ def test_optimizer_step_makes_no_parameter_sized_temporary(opt_cls, kw):
 def test_sliced_optimizer_update_is_bitwise_the_whole_one(dtype, monkeypatch):
     # A large update runs in slices with small scratch buffers: the same ops on the same
     # elements, so the same bits as the unsliced update (slicing turned off by a huge limit).
-    from gradcore.backend.numpy_backend import NumpyBackend
-    sliced_limit = NumpyBackend._OPTIM_SLICE_BYTES
+    from gradcore.optim import array_ops
+    sliced_limit = array_ops.SLICE_BYTES
     shape = (600, 601)  # not a multiple of the slice length: a short last slice
     assert np.prod(shape) * np.dtype(dtype).itemsize > 4 * sliced_limit
 
     def run(opt_cls, kw, limit):
-        monkeypatch.setattr(NumpyBackend, "_OPTIM_SLICE_BYTES", limit)
+        monkeypatch.setattr(array_ops, "SLICE_BYTES", limit)
         r = np.random.default_rng(1)
         p = nn.Parameter(torch.from_numpy(r.standard_normal(shape).astype(dtype)))
         opt = opt_cls([p], **kw)

@@ -129,8 +129,6 @@ TEMPLATES = (
     (REDUCTION, "extremum_backward_cols<{T}>", None, "efd"),
     (REDUCTION, "index_backward_along<{T}>", None, "efd"),
     (LOSS, "nll_loss_backward<{T}>", None, "fd"),
-    (OPTIMIZER, "sgd_step<{T}>", None, "fd"),
-    (OPTIMIZER, "adam_step<{T}>", None, "fd"),
 )
 FILES = (ELEMENTWISE, REDUCTION, LOSS, OPTIMIZER)
 
@@ -666,12 +664,11 @@ class CupyBackend(NumpyBackend):
             return None
         return self._contiguous(g)[0]
 
-    def sgd_step_(self, p, g, buf, lr, momentum, dampening, nesterov, weight_decay, maximize,
-                  first):
+    def _launch_sgd(self, k, p, g, buf, lr, momentum, dampening, nesterov, weight_decay,
+                    maximize, first):
         gc = self._optim_arrays(p, g, buf)
         if gc is None or (momentum != 0 and buf is None):
-            return super().sgd_step_(p, g, buf, lr, momentum, dampening, nesterov, weight_decay,
-                                     maximize, first)
+            return None
         dt = p.dtype
         flags = ((1 if weight_decay != 0 else 0) | (2 if maximize else 0)
                  | (4 if momentum != 0 else 0) | (8 if first else 0)
@@ -680,13 +677,13 @@ class CupyBackend(NumpyBackend):
                      (p, gc, p if buf is None else buf, np.int64(p.size))
                      + _scalars(dt, weight_decay, momentum, 1 - dampening, -lr)
                      + (np.int32(flags),))
+        return True
 
-    def adam_step_(self, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
-                   weight_decay, amsgrad, maximize, decoupled):
+    def _launch_adam(self, k, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
+                     eps, weight_decay, amsgrad, maximize, decoupled):
         gc = self._optim_arrays(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq)
         if gc is None or (amsgrad and max_exp_avg_sq is None):
-            return super().adam_step_(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
-                                      beta2, eps, weight_decay, amsgrad, maximize, decoupled)
+            return None
         dt = p.dtype
         decouple = weight_decay != 0 and decoupled
         w = dt.type(1 - beta1)  # lerp's weight, rounded as the reference rounds it
@@ -700,3 +697,4 @@ class CupyBackend(NumpyBackend):
                      + _scalars(dt, 1 - lr * weight_decay, weight_decay, w, dt.type(1) - w, beta2,
                                 1 - beta2, bias_correction2_sqrt, eps, -step_size)
                      + (np.int32(flags),))
+        return True

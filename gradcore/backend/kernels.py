@@ -26,6 +26,8 @@ which templates (``{op}``: the functor, ``{T}``: the storage type):
           column
   pointwise_loss  gx = op(x, t, gy, reduction[, param]): a loss of x - t, gy per element
           ('none') or one scalar
+  sgd, adam  an optimizer's update of a parameter and its state, in place (the launcher
+          returns True when it ran)
 """
 
 import numpy as np
@@ -40,9 +42,12 @@ KINDS = {
     "where": ("elementwise_backward.cu", ("where_backward<{T}>", "where_backward_strided<{T}>")),
     "softmax": ("reduction_backward.cu", ("softmax_rows<{op}, {T}>", "softmax_cols<{op}, {T}>")),
     "pointwise_loss": ("loss_backward.cu", ("pointwise_loss_backward<{op}, {T}>",)),
+    "sgd": ("optimizer.cu", ("sgd_step<{T}>",)),
+    "adam": ("optimizer.cu", ("adam_step<{T}>",)),
 }
 
 REGISTRY = {}
+_LISTENERS = []  # called with each kernel registered (numpy_backend binds it as a method)
 
 
 class Kernel:
@@ -83,8 +88,17 @@ def kernel(kind, dtypes="efd", params=None, functors=None, quiet=False):
         if k.name in REGISTRY:
             raise ValueError(f"kernel {k.name} is registered twice")
         REGISTRY[k.name] = k
+        for listener in _LISTENERS:
+            listener(k)
         return k
     return register
+
+
+def on_register(listener):
+    """Call ``listener(k)`` for every kernel registered, now and later."""
+    _LISTENERS.append(listener)
+    for k in REGISTRY.values():
+        listener(k)
 
 
 def templates():

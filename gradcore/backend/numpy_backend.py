@@ -6,16 +6,16 @@ use that).  The kernel functions still defined here (until they move to their op
 declarations) are the reference the CUDA kernels are tested against; they are written against
 ``self.xp`` only, so the CuPy backend inherits them unchanged until a RawKernel replaces one
 (see cupy_backend.py).  Each takes and returns arrays and leaves its inputs alone, except the
-methods whose names end in ``_`` (optimizer steps, ``index_add_``): those update their first
-arguments in place, as PyTorch's trailing underscore says.
+methods whose names end in ``_`` (``index_add_``): those update their first arguments in
+place, as PyTorch's trailing underscore says.  (The optimizers' update rules live with the
+optimizers: gradcore/optim/.)
 """
-import functools
 import math
 
 import numpy as np
 
 from .._device import CPU
-from .kernels import REGISTRY
+from . import kernels
 
 
 DEFAULT_SEED = 67280421310721  # PyTorch's: an unseeded process draws the same numbers each run
@@ -48,11 +48,6 @@ class NumpyBackend:
         """Run kernel ``k``: its reference, on this backend's arrays."""
         return k(self, *args)
 
-    def __getattr__(self, name):  # only for names not found: be.exp_backward(y, gy)
-        k = REGISTRY.get(name)
-        if k is None:
-            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
-        return functools.partial(self.launch, k)
 
     # ---- random numbers -----------------------------------------------------------------
     def _make_rng(self, seed):
@@ -232,189 +227,6 @@ class NumpyBackend:
         out = self.xp.zeros(shape, dtype=gy.dtype)
         out[key] = gy
         return out
-
-    # ---- optimizer updates (optim/*): in place on the parameter and its state arrays -----
-    # PyTorch's single-tensor arithmetic, op for op (its ``add(x, alpha=a)`` is x * a then +,
-    # ``addcmul(t1, t2, value=v)`` is (v * t1) * t2 then +, ``addcdiv`` (v * t1) / t2 then +).
-    # Scalars are Python numbers, so they take the arrays' dtype, as PyTorch's do.
-    # On the host a parameter larger than _OPTIM_SLICE_BYTES is updated slice by slice
-    # (_optim_sliced): the step method runs on aligned flat slices of it and its state, so
-    # its temporaries are slice-sized, never the parameter's size (PyTorch's in-place update
-    # makes none).  The same elementwise ops on the same elements: the same bits.  Plain
-    # momentum SGD, the common case, needs no scratch but its last ``p += -lr * buf``: that one
-    # runs in slices on its own (_add_scaled_), without the whole method's cost per slice.
-    # Slices of 256 KiB cost nothing measurable against whole-array updates (fewer page
-    # faults make up for the calls); 64 KiB ones made a 784x512 SGD step 1.7x slower.
-    _OPTIM_SLICE_BYTES = 256 * 1024  # 64K float32 / 32K float64 elements a slice
-
-    def _optim_sliced(self, step, arrays, args):
-        """Run the update ``step`` (a NumpyBackend step method, called as
-        ``step(self, *arrays, *args)``) slice by slice when ``arrays`` (the parameter first,
-        then its gradient and state, None kept) are host arrays of one shape, all
-        C-contiguous, and the parameter has more than one slice; returns whether it did
-        (if not, the caller updates the arrays whole)."""
-        p = arrays[0]
-        per = max(1, self._OPTIM_SLICE_BYTES // p.itemsize)
-        if self.xp is not np or p.size <= per or any(
-                a is not None and (a.shape != p.shape or not a.flags.c_contiguous)
-                for a in arrays):
-            return False
-        flat = [None if a is None else a.reshape(-1) for a in arrays]
-        for lo in range(0, p.size, per):
-            step(self, *[None if a is None else a[lo:lo + per] for a in flat], *args)
-        return True
-
-    def _add_scaled_(self, p, x, alpha):
-        """p += x * alpha (PyTorch's ``add_(x, alpha=alpha)``: the product, then the sum),
-        through one slice-sized scratch when ``p`` is a large contiguous host array."""
-        xp = self.xp
-        per = max(1, self._OPTIM_SLICE_BYTES // p.itemsize)
-        if (xp is not np or p.size <= per or x.shape != p.shape or not p.flags.c_contiguous
-                or not x.flags.c_contiguous):
-            xp.add(p, xp.multiply(x, alpha), out=p)
-            return
-        pf, xf = p.reshape(-1), x.reshape(-1)
-        tmp = np.empty(per, dtype=np.result_type(x, alpha))
-        for lo in range(0, p.size, per):
-            pv = pf[lo:lo + per]
-            t = tmp[:pv.size]
-            np.multiply(xf[lo:lo + per], alpha, out=t)
-            np.add(pv, t, out=pv)
-
-    def _optim_grad(self, p, g, weight_decay, maximize):
-        """The gradient an update uses, -g when maximizing, plus weight_decay * p; returns it
-        and a scratch array the caller may overwrite (None when it is ``g`` itself)."""
-        xp = self.xp
-        if weight_decay != 0:
-            d = xp.multiply(p, weight_decay)
-            (xp.subtract if maximize else xp.add)(d, g, out=d)
-            return d, d
-        if maximize:
-            d = xp.negative(g)
-            return d, d
-        return g, None
-
-    def _lerp_(self, a, b, weight, tmp):
-        """a = lerp(a, b, weight) in place with PyTorch's two-sided formula."""
-        xp = self.xp
-        w = a.dtype.type(weight)
-        xp.subtract(b, a, out=tmp)
-        if abs(w) < 0.5:
-            xp.multiply(tmp, w, out=tmp)
-            xp.add(a, tmp, out=a)
-        else:
-            xp.multiply(tmp, a.dtype.type(1) - w, out=tmp)
-            xp.subtract(b, tmp, out=a)
-
-    def _addcmul_(self, a, t1, t2, value, tmp):
-        xp = self.xp
-        xp.multiply(t1, value, out=tmp)
-        xp.multiply(tmp, t2, out=tmp)
-        xp.add(a, tmp, out=a)
-
-    def _addcdiv_(self, a, t1, t2, value, tmp):
-        xp = self.xp
-        tmp = xp.multiply(t1, value, out=tmp)
-        xp.divide(tmp, t2, out=tmp)
-        xp.add(a, tmp, out=a)
-
-    def sgd_step_(self, p, g, buf, lr, momentum, dampening, nesterov, weight_decay, maximize,
-                  first):
-        """SGD on ``p``; ``buf`` (the momentum buffer, None without momentum) is overwritten
-        with the gradient when ``first``, else decayed by momentum and accumulated."""
-        scratch_needed = (weight_decay != 0 or maximize or nesterov
-                          or (momentum != 0 and dampening != 0 and not first))
-        if scratch_needed and p.nbytes > self._OPTIM_SLICE_BYTES and self._optim_sliced(
-                NumpyBackend.sgd_step_, (p, g, buf),
-                (lr, momentum, dampening, nesterov, weight_decay, maximize, first)):
-            return
-        xp = self.xp
-        d, scratch = self._optim_grad(p, g, weight_decay, maximize)
-        if momentum != 0:
-            if first:
-                xp.copyto(buf, d)
-            else:
-                xp.multiply(buf, momentum, out=buf)
-                if dampening != 0:
-                    d = scratch = xp.multiply(d, 1 - dampening, out=scratch)
-                xp.add(buf, d, out=buf)
-            if nesterov:
-                u = xp.multiply(buf, momentum)
-                d = scratch = xp.add(d, u, out=u)
-            else:
-                d = buf
-        if scratch is None:
-            self._add_scaled_(p, d, -lr)
-        else:
-            xp.add(p, xp.multiply(d, -lr, out=scratch), out=p)
-
-    def adam_step_(self, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
-                   weight_decay, amsgrad, maximize, decoupled):
-        """Adam (AdamW when ``decoupled``) on ``p`` at step number ``step`` (counted from 1)."""
-        if p.nbytes > self._OPTIM_SLICE_BYTES and self._optim_sliced(
-                NumpyBackend.adam_step_, (p, g, exp_avg, exp_avg_sq, max_exp_avg_sq),
-                (step, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled)):
-            return
-        xp = self.xp
-        if weight_decay != 0 and decoupled:
-            xp.multiply(p, 1 - lr * weight_decay, out=p)
-            weight_decay = 0
-        d, scratch = self._optim_grad(p, g, weight_decay, maximize)
-        tmp = xp.empty_like(exp_avg)
-        self._lerp_(exp_avg, d, 1 - beta1, tmp)
-        xp.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-        self._addcmul_(exp_avg_sq, d, d, 1 - beta2, tmp)
-        step_size = lr / (1 - beta1 ** step)
-        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-        if amsgrad:
-            xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-        denom = xp.sqrt(max_exp_avg_sq if amsgrad else exp_avg_sq, out=tmp)
-        xp.divide(denom, bias_correction2_sqrt, out=denom)
-        xp.add(denom, eps, out=denom)
-        self._addcdiv_(p, exp_avg, denom, -step_size, scratch)
-
-    def rmsprop_step_(self, p, g, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
-                      weight_decay, momentum, centered, maximize):
-        """RMSprop on ``p``; grad_avg is used when ``centered``, momentum_buffer when
-        ``momentum > 0`` (None otherwise)."""
-        if p.nbytes > self._OPTIM_SLICE_BYTES and self._optim_sliced(
-                NumpyBackend.rmsprop_step_, (p, g, square_avg, grad_avg, momentum_buffer),
-                (lr, alpha, eps, weight_decay, momentum, centered, maximize)):
-            return
-        xp = self.xp
-        d, scratch = self._optim_grad(p, g, weight_decay, maximize)
-        avg = xp.empty_like(square_avg)
-        xp.multiply(square_avg, alpha, out=square_avg)
-        self._addcmul_(square_avg, d, d, 1 - alpha, avg)
-        if centered:
-            self._lerp_(grad_avg, d, 1 - alpha, avg)
-            xp.multiply(grad_avg, grad_avg, out=avg)  # addcmul with value=-1, exactly
-            xp.subtract(square_avg, avg, out=avg)
-            xp.sqrt(avg, out=avg)
-        else:
-            xp.sqrt(square_avg, out=avg)
-        xp.add(avg, eps, out=avg)
-        if momentum > 0:
-            xp.multiply(momentum_buffer, momentum, out=momentum_buffer)
-            self._addcdiv_(momentum_buffer, d, avg, 1, scratch)
-            xp.multiply(momentum_buffer, -lr, out=avg)
-            xp.add(p, avg, out=p)
-        else:
-            self._addcdiv_(p, d, avg, -lr, scratch)
-
-    def adagrad_step_(self, p, g, state_sum, clr, eps, weight_decay, maximize):
-        """Adagrad on ``p`` with the step's decayed learning rate ``clr``."""
-        if p.nbytes > self._OPTIM_SLICE_BYTES and self._optim_sliced(
-                NumpyBackend.adagrad_step_, (p, g, state_sum),
-                (clr, eps, weight_decay, maximize)):
-            return
-        xp = self.xp
-        d, scratch = self._optim_grad(p, g, weight_decay, maximize)
-        std = xp.multiply(d, d)
-        xp.add(state_sum, std, out=state_sum)
-        xp.sqrt(state_sum, out=std)
-        xp.add(std, eps, out=std)
-        self._addcdiv_(p, d, std, -clr, scratch)
 
     # ---- nn activations: erf, gelu (nn layers family) ------------------------------------
     # NumPy has no erf: these are Cephes' rational approximations (S. L. Moshier, public
@@ -727,3 +539,19 @@ class NumpyBackend:
         a = self._adaptive_pool_matrix(shape[-2], gy.shape[-2], gy.dtype)
         b = self._adaptive_pool_matrix(shape[-1], gy.shape[-1], gy.dtype)
         return self.xp.matmul(a.T, gy @ b)
+
+
+def _bind(k):
+    """A registered kernel as a method too, ``be.<name>(*args)`` (tests and tools call it so;
+    a ``__getattr__`` would slow every attribute lookup on a backend)."""
+    if k.name in vars(NumpyBackend):
+        raise ValueError(f"kernel {k.name} would hide NumpyBackend.{k.name}")
+
+    def method(self, *args):
+        return k(self, *args)
+    method.__name__ = method.__qualname__ = k.name
+    method.__doc__ = k.reference.__doc__
+    setattr(NumpyBackend, k.name, method)
+
+
+kernels.on_register(_bind)

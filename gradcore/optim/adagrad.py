@@ -1,6 +1,22 @@
 """Adagrad with PyTorch's update; its state (step, sum) is made in the constructor, as
 PyTorch's is, with ``sum`` starting at initial_accumulator_value."""
 from .optimizer import Optimizer, _check_flags, _check_nonnegative, _number, _step_tensor
+from . import array_ops
+from .array_ops import sliced, update_grad, addcdiv_
+
+
+def adagrad_step_(xp, p, g, state_sum, clr, eps, weight_decay, maximize):
+    """Adagrad on ``p`` with the step's decayed learning rate ``clr``."""
+    if p.nbytes > array_ops.SLICE_BYTES and sliced(
+            adagrad_step_, xp, (p, g, state_sum),
+            (clr, eps, weight_decay, maximize)):
+        return
+    d, scratch = update_grad(xp, p, g, weight_decay, maximize)
+    std = xp.multiply(d, d)
+    xp.add(state_sum, std, out=state_sum)
+    xp.sqrt(state_sum, out=std)
+    xp.add(std, eps, out=std)
+    addcdiv_(xp, p, d, std, -clr, scratch)
 
 
 class Adagrad(Optimizer):
@@ -60,6 +76,6 @@ class Adagrad(Optimizer):
             self._init_state(p, group["initial_accumulator_value"])
         step = self._next_step(state)
         clr = _number(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
-        p._be.adagrad_step_(p._arr, p.grad._arr, state["sum"]._arr, clr, group["eps"],
+        adagrad_step_(p._be.xp, p._arr, p.grad._arr, state["sum"]._arr, clr, group["eps"],
                             group["weight_decay"], group["maximize"])
         state["sum"]._bump_version()

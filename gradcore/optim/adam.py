@@ -1,7 +1,36 @@
 """Adam and AdamW (decoupled weight decay), with PyTorch's arithmetic: exp_avg by lerp,
 exp_avg_sq by mul and addcmul, bias corrections in Python floats from the step count."""
+from ..backend.kernels import kernel
 from .optimizer import (Optimizer, _arrays, _bump, _check_betas, _check_flags,
                         _check_nonnegative, _number, _step_tensor)
+from . import array_ops
+from .array_ops import sliced, update_grad, lerp_, addcmul_, addcdiv_
+
+
+@kernel("adam", dtypes="fd")
+def adam_step_(xp, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+               weight_decay, amsgrad, maximize, decoupled):
+    """Adam (AdamW when ``decoupled``) on ``p`` at step number ``step`` (counted from 1)."""
+    if p.nbytes > array_ops.SLICE_BYTES and sliced(
+            adam_step_.reference, xp, (p, g, exp_avg, exp_avg_sq, max_exp_avg_sq),
+            (step, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled)):
+        return
+    if weight_decay != 0 and decoupled:
+        xp.multiply(p, 1 - lr * weight_decay, out=p)
+        weight_decay = 0
+    d, scratch = update_grad(xp, p, g, weight_decay, maximize)
+    tmp = xp.empty_like(exp_avg)
+    lerp_(xp, exp_avg, d, 1 - beta1, tmp)
+    xp.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+    addcmul_(xp, exp_avg_sq, d, d, 1 - beta2, tmp)
+    step_size = lr / (1 - beta1 ** step)
+    bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+    if amsgrad:
+        xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+    denom = xp.sqrt(max_exp_avg_sq if amsgrad else exp_avg_sq, out=tmp)
+    xp.divide(denom, bias_correction2_sqrt, out=denom)
+    xp.add(denom, eps, out=denom)
+    addcdiv_(xp, p, exp_avg, denom, -step_size, scratch)
 
 
 class Adam(Optimizer):
@@ -66,7 +95,7 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         bufs = [state["exp_avg"], state["exp_avg_sq"],
                 state["max_exp_avg_sq"] if group["amsgrad"] else None]
-        p._be.adam_step_(p._arr, p.grad._arr, *_arrays(bufs), step, _number(group["lr"]),
+        adam_step_(p._be, p._arr, p.grad._arr, *_arrays(bufs), step, _number(group["lr"]),
                          _number(beta1), _number(beta2), group["eps"], group["weight_decay"],
                          group["amsgrad"], group["maximize"], group["decoupled_weight_decay"])
         _bump(bufs)

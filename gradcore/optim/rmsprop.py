@@ -1,6 +1,37 @@
 """RMSprop with PyTorch's update (centered variant, momentum buffer, maximize, weight decay)."""
 from .optimizer import (Optimizer, _arrays, _bump, _check_flags, _check_nonnegative, _number,
                         _step_tensor)
+from . import array_ops
+from .array_ops import sliced, update_grad, lerp_, addcmul_, addcdiv_
+
+
+def rmsprop_step_(xp, p, g, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
+                  weight_decay, momentum, centered, maximize):
+    """RMSprop on ``p``; grad_avg is used when ``centered``, momentum_buffer when
+    ``momentum > 0`` (None otherwise)."""
+    if p.nbytes > array_ops.SLICE_BYTES and sliced(
+            rmsprop_step_, xp, (p, g, square_avg, grad_avg, momentum_buffer),
+            (lr, alpha, eps, weight_decay, momentum, centered, maximize)):
+        return
+    d, scratch = update_grad(xp, p, g, weight_decay, maximize)
+    avg = xp.empty_like(square_avg)
+    xp.multiply(square_avg, alpha, out=square_avg)
+    addcmul_(xp, square_avg, d, d, 1 - alpha, avg)
+    if centered:
+        lerp_(xp, grad_avg, d, 1 - alpha, avg)
+        xp.multiply(grad_avg, grad_avg, out=avg)  # addcmul with value=-1, exactly
+        xp.subtract(square_avg, avg, out=avg)
+        xp.sqrt(avg, out=avg)
+    else:
+        xp.sqrt(square_avg, out=avg)
+    xp.add(avg, eps, out=avg)
+    if momentum > 0:
+        xp.multiply(momentum_buffer, momentum, out=momentum_buffer)
+        addcdiv_(xp, momentum_buffer, d, avg, 1, scratch)
+        xp.multiply(momentum_buffer, -lr, out=avg)
+        xp.add(p, avg, out=p)
+    else:
+        addcdiv_(xp, p, d, avg, -lr, scratch)
 
 
 class RMSprop(Optimizer):
@@ -60,7 +91,7 @@ class RMSprop(Optimizer):
         self._next_step(state)
         bufs = [state["square_avg"], state["grad_avg"] if centered else None,
                 state["momentum_buffer"] if momentum > 0 else None]
-        p._be.rmsprop_step_(p._arr, p.grad._arr, *_arrays(bufs), _number(group["lr"]),
+        rmsprop_step_(p._be.xp, p._arr, p.grad._arr, *_arrays(bufs), _number(group["lr"]),
                             group["alpha"], group["eps"], group["weight_decay"], momentum,
                             centered, group["maximize"])
         _bump(bufs)

@@ -1,6 +1,40 @@
 """SGD with PyTorch's update: momentum buffer = the first gradient, then
 buf = momentum * buf + (1 - dampening) * grad, Nesterov, maximize, weight decay."""
+from ..backend.kernels import kernel
 from .optimizer import Optimizer, _arrays, _bump, _check_flags, _check_nonnegative, _number
+from . import array_ops
+from .array_ops import sliced, update_grad, add_scaled_
+
+
+@kernel("sgd", dtypes="fd")
+def sgd_step_(xp, p, g, buf, lr, momentum, dampening, nesterov, weight_decay, maximize,
+              first):
+    """SGD on ``p``; ``buf`` (the momentum buffer, None without momentum) is overwritten
+    with the gradient when ``first``, else decayed by momentum and accumulated."""
+    scratch_needed = (weight_decay != 0 or maximize or nesterov
+                      or (momentum != 0 and dampening != 0 and not first))
+    if scratch_needed and p.nbytes > array_ops.SLICE_BYTES and sliced(
+            sgd_step_.reference, xp, (p, g, buf),
+            (lr, momentum, dampening, nesterov, weight_decay, maximize, first)):
+        return
+    d, scratch = update_grad(xp, p, g, weight_decay, maximize)
+    if momentum != 0:
+        if first:
+            xp.copyto(buf, d)
+        else:
+            xp.multiply(buf, momentum, out=buf)
+            if dampening != 0:
+                d = scratch = xp.multiply(d, 1 - dampening, out=scratch)
+            xp.add(buf, d, out=buf)
+        if nesterov:
+            u = xp.multiply(buf, momentum)
+            d = scratch = xp.add(d, u, out=u)
+        else:
+            d = buf
+    if scratch is None:
+        add_scaled_(xp, p, d, -lr)
+    else:
+        xp.add(p, xp.multiply(d, -lr, out=scratch), out=p)
 
 
 class SGD(Optimizer):
@@ -57,7 +91,7 @@ class SGD(Optimizer):
                 from ..ops.factories import empty_like
                 buf = state["momentum_buffer"] = empty_like(p)
                 first = True
-        p._be.sgd_step_(p._arr, p.grad._arr, *_arrays([buf]), _number(group["lr"]), momentum,
+        sgd_step_(p._be, p._arr, p.grad._arr, *_arrays([buf]), _number(group["lr"]), momentum,
                         group["dampening"], group["nesterov"], group["weight_decay"],
                         group["maximize"], first)
         _bump([buf])
