@@ -128,7 +128,6 @@ TEMPLATES = (
     (REDUCTION, "extremum_backward_rows<{T}>", None, "efd"),
     (REDUCTION, "extremum_backward_cols<{T}>", None, "efd"),
     (REDUCTION, "index_backward_along<{T}>", None, "efd"),
-    (LOSS, "nll_loss_backward<{T}>", None, "fd"),
 )
 FILES = (ELEMENTWISE, REDUCTION, LOSS, OPTIMIZER)
 
@@ -627,8 +626,7 @@ class CupyBackend(NumpyBackend):
         return gx
 
 
-    def nll_loss_backward(self, gy, target, weight, total_weight, shape, reduction,
-                          ignore_index):
+    def _launch_nll(self, k, gy, target, weight, total_weight, shape, reduction, ignore_index):
         """Classes on axis 1 (axis 0 for a 1-d input): the input seen as (N, C, S)."""
         dt, shape = gy.dtype, tuple(shape)
         full = (1,) + shape if len(shape) == 1 else shape
@@ -639,8 +637,7 @@ class CupyBackend(NumpyBackend):
                 or target.size != N * S or gy.size != (N * S if per_target else 1)
                 or weight is not None and (weight.dtype != dt or weight.size != C)
                 or reduction == "mean" and tw.size != 1):
-            return super().nll_loss_backward(gy, target, weight, total_weight, shape, reduction,
-                                             ignore_index)
+            return None
         target = target.astype(np.int64, copy=False)
         gy, target = self._contiguous(gy, target)
         flags = (1 if weight is not None else 0) | (2 if per_target else 0) \

@@ -26,6 +26,7 @@ which templates (``{op}``: the functor, ``{T}``: the storage type):
           column
   pointwise_loss  gx = op(x, t, gy, reduction[, param]): a loss of x - t, gy per element
           ('none') or one scalar
+  nll     nll_loss's input gradient: classes on axis 1, a thread per element
   sgd, adam  an optimizer's update of a parameter and its state, in place (the launcher
           returns True when it ran)
 """
@@ -42,6 +43,7 @@ KINDS = {
     "where": ("elementwise_backward.cu", ("where_backward<{T}>", "where_backward_strided<{T}>")),
     "softmax": ("reduction_backward.cu", ("softmax_rows<{op}, {T}>", "softmax_cols<{op}, {T}>")),
     "pointwise_loss": ("loss_backward.cu", ("pointwise_loss_backward<{op}, {T}>",)),
+    "nll": ("loss_backward.cu", ("nll_loss_backward<{T}>",)),
     "sgd": ("optimizer.cu", ("sgd_step<{T}>",)),
     "adam": ("optimizer.cu", ("adam_step<{T}>",)),
 }

@@ -305,26 +305,6 @@ class NumpyBackend:
             return (g * deriv).astype(gy.dtype, copy=False)
 
     # ---- loss backward (losses: ops/loss.py) --------------------------------------------
-    def nll_loss_backward(self, gy, target, weight, total_weight, shape, reduction,
-                          ignore_index):
-        """d nll_loss / d input for an input of ``shape`` (classes on axis 1; axis 0 when
-        1-d): -weight[t] * gy (/ total_weight for 'mean') at each target's class, zero
-        elsewhere and for targets equal to ignore_index (weight None: all ones)."""
-        xp = self.xp
-        full = (1,) + tuple(shape) if len(shape) == 1 else tuple(shape)
-        t = target.reshape((full[0],) + full[2:]).astype(np.int64, copy=False)
-        valid = t != ignore_index
-        safe = xp.where(valid, t, 0)
-        coef = -(weight[safe] if weight is not None else xp.ones(t.shape, dtype=gy.dtype))
-        coef = coef * (gy.reshape(t.shape) if reduction == "none" else gy)
-        if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                coef = coef / total_weight
-        coef = xp.where(valid, coef, 0)
-        classes = xp.arange(full[1]).reshape((1, -1) + (1,) * (len(full) - 2))
-        out = xp.where(classes == safe[:, None], coef[:, None], 0).astype(gy.dtype, copy=False)
-        return out.reshape(shape)
-
     # ---- convolution and pooling (windows over the last two dims) ---------------------------
     # Inputs are (N, C, H, W).  ``kernel``, ``stride``, ``dilation``, ``out_hw`` and ``padding``
     # are (h, w) pairs; ``padding`` counts the rows/cols added before the input, and after it

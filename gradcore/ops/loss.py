@@ -230,9 +230,31 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 # ---- negative log likelihood ---------------------------------------------------------------
 
+@kernel("nll", dtypes="fd")
+def nll_loss_backward(xp, gy, target, weight, total_weight, shape, reduction,
+                      ignore_index):
+    """d nll_loss / d input for an input of ``shape`` (classes on axis 1; axis 0 when
+    1-d): -weight[t] * gy (/ total_weight for 'mean') at each target's class, zero
+    elsewhere and for targets equal to ignore_index (weight None: all ones)."""
+    full = (1,) + tuple(shape) if len(shape) == 1 else tuple(shape)
+    t = target.reshape((full[0],) + full[2:]).astype(np.int64, copy=False)
+    valid = t != ignore_index
+    safe = xp.where(valid, t, 0)
+    coef = -(weight[safe] if weight is not None else xp.ones(t.shape, dtype=gy.dtype))
+    coef = coef * (gy.reshape(t.shape) if reduction == "none" else gy)
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            coef = coef / total_weight
+    coef = xp.where(valid, coef, 0)
+    classes = xp.arange(full[1]).reshape((1, -1) + (1,) * (len(full) - 2))
+    out = xp.where(classes == safe[:, None], coef[:, None], 0).astype(gy.dtype, copy=False)
+    return out.reshape(shape)
+
+
 class NllLossGrad(ArrayFunction):
-    """nll_loss's input gradient (backend ``nll_loss_backward``).  It is linear in gy and its
-    transpose is nll_loss itself, which gives its backward."""
+    """nll_loss's input gradient (the kernel above, whose reference indexes arrays, so it is
+    not the create_graph path itself).  It is linear in gy and its transpose is nll_loss
+    itself, which gives its backward."""
     node_name = "NllLossBackwardBackward0"
 
     @staticmethod
@@ -240,8 +262,8 @@ class NllLossGrad(ArrayFunction):
         ctx.target, ctx.weight = target, weight
         ctx.reduction, ctx.ignore_index = reduction, ignore_index
         w = None if weight is None else weight._arr
-        return gy._be.nll_loss_backward(gy._arr, target._arr, w, total_weight, shape,
-                                        reduction, ignore_index)
+        return nll_loss_backward(gy._be, gy._arr, target._arr, w, total_weight, shape,
+                                 reduction, ignore_index)
 
     @staticmethod
     def backward(ctx, gg):
@@ -288,8 +310,8 @@ class NllLoss(ArrayFunction):
     @staticmethod
     def array_backward(ctx, gy):
         w = None if ctx.weight is None else ctx.weight._arr
-        gx = ctx._be.nll_loss_backward(gy, ctx.target._arr, w, ctx.total, ctx.shape,
-                                       ctx.reduction, ctx.ignore_index)
+        gx = nll_loss_backward(ctx._be, gy, ctx.target._arr, w, ctx.total, ctx.shape,
+                               ctx.reduction, ctx.ignore_index)
         return (gx, None) + ((None,) if ctx.weight is not None else ())
 
 

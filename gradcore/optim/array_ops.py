@@ -9,11 +9,12 @@ PyTorch's single-tensor arithmetic, op for op (its ``add(x, alpha=a)`` is x * a 
 Scalars are Python numbers, so they take the arrays' dtype, as PyTorch's do.  On the host a
 parameter larger than SLICE_BYTES is updated slice by slice (``sliced``): the rule runs on
 aligned flat slices of it and its state, so its temporaries are slice-sized, never the
-parameter's size (PyTorch's in-place update makes none).  The same elementwise ops on the same elements: the same bits.  Plain
-momentum SGD, the common case, needs no scratch but its last ``p += -lr * buf``: that one
-runs in slices on its own (``add_scaled_``), without the whole method's cost per slice.
-Slices of 256 KiB cost nothing measurable against whole-array updates (fewer page
-faults make up for the calls); 64 KiB ones made a 784x512 SGD step 1.7x slower.
+parameter's size (PyTorch's in-place update makes none).  The same elementwise ops on the
+same elements: the same bits.  Plain momentum SGD, the common case, needs no scratch but its
+last ``p += -lr * buf``: that one runs in slices on its own (``add_scaled_``), without the
+whole rule's cost per slice.  Slices of 256 KiB cost nothing measurable against whole-array
+updates (fewer page faults make up for the calls); 64 KiB ones made a 784x512 SGD step 1.7x
+slower.
 """
 import numpy as np
 
