@@ -1,6 +1,6 @@
-"""help() is useful: every public callable a user reaches -- gradcore.*, Tensor.*, nn, nn.functional,
-optim, lr_scheduler, autograd, utils.data -- has a docstring, and an op's starts with its
-signature."""
+"""help() is useful: every public callable a user reaches -- gradcore.*, Tensor.*, nn,
+nn.functional, optim, lr_scheduler, autograd, utils.data -- has a docstring, and an op's starts
+with its signature."""
 import inspect
 
 import gradcore
