@@ -19,6 +19,7 @@
    saved tensors are freed after a node ran unless ``retain_graph``.
 """
 import heapq
+import operator
 import sys
 import threading
 
@@ -294,7 +295,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                         try:
                             buffers[nxt] = old + g
                         except RuntimeWarning:  # inf + -inf under an error filter
-                            buffers[nxt] = quietly(_plus, old, g)
+                            buffers[nxt] = quietly(operator.add, old, g)
                         continue
                     if runnable is not None and nxt not in runnable:
                         continue
@@ -394,16 +395,12 @@ def _add(buffers, node, nr, g):
     buf[nr] = g if old is None else _sum(old, g)
 
 
-def _plus(a, b):
-    return a + b
-
-
 def _sum(a, b):
     """a + b, quietly when an error filter turns NumPy's warning into an exception."""
     try:
         return a + b
     except RuntimeWarning:
-        return quietly(_plus, a, b)
+        return quietly(operator.add, a, b)
 
 
 def _call(node, gin, arrays):

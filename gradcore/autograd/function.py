@@ -386,19 +386,23 @@ class Function(metaclass=_FunctionMeta):
             else:
                 raise RuntimeError(f"function {ctx.name()} returned an incorrect number of "
                                    f"gradients (expected {len(is_t)}, got {len(grads)})")
+        out = []
         for i, (g, t) in enumerate(zip(grads, is_t)):
-            if g is not None and not t:
+            if g is None:
+                if t:
+                    out.append(None)
+            elif not t:
                 raise RuntimeError(f"function {ctx.name()} returned a gradient different than "
                                    f"None at position {i + 1}, but the corresponding forward "
                                    f"input was not a Variable")
-        out = tuple(g for g, t in zip(grads, is_t) if t)
-        for g in out:
-            if g is not None and not isinstance(g, Tensor):
-                t = type(g)
-                name = t.__name__ if t.__module__ == "builtins" else (
-                    f"{t.__module__}.{t.__qualname__}")
+            elif not isinstance(g, Tensor):
+                k = type(g)
+                name = k.__name__ if k.__module__ == "builtins" else (
+                    f"{k.__module__}.{k.__qualname__}")
                 raise RuntimeError(f"expected Variable or None (got {name})")
-        return out
+            else:
+                out.append(g)
+        return tuple(out)
 
 
 class _ArrayNode(BackwardCFunction):

@@ -410,7 +410,7 @@ class CupyBackend(NumpyBackend):
     def launch(self, k, *args):
         """Run kernel ``k`` as the RawKernel of its kind, or as its reference on CuPy arrays
         where the launcher declines (returns None)."""
-        out = getattr(self, "_launch_" + k.kind)(k, *args)
+        out = getattr(self, k.launcher)(k, *args)
         return k.reference(self.xp, *args) if out is None else out  # (CuPy never warns)
 
     def _launch_binary(self, k, a, b, gy, need=(True, True)):

@@ -56,13 +56,15 @@ class Kernel:
     """A registered kernel: ``name``, ``kind``, ``dtypes`` (the NumPy type chars its CUDA
     version is instantiated for: e = float16, f = float32, d = float64), ``functors`` (the
     ``.cu`` functors it may launch), ``params`` and its ``reference``."""
-    __slots__ = ("name", "kind", "dtypes", "functors", "params", "quiet", "reference")
+    __slots__ = ("name", "kind", "launcher", "dtypes", "functors", "params", "quiet",
+                 "reference")
 
     def __init__(self, reference, kind, dtypes, params, functors, quiet):
         if kind not in KINDS:
             raise ValueError(f"unknown kernel kind {kind!r} (one of {', '.join(KINDS)})")
         self.name = reference.__name__
         self.kind, self.dtypes, self.params, self.quiet = kind, dtypes, params, quiet
+        self.launcher = "_launch_" + kind  # the CUDA backend's method for the kind
         templated = "{op}" in KINDS[kind][1][0]  # a kind of many functors, or one kernel
         self.functors = functors or ((self.name,) if templated else ())
         self.reference = reference

@@ -42,11 +42,11 @@ OPS = {}  # name -> Op, in declaration order (ops/__init__ binds them)
 
 class Op:
     """What a declaration made: the function, its Function class and the names it goes by."""
-    __slots__ = ("name", "function", "cls", "aliases", "methods", "inplace", "module")
+    __slots__ = ("name", "function", "cls", "aliases", "methods", "inplace")
 
-    def __init__(self, name, function, cls, aliases, methods, inplace, module):
+    def __init__(self, name, function, cls, aliases, methods, inplace):
         self.name, self.function, self.cls = name, function, cls
-        self.aliases, self.methods, self.inplace, self.module = aliases, methods, inplace, module
+        self.aliases, self.methods, self.inplace = aliases, methods, inplace
 
     def __repr__(self):
         return f"<op {self.name} ({self.cls.node_name})>"
@@ -106,10 +106,8 @@ def unary(name, forward, grad, *, node, saves="input", floating=False, check=Non
         return forward(x._be.xp, x._arr)
 
     backward, array_backward = _backward_pair(grad, saves)
-    cls = type(_class_name(name), (ArrayFunction,), {
-        "node_name": node, "save_output": saves == "output", "__doc__": doc,
-        "__module__": _caller_module(), "forward": staticmethod(fwd),
-        "backward": staticmethod(backward), "array_backward": staticmethod(array_backward)})
+    cls = _function_class(name, node, doc, forward, fwd, backward, array_backward,
+                          save_output=saves == "output")
     apply = cls.apply
     if floating:
         def function(input):
@@ -118,11 +116,7 @@ def unary(name, forward, grad, *, node, saves="input", floating=False, check=Non
     else:
         def function(input):
             return apply(input)
-    function.__name__ = function.__qualname__ = name
-    function.__module__ = cls.__module__
-    function.__doc__ = doc
-    return _record(Op(name, function, cls, tuple(aliases), tuple(methods), inplace,
-                      cls.__module__))
+    return _record(name, function, cls, aliases, methods, inplace)
 
 
 def binary(name, forward, grad, *, node, promote, aliases=(), methods=(), inplace=True, doc):
@@ -162,35 +156,34 @@ def binary(name, forward, grad, *, node, promote, aliases=(), methods=(), inplac
         return (be.sum_to(ga, a.shape) if need_a else None,
                 be.sum_to(gb, b.shape) if need_b else None)
 
-    cls = type(_class_name(name), (ArrayFunction,), {
-        "node_name": node, "__doc__": doc, "__module__": _caller_module(),
-        "forward": staticmethod(fwd), "backward": staticmethod(backward),
-        "array_backward": staticmethod(array_backward)})
+    cls = _function_class(name, node, doc, forward, fwd, backward, array_backward)
     apply = cls.apply
 
     def function(input, other):
         return apply(*promote(input, other))
+    return _record(name, function, cls, aliases, methods, inplace)
+
+
+def _function_class(name, node, doc, forward, fwd, backward, array_backward, **attrs):
+    """The ArrayFunction of a declaration, in the declaring module (its forward's)."""
+    return type(_class_name(name), (ArrayFunction,), dict(
+        attrs, node_name=node, __doc__=doc, __module__=forward.__module__,
+        forward=staticmethod(fwd), backward=staticmethod(backward),
+        array_backward=staticmethod(array_backward)))
+
+
+def _record(name, function, cls, aliases, methods, inplace):
+    """Name the declared op's function after it and keep it in OPS for ops/__init__."""
+    if name in OPS:
+        raise ValueError(f"op {name} is declared twice")
     function.__name__ = function.__qualname__ = name
-    function.__module__ = cls.__module__
-    function.__doc__ = doc
-    return _record(Op(name, function, cls, tuple(aliases), tuple(methods), inplace,
-                      cls.__module__))
-
-
-def _record(op):
-    if op.name in OPS:
-        raise ValueError(f"op {op.name} is declared twice")
-    OPS[op.name] = op
-    return op.function
+    function.__module__, function.__doc__ = cls.__module__, cls.__doc__
+    OPS[name] = Op(name, function, cls, tuple(aliases), tuple(methods), inplace)
+    return function
 
 
 def _class_name(name):
     return "".join(part.capitalize() for part in name.split("_"))
-
-
-def _caller_module():
-    import sys
-    return sys._getframe(2).f_globals["__name__"]
 
 
 def bind(tensor_cls, functions):
