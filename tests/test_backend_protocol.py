@@ -34,3 +34,37 @@ def test_gradcore_uses_every_member_of_the_protocol():
                             if f.endswith(".py"))
     unused = [n for n in _methods() + ["xp", "launches_kernels"] if f".{n}" not in text]
     assert unused == []
+
+
+def test_a_registered_device_type_is_built_once_per_index_and_cached_only_when_built(
+        monkeypatch):
+    from gradcore import backend
+    monkeypatch.setattr(backend, "_built", {})
+    monkeypatch.setattr(backend, "_factories", {})
+    made = []
+
+    def factory(index, seed):
+        made.append((index, seed))
+        if len(made) == 1:
+            raise RuntimeError("not yet")
+        return CupyBackend(index, seed, xp=np)
+
+    backend.register_backend("cuda", factory)
+    try:
+        backend.get_backend("cuda:1")
+    except RuntimeError as e:
+        assert str(e) == "not yet"
+    else:
+        raise AssertionError("the factory's error was swallowed")
+    assert backend._built == {}
+    be = backend.get_backend("cuda:1")
+    assert backend.get_backend("cuda:1") is be and be.index == 1
+    assert [i for i, _ in made] == [1, 1]
+    monkeypatch.setattr(backend, "_factories", {})
+    monkeypatch.setattr(backend, "_built", {})
+    try:
+        backend.get_backend("cuda:0")
+    except RuntimeError as e:
+        assert "no backend for device type 'cuda'" in str(e)
+    else:
+        raise AssertionError("a device type without a backend was served")

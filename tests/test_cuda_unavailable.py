@@ -36,7 +36,7 @@ FIRST_USES = {
 @pytest.fixture(autouse=True)
 def no_cached_backends(monkeypatch):
     """Start from no CUDA backend (a GPU machine may hold a real one from other tests)."""
-    monkeypatch.setattr(backend, "_cuda", {})
+    monkeypatch.setattr(backend, "_built", {})
 
 
 @pytest.fixture
@@ -98,10 +98,10 @@ def test_without_cupy_every_first_use_raises_assertion_error_saying_what_to_inst
 
 def test_without_cupy_the_error_is_raised_again_and_nothing_is_cached(no_cupy):
     first = _raises(lambda: gradcore.zeros(2, device="cuda"), AssertionError)
-    assert backend._cuda == {}
+    assert backend._built == {}
     assert _raises(lambda: gradcore.zeros(2, device="cuda"), AssertionError) == first
     assert _raises(lambda: backend.get_backend("cuda:0"), AssertionError) == first
-    assert backend._cuda == {}
+    assert backend._built == {}
 
 
 def test_without_cupy_the_queries_never_raise(no_cupy):
@@ -135,7 +135,7 @@ def test_no_driver_raises_pytorchs_runtime_error(monkeypatch):
                    "NVIDIA GPU and installed a driver from "
                    "http://www.nvidia.com/Download/index.aspx")
     assert gradcore.cuda.is_available() is False and gradcore.cuda.device_count() == 0
-    assert backend._cuda == {}
+    assert backend._built == {}
 
 
 def test_driver_too_old_says_its_version(monkeypatch):
@@ -172,7 +172,7 @@ def test_device_index_past_the_count_is_an_invalid_device_ordinal(monkeypatch):
     assert "cuda:2" in msg and "cuda:0 to cuda:1" in msg
     assert _raises(lambda: gradcore.ones(1).cuda(5), RuntimeError).startswith(
         "CUDA error: invalid device ordinal")
-    assert backend._cuda == {}
+    assert backend._built == {}
 
 
 # ---- CuPy, but a CUDA library it loads at run time is missing ---------------------------
@@ -193,7 +193,7 @@ def test_missing_nvrtc_is_named_with_the_extra_that_installs_it(monkeypatch):
     assert "NVRTC" in msg and "libnvrtc.so.13 or libnvrtc.so.12 not found" in msg
     assert "cuda12/cuda13 extras install it" in msg and 'pip install -e ".[cuda12]"' in msg
     assert _raises(lambda: gradcore.zeros(2, device="cuda"), RuntimeError) == msg  # again
-    assert backend._cuda == {}
+    assert backend._built == {}
 
 
 def test_missing_cublas_is_named(monkeypatch):
@@ -245,7 +245,7 @@ def test_missing_library_while_building_the_backend(monkeypatch):
     monkeypatch.setattr(cupy_backend, "CupyBackend", no_curand)
     msg = _raises(lambda: gradcore.zeros(2, device="cuda"), RuntimeError)
     assert "cuRAND" in msg and "cuda12/cuda13 extras" in msg
-    assert backend._cuda == {}
+    assert backend._built == {}
 
 
 # ---- not cached into a broken state --------------------------------------------------------

@@ -644,7 +644,7 @@ def test_backend_without_cupy_or_gpu():
 def emulated_cuda(be, monkeypatch):
     """cuda:0 served by the emulating backend: Tensors on 'cuda' run every RawKernel route."""
     from gradcore import backend
-    monkeypatch.setitem(backend._cuda, 0, be)
+    monkeypatch.setitem(backend._built, ("cuda", 0), be)
     return be
 
 

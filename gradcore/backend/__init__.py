@@ -1,7 +1,8 @@
 """Backends: one per array library, the same surface in each.
 
 ``get_backend(device)`` returns the backend of a device: NumPy for "cpu", CuPy for "cuda:N"
-(imported only when first asked for).  A backend knows nothing of Tensors.
+(imported only when first asked for), or one a ``register_backend(device_type, factory)``
+added.  A backend knows nothing of Tensors; ``protocol.py`` says what one provides.
 
 A CUDA backend is cached only once it is built: when CuPy, the driver, the device or a CUDA
 library is missing, ``get_backend`` raises the error PyTorch raises there (cuda_runtime.py says
@@ -14,27 +15,37 @@ from .numpy_backend import DEFAULT_SEED, NumpyBackend
 
 tune_malloc()  # glibc's malloc settings for training loops (host_memory.py says why)
 
-_seed = [DEFAULT_SEED]  # the last manual_seed, for CUDA backends made after it
+_seed = [DEFAULT_SEED]  # the last manual_seed, for backends made after it
 _cpu = NumpyBackend(DEFAULT_SEED)
-_cuda = {}
+_built = {}  # (device type, index) -> backend, for every type but "cpu"
+_factories = {}  # device type -> factory(index, seed)
+
+
+def register_backend(device_type, factory):
+    """Serve devices of ``device_type`` with ``factory(index, seed) -> backend`` (built on first
+    use, once per index, cached only once built: a factory that raises is asked again)."""
+    _factories[device_type] = factory
 
 
 def get_backend(device=None):
     d = as_device(device)
     if d.type == "cpu":
         return _cpu
-    index = 0 if d.index is None else d.index
-    be = _cuda.get(index)
+    key = d.type, 0 if d.index is None else d.index
+    be = _built.get(key)
     if be is None:
-        be = _cuda[index] = _make_cuda_backend(index)
+        factory = _factories.get(d.type)
+        if factory is None:
+            raise RuntimeError(f"gradcore has no backend for device type '{d.type}'")
+        be = _built[key] = factory(key[1], _seed[0])
     return be
 
 
-def _make_cuda_backend(index):
+def _make_cuda_backend(index, seed):
     _lazy_init(index)  # no CuPy / driver / GPU / cuda:index / NVRTC: PyTorch's error, now
     from .cupy_backend import CupyBackend
     try:
-        return CupyBackend(index, _seed[0])
+        return CupyBackend(index, seed)
     except Exception as e:  # a CUDA library CuPy loads on first use (cuRAND, ...) missing
         err = _missing_library(e)
         if err is None:
@@ -42,13 +53,16 @@ def _make_cuda_backend(index):
         raise err from e
 
 
+register_backend("cuda", _make_cuda_backend)
+
+
 def cpu_backend():
     return _cpu
 
 
 def manual_seed(seed):
-    """Seed the CPU generator and every CUDA generator already made (new ones use the seed)."""
+    """Seed the CPU generator and every other backend's already made (new ones use the seed)."""
     _seed[0] = seed
     _cpu.manual_seed(seed)
-    for be in _cuda.values():
+    for be in _built.values():
         be.manual_seed(seed)

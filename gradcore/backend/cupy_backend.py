@@ -110,39 +110,29 @@ REDUCTION = "reduction_backward.cu"
 LOSS = "loss_backward.cu"
 OPTIMIZER = "optimizer.cu"
 
-# Kernels not yet declared in the registry (backend/kernels.py), whose instantiations are
-# listed here; the registry's are added by ``templates()``.
-UNARY_OPS = ("gelu_backward", "gelu_tanh_backward")
 # the registry's binary functors (gradcore's ops are declared before this module loads)
 BINARY_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "binary")
 SOFTMAX_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "softmax")
 LOSS_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "pointwise_loss")
 
-# (file, name template, ops filling {op}, dtypes filling {T}): every instantiation there is
+# The backend's own kernels (sum_to's passes: a primitive, not an op's): (file, name template,
+# dtypes filling {T}); every other instantiation comes from the registry (backend/kernels.py).
 TEMPLATES = (
-    (ELEMENTWISE, "unary_backward<{op}, {T}>", UNARY_OPS, "efd"),
-    (ELEMENTWISE, "unary_backward_strided<{op}, {T}>", UNARY_OPS, "efd"),
-    (REDUCTION, "sum_rows<{T}>", None, "fd"),
-    (REDUCTION, "sum_cols<{T}>", None, "fd"),
-    (REDUCTION, "expand_scale<{T}>", None, "efd"),
-    (REDUCTION, "extremum_backward_rows<{T}>", None, "efd"),
-    (REDUCTION, "extremum_backward_cols<{T}>", None, "efd"),
-    (REDUCTION, "index_backward_along<{T}>", None, "efd"),
+    (REDUCTION, "sum_rows<{T}>", "fd"),
+    (REDUCTION, "sum_cols<{T}>", "fd"),
 )
 FILES = (ELEMENTWISE, REDUCTION, LOSS, OPTIMIZER)
 
 
 def templates():
-    """(file, name template, ops filling {op}, dtype chars) of every kernel: the registry's,
-    then TEMPLATES."""
-    return tuple((f, t, None, chars) for f, t, chars in kernels.templates()) + TEMPLATES
+    """(file, name template, dtype chars) of every kernel: the registry's, then TEMPLATES."""
+    return tuple(kernels.templates()) + TEMPLATES
 
 
 def functors(file):
-    """The op structs of ``file`` that some instantiation launches."""
-    return ({op for f, _, ops, _ in TEMPLATES if f == file for op in (ops or ())}
-            | {fn for k in kernels.REGISTRY.values() if kernels.KINDS[k.kind][0] == file
-               for fn in k.functors})
+    """The op structs of ``file`` that some registered kernel launches."""
+    return {fn for k in kernels.REGISTRY.values() if kernels.KINDS[k.kind][0] == file
+            for fn in k.functors}
 
 
 def name_expressions(file, char):
@@ -152,9 +142,8 @@ def name_expressions(file, char):
 
 @functools.lru_cache(maxsize=None)
 def _name_expressions(file, char, registered):
-    return tuple(template.format(op=op, T=CTYPES[char])
-                 for f, template, ops, chars in templates() if f == file and char in chars
-                 for op in (ops or (None,)))
+    return tuple(template.format(T=CTYPES[char])
+                 for f, template, chars in templates() if f == file and char in chars)
 
 
 def has_kernel(file, name, char):
@@ -466,11 +455,6 @@ class CupyBackend(NumpyBackend):
         return gx
 
 
-    def gelu_backward(self, x, gy, approximate):
-        op = "gelu_tanh_backward" if approximate == "tanh" else "gelu_backward"
-        out = self._unary(op, x, gy)
-        return super().gelu_backward(x, gy, approximate) if out is None else out
-
     def _binary(self, name, arrays, skip=0):
         """Both gradients of a binary op in one launch of ``name`` (``{kind}``: "" or
         "_strided"); the last array is gy and fixes the dtype, every array after the first
@@ -527,13 +511,14 @@ class CupyBackend(NumpyBackend):
                           np.int64(chunk)), per_block=THREADS)
         return out if C == 1 else self._sum_pass(out, P, C, Q)
 
-    def _expand(self, gy, shape, axes, keepdim, scale):
-        """gy broadcast back to ``shape`` (times ``scale``) by expand_scale, or None."""
+    def _launch_expand(self, k, gy, shape, axes, keepdim):
+        """gy broadcast back to ``shape``, times the kernel's scale (sum: 1, mean: 1 / n)."""
         dt, shape = gy.dtype, tuple(shape)
         size = math.prod(shape)
-        if dt.char not in "efd" or size == 0:
+        scale = k.params(shape, axes)
+        if dt.char not in "efd" or size == 0 or scale is None:
             return None
-        g = self._unsqueeze(gy, shape, axes, keepdim)
+        g = gy.reshape(kernels.kept_shape(shape, axes))
         plan = elementwise_plan(shape, (g,))
         if plan is None:
             return None
@@ -543,25 +528,16 @@ class CupyBackend(NumpyBackend):
                      (g, out, geom) + _scalars(dt, scale), per_block=THREADS)
         return out
 
-    def sum_backward(self, gy, shape, axes, keepdim):
-        out = self._expand(gy, shape, axes, keepdim, 1.0)
-        return super().sum_backward(gy, shape, axes, keepdim) if out is None else out
-
-    def mean_backward(self, gy, shape, axes, keepdim):
-        n = math.prod([shape[a] for a in axes] if axes is not None else shape)
-        out = self._expand(gy, shape, axes, keepdim, 1.0 / n) if n else None
-        return super().mean_backward(gy, shape, axes, keepdim) if out is None else out
-
-    def extremum_backward(self, x, y, gy, axes, keepdim):
+    def _launch_extremum(self, k, x, y, gy, axes, keepdim):
         """amax/amin over one run of dims (else the CuPy-ops route): a warp per reduced row
         (Q == 1) or a thread per reduced column."""
         dt = x.dtype
         block = prq(x.shape, axes) if x.size else None
         if dt.char not in "efd" or y.dtype != dt or gy.dtype != dt or block is None:
-            return super().extremum_backward(x, y, gy, axes, keepdim)
+            return None
         P, R, Q = block
         if y.size != P * Q or gy.size != P * Q:
-            return super().extremum_backward(x, y, gy, axes, keepdim)
+            return None
         x, y, gy = self._contiguous(x, y, gy)
         out = self.xp.empty(x.shape, dtype=dt)
         if Q == 1:
@@ -573,15 +549,15 @@ class CupyBackend(NumpyBackend):
                          per_block=THREADS)
         return out
 
-    def index_backward_along(self, idx, gy, shape, axis, keepdim):
+    def _launch_index_along(self, k, idx, gy, shape, axis, keepdim):
         dt, shape = gy.dtype, tuple(shape)
         size = math.prod(shape)
         if dt.char not in "efd" or idx.dtype.kind not in "iu" or not shape or size == 0:
-            return super().index_backward_along(idx, gy, shape, axis, keepdim)
+            return None
         axis %= len(shape)
         P, R, Q = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
         if idx.size != P * Q or gy.size != P * Q:
-            return super().index_backward_along(idx, gy, shape, axis, keepdim)
+            return None
         idx = idx.astype(np.int64, copy=False)
         idx, gy = self._contiguous(idx, gy)
         out = self.xp.empty(shape, dtype=dt)

@@ -24,6 +24,11 @@ which templates (``{op}``: the functor, ``{T}``: the storage type):
           gy)), no functor
   softmax gx = op(y, gy) along an axis: a warp per row (the axis innermost) or a thread per
           column
+  expand  gy broadcast back over a reduction's dims, times ``params(shape, axes)`` (sum: 1,
+          mean: 1 / n; None declines)
+  extremum  amax/amin's gradient, shared evenly between ties: a warp per reduced row or a
+          thread per reduced column
+  index_along  max(dim)/min(dim)'s gradient: gy put at each value's index along the dim
   pointwise_loss  gx = op(x, t, gy, reduction[, param]): a loss of x - t, gy per element
           ('none') or one scalar
   nll     nll_loss's input gradient: classes on axis 1, a thread per element
@@ -42,6 +47,10 @@ KINDS = {
                    ("pow_tensor_backward<{T}>", "pow_tensor_backward_strided<{T}>")),
     "where": ("elementwise_backward.cu", ("where_backward<{T}>", "where_backward_strided<{T}>")),
     "softmax": ("reduction_backward.cu", ("softmax_rows<{op}, {T}>", "softmax_cols<{op}, {T}>")),
+    "expand": ("reduction_backward.cu", ("expand_scale<{T}>",)),
+    "extremum": ("reduction_backward.cu",
+                 ("extremum_backward_rows<{T}>", "extremum_backward_cols<{T}>")),
+    "index_along": ("reduction_backward.cu", ("index_backward_along<{T}>",)),
     "pointwise_loss": ("loss_backward.cu", ("pointwise_loss_backward<{op}, {T}>",)),
     "nll": ("loss_backward.cu", ("nll_loss_backward<{T}>",)),
     "sgd": ("optimizer.cu", ("sgd_step<{T}>",)),
@@ -105,12 +114,22 @@ def on_register(listener):
         listener(k)
 
 
+def kept_shape(shape, axes):
+    """The shape of a reduction over ``axes`` (None: all) of ``shape`` with keepdim: the
+    reduced dims kept as size 1 (what a reduction kernel broadcasts its gy from)."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
 def templates():
-    """(file, name template with {op} filled, dtype chars) of every registered kernel."""
-    out = []
+    """(file, name template with {op} filled, dtype chars) of every registered kernel, each
+    once (kernels of one kind without functors, sum and mean's backward, share a template)."""
+    out = {}
     for k in REGISTRY.values():
         file, names = KINDS[k.kind]
         for functor in k.functors or (None,):
-            out.extend((file, name if functor is None else name.replace("{op}", functor),
-                        k.dtypes) for name in names)
-    return out
+            for name in names:
+                key = file, name if functor is None else name.replace("{op}", functor)
+                out[key] = "".join(sorted(set(out.get(key, "")) | set(k.dtypes)))
+    return [(file, name, chars) for (file, name), chars in out.items()]

@@ -6,9 +6,9 @@ kernels' references (backend/kernels.py), written against ``xp``.  Ops reach a b
 through ``tensor._be`` and these members; ``tests/test_backend_protocol.py`` checks both
 backends against the protocol, and that gradcore uses every member of it.
 
-Still on the backends, until their ops' families are declared (docs/design.md): the references
-of the sum_to / expand / extremum / index kernels, nll_loss, the optimizers' updates, and the
-conv / pooling / gelu / indexing helpers (``NumpyBackend``'s other public methods).
+Two primitives that are no op's: ``sum_to`` (broadcasting's inverse, in every binary op's
+backward; deterministic passes on CUDA) and ``index_add_`` (the scatter-add: np.add.at,
+cupyx.scatter_add).  A new device type is served by ``backend.register_backend``.
 """
 from typing import Any, Protocol, runtime_checkable
 
@@ -56,3 +56,6 @@ class Backend(Protocol):
 
     def sum_to(self, g, shape):
         """``g`` summed down to ``shape`` (broadcasting's inverse), deterministic."""
+
+    def index_add_(self, out, idx, values):
+        """``out[idx] += values`` in place, duplicate indices accumulating."""

@@ -7,10 +7,10 @@ cheap as a function call.
 """
 from ..tensor import Tensor
 from . import (activation, conv, conversion, declare, elementwise, factories, indexing, inplace,
-               join, linalg, loss, normalization, reduction, shape, softmax)
+               join, linalg, loss, normalization, reduction, shape, softmax, special)
 
 MODULES = [shape, elementwise, conversion, reduction, inplace, factories, linalg, indexing, join,
-           softmax, activation, normalization, conv, loss]
+           softmax, activation, normalization, conv, loss, special]
 
 for _mod in MODULES:
     for _attr, _fn in getattr(_mod, "METHODS", {}).items():

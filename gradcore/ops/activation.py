@@ -1,19 +1,21 @@
 """Activations for nn beyond elementwise.py's: gelu (exact erf form and tanh form), leaky_relu,
 relu_ (in place) and dropout.
 
-leaky_relu's derivative is a registered kernel (backend/kernels.py), whose reference is also
-its create_graph backward.  gelu still calls the backend's ``gelu``/``gelu_backward`` (NumPy
-has no erf, so the backend carries Cephes' erf) through a ``_Grad`` op with a hand-written
-second derivative: it moves to a kernel declaration once gradcore has an erf op.  dropout is
+leaky_relu's and gelu's derivatives are registered kernels (backend/kernels.py), whose
+references are also their create_graph backwards (gelu's through ``kernel_op``, for PyTorch's
+node name GeluBackwardBackward0; its erf is ops/special.py's).  dropout is
 ``input * noise`` (MulBackward0, as PyTorch), the noise drawn from the backend's generator.
 """
 import math
+
+import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..backend.kernels import kernel
 from ..tensor import Tensor, _wrap
 from . import elementwise as E
-from .declare import TENSOR
+from .declare import TENSOR, kernel_op
+from .special import erf_array, erf_of
 from .inplace import METHODS as _INPLACE, inplace as _inplace
 
 relu_ = _INPLACE["relu_"]
@@ -31,29 +33,45 @@ def _check_floating(x, kernel):
 
 _GELU_KAPPA = 0.044715
 _GELU_BETA = math.sqrt(2 / math.pi)
+_SQRT1_2 = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
-def _gelu_second_derivative(x, approximate):
-    """d^2 gelu / dx^2 in Tensor ops (so triple backward works too)."""
+def _opmath(x):
+    """Half precision is computed in float32, as PyTorch does (arrays; Tensors as they are)."""
+    return x.astype(np.float32) if getattr(x, "dtype", None) == np.float16 else x
+
+
+def _gelu(xp, x, approximate):
+    """'none': x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); 'tanh': 0.5 x (1 + tanh(sqrt(2/pi)
+    (x + 0.044715 x^3)))."""
+    a = _opmath(x)
+    with np.errstate(invalid="ignore", over="ignore"):  # -inf * 0 is nan, as PyTorch
+        if approximate == "tanh":
+            out = 0.5 * a * (1 + xp.tanh(_GELU_BETA * (a + _GELU_KAPPA * (a * a * a))))
+        else:
+            out = 0.5 * a * (1 + erf_array(xp, a * _SQRT1_2))
+    return out.astype(x.dtype, copy=False)
+
+
+@kernel("unary", functors=("gelu_backward", "gelu_tanh_backward"), quiet=True,
+        params=lambda approximate: ("gelu_tanh_backward" if approximate == "tanh"
+                                    else "gelu_backward", 0.0, 0.0))
+def gelu_backward(F, x, gy, approximate):
+    """gelu's derivative times gy: Phi(x) + x phi(x) (tanh form: 0.5 (1 + t) + 0.5 x (1 - t^2)
+    u', t = tanh(u), u = sqrt(2/pi) (x + 0.044715 x^3)); half precision in float32."""
+    a, g = _opmath(x), _opmath(gy)
     if approximate == "tanh":
-        # gelu' = 0.5 (1 + t) + 0.5 x (1 - t^2) u',  t = tanh(u),  u = b (x + k x^3)
-        x2 = x * x
-        t = E.tanh(_GELU_BETA * (x + _GELU_KAPPA * x2 * x))
-        du = _GELU_BETA * (1 + 3 * _GELU_KAPPA * x2)
-        d2u = (6 * _GELU_BETA * _GELU_KAPPA) * x
-        return (1 - t * t) * (du - x * t * du * du + 0.5 * x * d2u)
-    # gelu' = Phi(x) + x phi(x)  =>  gelu'' = phi(x) (2 - x^2)
-    x2 = x * x
-    return E.exp(x2 * -0.5) * (1 / math.sqrt(2 * math.pi)) * (2 - x2)
+        x_sq = a * a
+        t = F.tanh(_GELU_BETA * (a + _GELU_KAPPA * x_sq * a))
+        deriv = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * (_GELU_BETA * (1 + 3 * _GELU_KAPPA * x_sq))
+    else:
+        deriv = 0.5 * (1 + erf_of(F, a * _SQRT1_2)) + a * (_INV_SQRT_2PI * F.exp(-0.5 * a * a))
+    out = g * deriv
+    return out if g is gy else out.astype(gy.dtype)
 
 
-class GeluGrad(E._Grad):
-    node_name = "GeluBackwardBackward0"
-    kernel = "gelu_backward"
-
-    @staticmethod
-    def d_saved(x, gy, gg, approximate):
-        return gg * gy * _gelu_second_derivative(x, approximate)
+_gelu_grad = kernel_op(gelu_backward, "GeluBackwardBackward0")
 
 
 class Gelu(ArrayFunction):
@@ -63,12 +81,17 @@ class Gelu(ArrayFunction):
     def forward(ctx, x, approximate):
         ctx.save_for_backward(x)
         ctx.approximate = approximate
-        return x._be.gelu(x._arr, approximate)
+        return _gelu(x._be.xp, x._arr, approximate)
 
     @staticmethod
     def backward(ctx, gy):
         x, = ctx.saved_tensors
-        return GeluGrad.apply(x, gy, ctx.approximate)
+        return _gelu_grad(x, gy, ctx.approximate)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        x, = ctx.saved_arrays
+        return gelu_backward(ctx._be, x, gy, ctx.approximate)
 
 
 def gelu(input, approximate="none"):

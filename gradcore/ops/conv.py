@@ -9,14 +9,15 @@ groups (BLAS does the work).  Its derivatives are three linear maps, each the ot
     gw = wgrad(x, gy)     _ConvWeightGrad  gx = convT(gy, gg)     ggy = conv(x, gg)
 
 so derivatives of any order are these again.  The pools are linear in their input (max pool
-for fixed indices): each backward is a backend kernel (index scatter, col2im, matrix products)
-in an ArrayFunction whose own backward is the pooling again.
+for fixed indices): each backward is an array function of ops/windows.py (index scatter,
+col2im, matrix products) in an ArrayFunction whose own backward is the pooling again.
 """
 import collections
 import numbers
 import warnings
 
 from ..autograd.function import ArrayFunction
+from . import windows
 
 
 # ---- argument handling -----------------------------------------------------------------------
@@ -75,17 +76,19 @@ def _conv_cols(be, x, w, geom):
     K, L = Cg * kh * kw, out_hw[0] * out_hw[1]
     wm = w.reshape(g, O // g, K)
     if 0 < L <= N:
-        cols = be.im2col_batch_last(x, (kh, kw), geom.stride, geom.lead, geom.dilation, out_hw)
+        cols = windows.im2col_batch_last(be.xp, x, (kh, kw), geom.stride, geom.lead,
+                                         geom.dilation, out_hw)
         y = be.xp.matmul(wm, cols.reshape(L, g, K, N)).reshape(out_hw + (O, N))
         return be.xp.ascontiguousarray(y.transpose(3, 2, 0, 1)), cols
-    cols = be.im2col(x, (kh, kw), geom.stride, geom.lead, geom.dilation, out_hw)
+    cols = windows.im2col(be.xp, x, (kh, kw), geom.stride, geom.lead, geom.dilation, out_hw)
     y = be.xp.matmul(wm, cols.reshape(N, g, K, L))
     return y.reshape((N, O) + out_hw), cols
 
 
 def _conv_input_grad(be, gy, w, geom, in_shape):
     """The transpose of _conv in x (a transposed convolution of gy with w)."""
-    return be.conv_input_grad(gy, w, in_shape, geom.stride, geom.lead, geom.dilation)
+    return windows.conv_input_grad(be.xp, gy, w, in_shape, geom.stride, geom.lead,
+                                   geom.dilation)
 
 
 def _conv_weight_grad(be, x, gy, geom, w_shape, cols=None):
@@ -96,8 +99,8 @@ def _conv_weight_grad(be, x, gy, geom, w_shape, cols=None):
     K, L = Cg * kh * kw, OH * OW
     batch_last = 0 < L <= N  # the layout _conv_cols chose
     if cols is None:
-        im2col = be.im2col_batch_last if batch_last else be.im2col
-        cols = im2col(x, (kh, kw), geom.stride, geom.lead, geom.dilation, (OH, OW))
+        im2col = windows.im2col_batch_last if batch_last else windows.im2col
+        cols = im2col(be.xp, x, (kh, kw), geom.stride, geom.lead, geom.dilation, (OH, OW))
     if batch_last:
         gyt = be.xp.ascontiguousarray(gy.transpose(2, 3, 1, 0)).reshape(L, g, O // g, N)
         gw = be.xp.matmul(gyt, cols.reshape(L, g, K, N).transpose(0, 1, 3, 2))
@@ -339,7 +342,8 @@ class MaxPool2d(ArrayFunction):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
         a = x._arr
-        y, idx = x._be.max_pool2d(_batched(a), kernel, stride, padding, dilation, out_hw)
+        y, idx = windows.max_pool2d(x._be.xp, _batched(a), kernel, stride, padding, dilation,
+                                    out_hw)
         y, idx = y.reshape(a.shape[:-2] + out_hw), idx.reshape(a.shape[:-2] + out_hw)
         ctx.idx, ctx.shape = idx, a.shape
         ctx.overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
@@ -357,8 +361,8 @@ class _MaxPoolGrad(ArrayFunction):
     @staticmethod
     def forward(ctx, gy, idx, shape, overlap):
         ctx.idx, ctx.shape, ctx.overlap = idx, shape, overlap
-        return gy._be.max_pool2d_backward(_batched(gy._arr), _batched(idx), _shape4(shape),
-                                          overlap).reshape(shape)
+        return windows.max_pool2d_backward(gy._be.xp, _batched(gy._arr), _batched(idx),
+                                           _shape4(shape), overlap).reshape(shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -372,8 +376,8 @@ class _MaxPoolGather(ArrayFunction):
     @staticmethod
     def forward(ctx, gg, idx, shape, overlap):
         ctx.idx, ctx.shape, ctx.overlap = idx, shape, overlap
-        return gg._be.max_pool2d_double_backward(_batched(gg._arr),
-                                                 _batched(idx)).reshape(idx.shape)
+        return windows.max_pool2d_double_backward(gg._be.xp, _batched(gg._arr),
+                                                  _batched(idx)).reshape(idx.shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -416,7 +420,8 @@ class AvgPool2d(ArrayFunction):
     def forward(ctx, x, geom):
         ctx.geom, ctx.shape = geom, x._arr.shape
         a = x._arr
-        return x._be.avg_pool2d(_batched(a), *geom).reshape(a.shape[:-2] + geom.out_hw)
+        return windows.avg_pool2d(x._be.xp, _batched(a), *geom).reshape(
+            a.shape[:-2] + geom.out_hw)
 
     @staticmethod
     def backward(ctx, gy):
@@ -431,8 +436,8 @@ class _AvgPoolGrad(ArrayFunction):
     def forward(ctx, gy, geom, shape):
         ctx.geom = geom
         k, s, p, _, cip, div = geom
-        return gy._be.avg_pool2d_backward(_batched(gy._arr), _shape4(shape), k, s, p, cip,
-                                          div).reshape(shape)
+        return windows.avg_pool2d_backward(gy._be.xp, _batched(gy._arr), _shape4(shape), k, s,
+                                           p, cip, div).reshape(shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -470,7 +475,7 @@ class AdaptiveAvgPool2d(ArrayFunction):
     @staticmethod
     def forward(ctx, x, out_hw):
         ctx.shape = x._arr.shape
-        return x._be.adaptive_avg_pool2d(x._arr, out_hw)
+        return windows.adaptive_avg_pool2d(x._be.xp, x._arr, out_hw)
 
     @staticmethod
     def backward(ctx, gy):
@@ -483,7 +488,7 @@ class _AdaptiveAvgPoolGrad(ArrayFunction):
     @staticmethod
     def forward(ctx, gy, shape):
         ctx.out_hw = gy._arr.shape[-2:]
-        return gy._be.adaptive_avg_pool2d_backward(gy._arr, shape)
+        return windows.adaptive_avg_pool2d_backward(gy._be.xp, gy._arr, shape)
 
     @staticmethod
     def backward(ctx, gg):

@@ -15,14 +15,16 @@ as the declaration's ``grad``: the first-order path then launches it on CuPy, an
 reference is still what runs on NumPy and on Tensors.
 
 The vocabulary: + - * / ** and comparisons; ``F.where``, ``F.sign``, ``F.exp``, ``F.log``,
-``F.sin``, ``F.cos``, ``F.zeros_like``, ``F.clip``, NumPy's ``F.sum(x, axis=, keepdims=)``, and
+``F.sin``, ``F.cos``, ``F.tanh``, ``F.zeros_like``, ``F.clip``, NumPy's ``F.sum(x, axis=, keepdims=)``, and
 ``x.shape`` (not ``x.size``: a method on Tensors).  NumPy's promotion of Python scalars is
 PyTorch's, so a derivative keeps its operands' dtype on both paths.  Kernels declared outside
 a declaration (pow, clamp, softmax, the pointwise losses ...) follow the same rules: their op's
 ``backward`` is ``kernel.reference(TENSOR, ...)``, its ``array_backward`` ``kernel(be, ...)``.
 """
 from .. import _dtype
+from ..autograd.engine import grad as _autograd_grad
 from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..backend.kernels import Kernel
 from .shape import broadcast_shapes
 
@@ -35,7 +37,7 @@ class _TensorOps:
 
 
 TENSOR = _TensorOps()
-VOCABULARY = ("where", "sign", "exp", "log", "sin", "cos", "zeros_like", "clip")
+VOCABULARY = ("where", "sign", "exp", "log", "sin", "cos", "tanh", "zeros_like", "clip")
 
 OPS = {}  # name -> Op, in declaration order (ops/__init__ binds them)
 
@@ -162,6 +164,36 @@ def binary(name, forward, grad, *, node, promote, aliases=(), methods=(), inplac
     def function(input, other):
         return apply(*promote(input, other))
     return _record(name, function, cls, aliases, methods, inplace)
+
+
+def kernel_op(k, node):
+    """Kernel ``k(s, gy, *params)`` -- an elementwise first derivative, linear in ``gy`` --
+    as a differentiable op with a node of its own name (PyTorch gives some ops' create_graph
+    backward one: gelu's is GeluBackwardBackward0).  Its backward comes from the reference:
+    d/dgy is the kernel again (a diagonal Jacobian), d/ds the vector-Jacobian product of the
+    reference run on Tensors.  Returns the op's ``apply(s, gy, *params)``."""
+    ref = k.reference
+
+    def fwd(ctx, s, gy, *params):
+        ctx.save_for_backward(s, gy)
+        ctx.params = params
+        return k(s._be, s._arr, gy._arr, *params)
+
+    def backward(ctx, gg):
+        s, gy = ctx.saved_tensors
+        need_s, need_gy = ctx.needs_input_grad[:2]
+        ds = None
+        if need_s:
+            create_graph = is_grad_enabled()  # whether this backward builds a graph itself
+            with enable_grad():
+                out = ref(TENSOR, s, gy, *ctx.params)
+            ds, = _autograd_grad(out, s, gg, create_graph=create_graph)
+        return ds, cls.apply(s, gg, *ctx.params) if need_gy else None
+
+    cls = type(_class_name(node), (ArrayFunction,), dict(
+        node_name=node, __doc__=ref.__doc__, __module__=ref.__module__,
+        forward=staticmethod(fwd), backward=staticmethod(backward)))
+    return cls.apply
 
 
 def _function_class(name, node, doc, forward, fwd, backward, array_backward, **attrs):

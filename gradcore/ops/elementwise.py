@@ -678,35 +678,6 @@ def square(input):
     return pow(input, 2)
 
 
-# ---- kernels as differentiable ops (the older way, until converted: pow, clamp, softmax ...) --
-
-class _Grad(ArrayFunction):
-    """gx = backend.<kernel>(s, gy, *params) as a differentiable op.
-
-    ``s`` is the saved input or output the kernel needs.  For an elementwise kernel (linear in
-    ``gy`` with a diagonal, hence symmetric, Jacobian) d/dgy is the kernel again; ``d_saved``
-    gives d/ds (None when it is zero).  Kernels mixing elements (softmax's) must override
-    ``backward``.
-    """
-    kernel = None
-
-    @classmethod
-    def forward(cls, ctx, s, gy, *params):
-        ctx.save_for_backward(s, gy)
-        ctx.params = params
-        return getattr(s._be, cls.kernel)(s._arr, gy._arr, *params)
-
-    @classmethod
-    def backward(cls, ctx, gg):
-        s, gy = ctx.saved_tensors
-        ds = cls.d_saved(s, gy, gg, *ctx.params) if ctx.needs_input_grad[0] else None
-        return ds, cls.apply(s, gg, *ctx.params)
-
-    @staticmethod
-    def d_saved(s, gy, gg, *params):
-        return None
-
-
 # ---- unary math: declared once (ops/declare.py), derivatives as kernels ---------------------
 # Each derivative is a kernel (a functor of kernels/elementwise_backward.cu, same name) whose
 # reference is what runs on NumPy, the CuPy fallback, and -- on Tensors -- the differentiable

@@ -7,8 +7,9 @@ each as a view of the last (SelectBackward0, SliceBackward0, UnsqueezeBackward0)
 tensors and masks left over are then applied together on that view (IndexBackward0, a copy).
 Every advanced op is the gather ``arr[idx]``, ``idx`` a tuple of integer arrays and full slices
 (NumPy's placement of the indexed dims is PyTorch's once ints are applied), and its backward is
-the backend's scatter-add ``index_backward``: index_select, gather, masked_select and
-take_along_dim are that op with another ``idx``, scatter and ``x[idx] = v`` its ``index_put``.
+the scatter-add ``index_backward`` (over the backend's ``index_add_``): index_select, gather,
+masked_select and take_along_dim are that op with another ``idx``, scatter and ``x[idx] = v``
+its ``index_put_array``.
 """
 import numbers
 import operator
@@ -20,6 +21,35 @@ from ..tensor import Tensor, _wrap, _wrap_dim
 from . import elementwise as E
 from .inplace import copy_, inplace
 from .shape import _as_view, broadcast_shapes, sum_to, unsqueeze
+
+
+# ---- the array math ---------------------------------------------------------------------------
+# ``idx`` is a tuple of integer arrays and slices, with NumPy's (= PyTorch's) placement of the
+# indexed dims; ``key`` is a tuple of ints and slices (basic indexing).  The scatter-add is the
+# backend's ``index_add_`` (np.add.at, cupyx.scatter_add).
+
+def index_put_array(be, x, idx, values, accumulate):
+    """A copy of ``x`` with ``values`` written (accumulate: added) at ``x[idx]``."""
+    out = x.copy()
+    if accumulate:
+        be.index_add_(out, idx, values)
+    else:
+        out[idx] = values
+    return out
+
+
+def index_backward(be, gy, shape, idx):
+    """Gradient of ``x[idx]`` for an ``x`` of ``shape``: a scatter-add of ``gy``."""
+    out = be.xp.zeros(shape, dtype=gy.dtype)
+    be.index_add_(out, idx, gy)
+    return out
+
+
+def slice_backward(xp, gy, shape, key):
+    """Gradient of the view ``x[key]``: ``gy`` placed in zeros of ``shape``."""
+    out = xp.zeros(shape, dtype=gy.dtype)
+    out[key] = gy
+    return out
 
 
 # ---- basic indexing: views ------------------------------------------------------------------
@@ -53,7 +83,7 @@ class SliceGrad(ArrayFunction):
     @staticmethod
     def forward(ctx, gy, shape, key):
         ctx.key = key
-        return gy._be.slice_backward(gy._arr, shape, key)
+        return slice_backward(gy._be.xp, gy._arr, shape, key)
 
     @staticmethod
     def backward(ctx, gg):
@@ -146,7 +176,7 @@ class IndexGrad(ArrayFunction):
     @staticmethod
     def forward(ctx, gy, shape, idx):
         ctx.idx = idx
-        return gy._be.index_backward(gy._arr, shape, idx)
+        return index_backward(gy._be, gy._arr, shape, idx)
 
     @staticmethod
     def backward(ctx, gg):
@@ -160,7 +190,7 @@ class IndexPut(ArrayFunction):
     @staticmethod
     def forward(ctx, x, v, idx, accumulate):
         ctx.idx, ctx.accumulate, ctx.vshape = idx, accumulate, v._arr.shape
-        return x._be.index_put(x._arr, idx, v._arr, accumulate)
+        return index_put_array(x._be, x._arr, idx, v._arr, accumulate)
 
     @staticmethod
     def backward(ctx, gy):

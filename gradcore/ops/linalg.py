@@ -331,6 +331,20 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return Addmm.apply(input, mat1, mat2, beta, alpha)
 
 
+def linear_backward(be, gy, x, w, bias_shape, need_b, need_x, need_w):
+    """The gradients of bias (summed to ``bias_shape``), input (gy @ w) and weight
+    (gy.T @ x, C-contiguous like the weight) that are needed, in that order (arrays of
+    backend ``be``: y = x @ w.T + b)."""
+    out = []
+    if need_b:
+        out.append(be.sum_to(gy, bias_shape))
+    if need_x:
+        out.append(be.xp.matmul(gy, w))
+    if need_w:
+        out.append(be.xp.matmul(gy.T, x))
+    return tuple(out)
+
+
 class Linear(ArrayFunction):
     """``input @ weight.t() + bias`` (nn.Linear with a bias, 2-D input) as one node.  PyTorch
     records addmm over a TBackward0 of the weight; here the transpose is folded into the
@@ -362,21 +376,21 @@ class Linear(ArrayFunction):
         need = ctx.needs_input_grad
         if not any(need):
             return None, None, None
-        grads = iter(ctx._be.linear_backward(gy, input, weight, ctx.bias_shape, *need))
+        grads = iter(linear_backward(ctx._be, gy, input, weight, ctx.bias_shape, *need))
         return tuple([next(grads) if n else None for n in need])
 
 
 class LinearGrad(ArrayFunction):
-    """The needed ones of (sum_to(gy, bias_shape), gy @ weight, gy.t() @ input) in one backend
-    call (``linear_backward``): Linear's backward.  Its own backward is in Tensor ops."""
+    """The needed ones of (sum_to(gy, bias_shape), gy @ weight, gy.t() @ input) in one call
+    (``linear_backward``): Linear's backward.  Its own backward is in Tensor ops."""
     node_name = "AddmmBackwardBackward0"
 
     @staticmethod
     def forward(ctx, gy, input, weight, bias_shape, need_b, need_x, need_w):
         ctx.save_for_backward(gy, input, weight)
         ctx.need = need_b, need_x, need_w
-        out = gy._be.linear_backward(gy._arr, input._arr, weight._arr, bias_shape, need_b,
-                                     need_x, need_w)
+        out = linear_backward(gy._be, gy._arr, input._arr, weight._arr, bias_shape, need_b,
+                              need_x, need_w)
         return out if len(out) > 1 else out[0]
 
     @staticmethod

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import ArrayFunction
+from ..backend.kernels import kept_shape, kernel
 from ..tensor import Tensor, _wrap, _wrap_dim
 from . import elementwise as _ew
 
@@ -29,6 +30,62 @@ def _axes(dim, ndim):
     return axes
 
 
+# ---- the gradient kernels (backend/kernels.py): references over the array module F ---------
+
+def _keep(g, shape, axes, keepdim):
+    """A reduction's output (or gradient) given its reduced dims back as size 1, to broadcast
+    against the input (``axes`` None: all of them)."""
+    if keepdim and axes is not None:
+        return g
+    return g.reshape(kept_shape(shape, axes))
+
+
+def _n_reduced(shape, axes):
+    return math.prod(shape if axes is None else (shape[a] for a in axes))
+
+
+def _broadcast(F, g, shape):
+    out = F.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
+@kernel("expand", params=lambda shape, axes: 1.0)
+def sum_backward(F, gy, shape, axes, keepdim):
+    """Gradient of sum over ``axes`` (None: all) of an input of ``shape``."""
+    if axes is not None:  # a full sum's gradient broadcasts as it is
+        gy = _keep(gy, shape, axes, keepdim)
+    return _broadcast(F, gy, shape)
+
+
+@kernel("expand", params=lambda shape, axes: 1.0 / _n_reduced(shape, axes)
+        if _n_reduced(shape, axes) else None)
+def mean_backward(F, gy, shape, axes, keepdim):
+    """Gradient of mean: sum's, divided by the number of elements reduced (nan for none)."""
+    n = _n_reduced(shape, axes)
+    g = _keep(gy, shape, axes, keepdim)
+    scale = g.dtype.type(1.0 / n) if n else g.dtype.type(float("nan"))
+    return _broadcast(F, g * scale, shape)
+
+
+@kernel("extremum")
+def extremum_backward(F, x, y, gy, axes, keepdim):
+    """amax/amin (and full max/min): the gradient is shared evenly between the ties."""
+    mask = x == _keep(y, x.shape, axes, keepdim)
+    count = mask.sum(axis=axes, keepdims=True, dtype=x.dtype)
+    return _keep(gy, x.shape, axes, keepdim) / count * mask
+
+
+@kernel("index_along")
+def index_backward_along(F, idx, gy, shape, axis, keepdim):
+    """max(dim)/min(dim): the gradient goes to the index each value came from."""
+    out = F.zeros(shape, dtype=gy.dtype)
+    if not keepdim:
+        idx, gy = F.expand_dims(idx, axis), F.expand_dims(gy, axis)
+    F.put_along_axis(out, idx, gy, axis)
+    return out
+
+
 class SumGrad(ArrayFunction):
     """Broadcast a reduction's gradient back to the input shape: the backward of sum."""
     node_name = "SumBackwardBackward0"
@@ -36,7 +93,7 @@ class SumGrad(ArrayFunction):
     @staticmethod
     def forward(ctx, gy, shape, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
-        return gy._be.sum_backward(gy._arr, shape, axes, keepdim)
+        return sum_backward(gy._be, gy._arr, shape, axes, keepdim)
 
     @staticmethod
     def backward(ctx, gg):
@@ -62,7 +119,11 @@ class Sum(ArrayFunction):
 
     @staticmethod
     def array_backward(ctx, gy):
-        g = ctx._be.sum_backward(gy, ctx.shape, ctx.axes, ctx.keepdim)
+        be = ctx._be
+        if be.launches_kernels:
+            g = be.launch(sum_backward, gy, ctx.shape, ctx.axes, ctx.keepdim)
+        else:  # sum_backward(be, ...) without the Kernel call's frame (every loss's backward)
+            g = sum_backward.reference(be.xp, gy, ctx.shape, ctx.axes, ctx.keepdim)
         return g if g.dtype == ctx.dtype else g.astype(ctx.dtype)
 
 
@@ -103,7 +164,7 @@ class MeanGrad(SumGrad):
     @staticmethod
     def forward(ctx, gy, shape, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
-        return gy._be.mean_backward(gy._arr, shape, axes, keepdim)
+        return mean_backward(gy._be, gy._arr, shape, axes, keepdim)
 
     @staticmethod
     def backward(ctx, gg):
@@ -138,7 +199,10 @@ class Mean(ArrayFunction):
 
     @staticmethod
     def array_backward(ctx, gy):
-        return ctx._be.mean_backward(gy, ctx.shape, ctx.axes, ctx.keepdim)
+        be = ctx._be
+        if be.launches_kernels:
+            return be.launch(mean_backward, gy, ctx.shape, ctx.axes, ctx.keepdim)
+        return mean_backward.reference(be.xp, gy, ctx.shape, ctx.axes, ctx.keepdim)
 
 
 class MeanAll(Mean):
@@ -166,17 +230,6 @@ def _all_axes(dim, ndim):
     """Like ``_axes`` but always a tuple: every dim when ``dim`` is None or empty."""
     axes = _axes(dim, ndim)
     return tuple(range(ndim)) if axes is None else axes
-
-
-def _keep(g, shape, axes, keepdim):
-    """A reduction's output (or gradient) reshaped to broadcast against the input."""
-    if keepdim:
-        return g
-    return g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
-
-
-def _n_reduced(shape, axes):
-    return math.prod(shape[a] for a in axes)
 
 
 def _dims_list(dim):
@@ -221,14 +274,14 @@ class ExtremumGrad(ArrayFunction):
     def forward(ctx, x, y, gy, axes, keepdim):
         ctx.save_for_backward(x, y)
         ctx.axes, ctx.keepdim = axes, keepdim
-        return x._be.extremum_backward(x._arr, y._arr, gy._arr, axes, keepdim)
+        return extremum_backward(x._be, x._arr, y._arr, gy._arr, axes, keepdim)
 
     @staticmethod
     def backward(ctx, gg):  # linear in gy; piecewise constant in x and y
         x, y = ctx.saved_tensors
         be = x._be
-        w = _wrap(be.extremum_backward(x._arr, y._arr, be.xp.ones_like(y._arr), ctx.axes,
-                                       ctx.keepdim), be)
+        w = _wrap(extremum_backward(be, x._arr, y._arr, be.xp.ones_like(y._arr), ctx.axes,
+                                    ctx.keepdim), be)
         axes = tuple(range(x.ndim)) if ctx.axes is None else ctx.axes
         return None, None, sum(gg * w, axes, ctx.keepdim)
 
@@ -265,6 +318,14 @@ class Amin(MaxAll):
     fn = "min"
 
 
+def take_along(xp, g, idx, axis, keepdim):
+    """g at ``idx`` along ``axis``: the backward of index_backward_along."""
+    if not keepdim:
+        idx = xp.expand_dims(idx, axis)
+    out = xp.take_along_axis(g, idx, axis)
+    return out if keepdim else out.squeeze(axis)
+
+
 class TakeAlong(ArrayFunction):
     """g gathered at ``idx`` along ``axis`` (the backward of PutAlong)."""
     node_name = "GatherBackward0"
@@ -272,7 +333,7 @@ class TakeAlong(ArrayFunction):
     @staticmethod
     def forward(ctx, g, idx, axis, keepdim):
         ctx.idx, ctx.shape, ctx.axis, ctx.keepdim = idx, g._arr.shape, axis, keepdim
-        return g._be.take_along(g._arr, idx, axis, keepdim)
+        return take_along(g._be.xp, g._arr, idx, axis, keepdim)
 
     @staticmethod
     def backward(ctx, gy):
@@ -286,7 +347,7 @@ class PutAlong(ArrayFunction):
     @staticmethod
     def forward(ctx, gy, idx, shape, axis, keepdim):
         ctx.idx, ctx.axis, ctx.keepdim = idx, axis, keepdim
-        return gy._be.index_backward_along(idx, gy._arr, shape, axis, keepdim)
+        return index_backward_along(gy._be, idx, gy._arr, shape, axis, keepdim)
 
     @staticmethod
     def backward(ctx, gg):
@@ -596,6 +657,45 @@ def logsumexp(input, dim, keepdim=False):
 
 # ---- prod: gradients without dividing, so zeros are fine -----------------------------------
 
+def prod_backward(xp, x, gy, axes, keepdim):
+    """d prod / dx_i = product of the others, computed without dividing (zeros are fine)."""
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    rest = tuple(a for a in range(x.ndim) if a not in axes)
+    moved = xp.transpose(x, rest + axes)
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    ones = xp.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+    left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(flat, -1)[..., :-1]], -1), -1), -1)
+    others = (left * right).reshape(moved.shape)
+    others = xp.transpose(others, np.argsort(rest + axes))
+    return others * _keep(gy, x.shape, axes, keepdim)
+
+
+def prod_double_backward(xp, x, gg, axes):
+    """G_k = sum_{j != k} gg_j * prod_{i not in (j, k)} x_i within each reduced slice: the
+    t-coefficient of prod_{i != k} (x_i + t gg_i), from exclusive prefix and suffix
+    products of dual numbers (no division, so zeros are fine)."""
+    axes = tuple(range(x.ndim)) if axes is None else tuple(axes)
+    rest = tuple(a for a in range(x.ndim) if a not in axes)
+    moved = xp.transpose(x, rest + axes)
+    xs = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    gs = xp.transpose(xp.broadcast_to(gg, x.shape), rest + axes).reshape(xs.shape)
+    n = xs.shape[-1]
+
+    def exclusive(order):  # (value, t-coefficient) of the product of the elements before k
+        val, der = xp.zeros_like(xs), xp.zeros_like(xs)
+        p, d = xp.ones_like(xs[..., 0]), xp.zeros_like(xs[..., 0])
+        for k in order:
+            val[..., k], der[..., k] = p, d
+            p, d = p * xs[..., k], d * xs[..., k] + p * gs[..., k]
+        return val, der
+
+    pv, pd = exclusive(range(n))
+    sv, sd = exclusive(range(n - 1, -1, -1))
+    out = (pd * sv + pv * sd).reshape(moved.shape)
+    return xp.transpose(out, np.argsort(rest + axes))
+
+
 class ProdGradGrad(ArrayFunction):
     """G_k = sum_{j != k} gg_j * prod_{i != j, k} x_i: the second derivative of prod applied to
     gg (no division, so zeros are fine).  Symmetric in gg, so its gg-derivative is itself."""
@@ -605,7 +705,7 @@ class ProdGradGrad(ArrayFunction):
     def forward(ctx, x, gg, axes):
         ctx.save_for_backward(x)
         ctx.axes = axes
-        return x._be.prod_double_backward(x._arr, gg._arr, axes)
+        return prod_double_backward(x._be.xp, x._arr, gg._arr, axes)
 
     @staticmethod
     def backward(ctx, h):
@@ -624,7 +724,7 @@ class ProdGrad(ArrayFunction):
     def forward(ctx, x, gy, axes, keepdim):
         ctx.save_for_backward(x, gy)
         ctx.axes, ctx.keepdim = axes, keepdim
-        return x._be.prod_backward(x._arr, gy._arr, axes, keepdim)
+        return prod_backward(x._be.xp, x._arr, gy._arr, axes, keepdim)
 
     @staticmethod
     def backward(ctx, gg):
@@ -753,6 +853,13 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 # ---- cumsum --------------------------------------------------------------------------------
 
+def cumsum_backward(xp, g, axis):
+    """The reversed cumulative sum along ``axis`` (None: a 0-d tensor, returned as is)."""
+    if axis is None:
+        return xp.array(g)
+    return xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis)
+
+
 class CumsumGrad(ArrayFunction):
     """The reversed cumulative sum (the backward of cumsum); its own backward is cumsum."""
     node_name = "CumsumBackwardBackward0"
@@ -760,7 +867,7 @@ class CumsumGrad(ArrayFunction):
     @staticmethod
     def forward(ctx, g, axis):
         ctx.axis = axis
-        return g._be.cumsum_backward(g._arr, axis)
+        return cumsum_backward(g._be.xp, g._arr, axis)
 
     @staticmethod
     def backward(ctx, gg):
