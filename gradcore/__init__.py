@@ -17,7 +17,7 @@ from ._tensor_str import set_printoptions, get_printoptions
 from .backend import manual_seed as _manual_seed
 from ._generator import Generator, default_generator, _seed_value
 from .serialization import save, load
-from . import nn, optim, utils  # noqa: E402  (they use the namespace above)
+from . import linalg, nn, optim, utils  # noqa: E402  (they use the namespace above)
 
 __version__ = "0.1.0"
 

@@ -16,6 +16,7 @@ Every differentiable op of gradcore has one ``OpInfo`` here:
 Samples stay small (a few dozen elements at most) so that gradcheck + gradgradcheck over the
 whole registry run in seconds.
 """
+import importlib
 import zlib
 
 import numpy as np
@@ -627,6 +628,10 @@ register("composite_mlp",
          lambda make: [S(make(2, 3), make(3, 2, i=1), make(2, i=2))], module="linalg")
 register("composite_shared_input", lambda lib, x: x * x.exp() - x.sin() / 2,
          lambda make: [S(make(2, 3))])
+
+# the families' own entry files (each registers into OP_DB when imported)
+for _family in ("unary_math", "binary_math", "sorting", "scan", "structure", "contraction"):
+    importlib.import_module("op_db_" + _family)
 
 OP_BY_NAME = {op.name: op for op in OP_DB}
 assert len(OP_BY_NAME) == len(OP_DB), "duplicate op names in OP_DB"

@@ -15,7 +15,8 @@ import sys
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import _state
 from ..tensor import Tensor, _wrap
-from . import elementwise as E, special  # noqa: F401 (special: its ops' in-place forms)
+from . import elementwise as E
+from . import binary_math, special, unary_math  # noqa: F401 (their declared ops' in-place forms)
 from .declare import OPS
 from .shape import sum_to
 

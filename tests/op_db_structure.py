@@ -1,0 +1,2 @@
+"""OpInfo entries for gradcore/ops/structure.py (registered into op_db.OP_DB)."""
+from op_db import register  # noqa: F401
