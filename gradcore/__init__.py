@@ -3,13 +3,17 @@
 ``import gradcore as torch`` runs PyTorch tutorial code.  Importing gradcore never imports
 CuPy, torch or matplotlib.
 """
+import math as _math
+import os as _os
 import warnings as _warnings
+from builtins import bool as _bool, int as _int
 
 from . import _dtype
 from ._device import device
 from ._dtype import (dtype, float32, float64, float16, int64, int32, int16, int8, uint8,  # noqa
                      bool, float, double, half, long, int, short,
                      get_default_dtype, set_default_dtype, promote_types)
+from ._info import finfo, iinfo
 from .tensor import Tensor, Size
 from . import autograd, cuda, ops
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
@@ -20,6 +24,8 @@ from .serialization import save, load
 from . import linalg, nn, optim, utils  # noqa: E402  (they use the namespace above)
 
 __version__ = "0.1.0"
+
+pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 
 # NumPy reports floating-point errors (x / 0, log(0), sqrt's gradient at 0, nan to int) as
 # RuntimeWarnings from the module that called it; PyTorch computes the same inf and nan
@@ -107,3 +113,51 @@ def is_floating_point(input):
 
     True when tensor ``input`` has a floating-point dtype (float16, float32, float64)."""
     return input.is_floating_point()
+
+
+_threads = [_os.cpu_count() or 1]
+_deterministic = [False, False]  # mode, warn_only
+
+
+def set_num_threads(int):  # noqa: A002  (PyTorch's argument name)
+    """set_num_threads(int) -> None
+
+    The number of threads gradcore's CPU ops may use: its BLAS's thread pool, set through
+    threadpoolctl when that is installed (gradcore's other CPU work is single-threaded)."""
+    if not isinstance(int, _int) or int <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _threads[0] = int
+    try:
+        import threadpoolctl
+    except ImportError:
+        return
+    threadpoolctl.threadpool_limits(int, user_api="blas")
+
+
+def get_num_threads():
+    """get_num_threads() -> int
+
+    The thread count set_num_threads last set (at start: the machine's CPU count)."""
+    return _threads[0]
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """use_deterministic_algorithms(mode, *, warn_only=False) -> None
+
+    Ask for deterministic algorithms only.  gradcore's are all deterministic (its CUDA
+    reductions sum in a fixed order, without atomics), so this only records the setting."""
+    _deterministic[:] = [_bool(mode), _bool(warn_only)]
+
+
+def are_deterministic_algorithms_enabled():
+    """are_deterministic_algorithms_enabled() -> bool
+
+    What use_deterministic_algorithms last set."""
+    return _deterministic[0]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    """is_deterministic_algorithms_warn_only_enabled() -> bool
+
+    The warn_only of use_deterministic_algorithms' last call."""
+    return _deterministic[1]
