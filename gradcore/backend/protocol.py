@@ -49,6 +49,9 @@ class Backend(Protocol):
     def randperm(self, n, dtype):
         """A random permutation of range(n)."""
 
+    def poisson(self, lam, dtype):
+        """Poisson draws of the rates ``lam`` (an array), as ``dtype``."""
+
     # ---- kernels ------------------------------------------------------------------------
     def launch(self, k, *args):
         """Run a registered kernel on this backend's arrays (its RawKernel, or its reference
