@@ -1,8 +1,8 @@
 // Elementwise backward kernels: the gradients of the unary and binary elementwise ops.
 //
 // Each op is a small struct named after its NumPy reference (a kernel declared with its op in
-// gradcore/ops/*.py and registered in gradcore/backend/kernels.py, or one still in
-// gradcore/backend/numpy_backend.py; same name) and follows that reference's arithmetic
+// gradcore/ops/*.py and registered in gradcore/backend/kernels.py; same name) and follows
+// that reference's arithmetic
 // operation for operation; the kernels are templates over the op and the storage type:
 //   unary_backward<Op, T>            gx = Op(s, gy, p0, p1)   s: the saved input or output
 //   binary_backward<Op, T>           (ga, gb) = Op(a, b, gy)  both gradients in one pass

@@ -1,4 +1,5 @@
-// Fused loss backward kernels (references: numpy_backend.py, same names).
+// Fused loss backward kernels (references: registered with the losses, gradcore/ops/loss.py;
+// same names).
 //   pointwise_loss_backward<Op, T>  gx = Op(x, t, param) * norm * gy   (mse, smooth_l1); gy is
 //                                   x's shape (reduction='none', gy_step 1) or one element
 //                                   (gy_step 0); norm folds the mean's 1/numel and mse's 2

@@ -1,5 +1,5 @@
 // Fused optimizer updates: one kernel per parameter tensor, in place on the parameter and its
-// state.  They follow numpy_backend.sgd_step_ / adam_step_ (PyTorch's single-tensor
+// state.  They follow sgd_step_ / adam_step_ in gradcore/optim/ (PyTorch's single-tensor
 // arithmetic) operation for operation, with correctly rounded, never-fused operations
 // (gc_*_rn), and every scalar already rounded to T by the launcher as NumPy rounds a Python
 // float against an array of T.

@@ -585,6 +585,14 @@ register("gather", lambda lib, x, i, d: x.gather(d, i),
 register("gather_fn", lambda lib, x, i, d: lib.gather(x, d, i),
          lambda make: [S(make(2, 2), np.array([[1, 0], [1, 1]]), args=(1,))],
          module="indexing")
+register("put", lambda lib, x, i, v: x.put(i, v),
+         lambda make: [S(make(2, 3), idx(1, -1, 4), make(3, i=1)),
+                       S(make(5), np.array([[0, 2]]), make(1, 2, i=1)),
+                       S(make(), idx(0), make(1, i=1))], module="indexing")
+register("put_accumulate", lambda lib, x, i, v: lib.put(x, i, v, accumulate=True),
+         lambda make: [S(make(2, 3), idx(1, 1, 5), make(3, i=1))], module="indexing")
+register("index_range", lambda lib, x: x[range(1, 3)],
+         lambda make: [S(make(4, 2)), S(make(3))], module="indexing")
 register("masked_fill", lambda lib, x, m, v: x.masked_fill(m, v),
          lambda make: [S(make(2, 3), np.array([[True, False, True], [False, False, True]]),
                          args=(0.5,)),

@@ -524,3 +524,32 @@ def test_init_constants_and_repeatability(device):
         empty = gradcore.empty(0, 3, device=device)
         assert nn.init.kaiming_uniform_(empty) is empty
     assert "Initializing zero-element tensors is a no-op" in str(rec[0].message)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_second_derivative_when_the_incoming_gradient_depends_on_the_input(
+        torch, approximate):
+    """gelu(gelu(x)) and gelu(x)**2: the incoming gradient of the inner gelu depends on x, so
+    its create_graph backward must differentiate only its own x-dependence (a review found it
+    counted gy's history twice, and freed the outer graph)."""
+    F = gradcore.nn.functional
+    xs = np.array([0.5, -1.0, 2.0])
+    for make in (lambda L, t: L.nn.functional.gelu(L.nn.functional.gelu(
+            t, approximate=approximate), approximate=approximate),
+            lambda L, t: L.nn.functional.gelu(t, approximate=approximate) ** 2):
+        got, want = [], []
+        for lib, out in ((gradcore, got), (torch, want)):
+            x = lib.tensor(xs, requires_grad=True)
+            g, = lib.autograd.grad(make(lib, x).sum(), x, create_graph=True)
+            h, = lib.autograd.grad(g.sum(), x, create_graph=True)
+            out.append(h.detach().numpy())
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-10)
+        x = gradcore.tensor(xs, dtype=gradcore.float64, requires_grad=True)
+        assert gradcore.autograd.gradgradcheck(lambda t: make(gradcore, t), (x,))
+    # a gradient penalty through two gelu layers: the last backward without create_graph
+    w1 = gradcore.tensor(np.linspace(-1, 1, 6).reshape(3, 2), requires_grad=True)
+    x = gradcore.tensor(xs.reshape(1, 3), requires_grad=True)
+    out = F.gelu(F.gelu(x @ w1, approximate=approximate), approximate=approximate).sum()
+    g, = gradcore.autograd.grad(out, x, create_graph=True)
+    (((g * g).sum() - 1) ** 2).backward()
+    assert w1.grad is not None and np.isfinite(w1.grad.numpy()).all()

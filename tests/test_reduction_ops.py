@@ -526,3 +526,13 @@ def test_argument_type_errors():
         x.cumsum()
     with pytest.raises(NotImplementedError, match="nuc"):
         x.norm(p="nuc")
+
+
+def test_prod_backward_of_an_empty_tensor_is_empty_zeros(torch):
+    for dims in ((), (1,), (0,)):
+        grads = []
+        for lib in (gradcore, torch):
+            x = lib.zeros(0, 3, requires_grad=True)
+            (x.prod(*dims) if dims else x.prod()).sum().backward()
+            grads.append(x.grad.numpy())
+        assert grads[0].shape == grads[1].shape == (0, 3)

@@ -23,7 +23,8 @@ _factories = {}  # device type -> factory(index, seed)
 
 def register_backend(device_type, factory):
     """Serve devices of ``device_type`` with ``factory(index, seed) -> backend`` (built on first
-    use, once per index, cached only once built: a factory that raises is asked again)."""
+    use, once per index, cached only once built: a factory that raises is asked again).  The
+    type must be one gradcore.device accepts ("cpu", "cuda"); a new one goes there too."""
     _factories[device_type] = factory
 
 

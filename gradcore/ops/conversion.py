@@ -99,15 +99,26 @@ def cuda(self, device=None, non_blocking=False, memory_format=None):
     return self.to(device)
 
 
-def type_(self, dtype=None):
-    """type(dtype=None) -> str or Tensor
+def type_(self, dtype=None, non_blocking=False):
+    """type(dtype=None, non_blocking=False) -> str or Tensor
 
     With no argument, the type name, e.g. "gradcore.FloatTensor" (or "gradcore.cuda.
-    FloatTensor"); with a dtype, ``self.to(dtype)`` (self when already of it)."""
+    FloatTensor"); with a dtype or a type name ("torch.DoubleTensor", "gradcore.cuda.
+    LongTensor" ...), this tensor as that type (self when already of it)."""
     if dtype is None:
         prefix = "gradcore." if self.is_cpu else "gradcore.cuda."
         return prefix + self.dtype.scalar_name + "Tensor"
+    if isinstance(dtype, str):
+        parts = dtype.split(".")
+        dt = _BY_TYPE_NAME.get(parts[-1])
+        if (dt is None or parts[0] not in ("torch", "gradcore")
+                or len(parts) != (3 if parts[1:2] == ["cuda"] else 2)):
+            raise ValueError(f"invalid type: '{dtype}'")
+        return self.to(device="cuda" if len(parts) == 3 else "cpu", dtype=dt)
     return self.to(dtype)
+
+
+_BY_TYPE_NAME = {d.scalar_name + "Tensor": d for d in _dtype._ALL}
 
 
 def _to_dtype(name, dt):
@@ -118,6 +129,68 @@ def _to_dtype(name, dt):
     return method
 
 
+def is_signed(self):
+    """is_signed() -> bool
+
+    Whether the dtype is signed (floating and signed integer dtypes; not uint8 or bool)."""
+    return self.dtype.is_signed
+
+
+def _nbytes(self):
+    """nbytes -> int
+
+    The bytes the elements take: numel() * element_size()."""
+    return self._arr.nbytes
+
+
+def _itemsize(self):
+    """itemsize -> int
+
+    The bytes one element takes (element_size())."""
+    return self._arr.itemsize
+
+
+def _host_only(self, name):
+    if not self.is_cpu:
+        raise TypeError(f"{name} is only implemented on CPU tensors")
+    if self.requires_grad:
+        raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use "
+                           f"var.detach().{name}() instead.")
+
+
+def apply_(self, callable):
+    """apply_(callable) -> Tensor
+
+    Each element replaced by callable(element), in place, on the CPU (slow: a Python call per
+    element; for tensors that don't require grad)."""
+    _host_only(self, "apply_")
+    flat = self._arr.reshape(-1)
+    for i, v in enumerate(flat.tolist()):
+        flat[i] = callable(v)
+    self._bump_version()
+    return self
+
+
+def map_(self, tensor, callable):
+    """map_(tensor, callable) -> Tensor
+
+    Each element replaced by callable(element, the matching element of ``tensor`` broadcast to
+    self's shape), in place, on the CPU (a Python call per element)."""
+    _host_only(self, "map_")
+    try:
+        other = self._be.xp.broadcast_to(tensor._arr, self._arr.shape)
+    except ValueError:
+        raise RuntimeError(f"The expanded size of the tensor ({self._arr.shape[-1]}) must match "
+                           f"the existing size ({tensor._arr.shape[-1]}) at non-singleton "
+                           f"dimension {self.dim() - 1}.  Target sizes: {list(self._arr.shape)}"
+                           f".  Tensor sizes: {list(tensor._arr.shape)}") from None
+    flat = self._arr.reshape(-1)
+    for i, (a, b) in enumerate(zip(flat.tolist(), other.reshape(-1).tolist())):
+        flat[i] = callable(a, b)
+    self._bump_version()
+    return self
+
+
 def type_as(self, other):
     """type_as(other) -> Tensor
 
@@ -126,7 +199,9 @@ def type_as(self, other):
     return self.to(other.dtype)
 
 
-METHODS = {"to": to, "cpu": cpu, "cuda": cuda, "type": type_, "type_as": type_as}
+METHODS = {"to": to, "cpu": cpu, "cuda": cuda, "type": type_, "type_as": type_as,
+           "is_signed": is_signed, "nbytes": property(_nbytes), "itemsize": property(_itemsize),
+           "apply_": apply_, "map_": map_}
 METHODS.update({name: _to_dtype(name, dt) for name, dt in (
     ("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
     ("long", _dtype.int64), ("int", _dtype.int32), ("bool", _dtype.bool))})

@@ -184,10 +184,13 @@ def kernel_op(k, node):
         need_s, need_gy = ctx.needs_input_grad[:2]
         ds = None
         if need_s:
+            # d/ds only: differentiate against an alias of s (not through gy's own history,
+            # which the d/dgy term below covers) and keep the outer graph alive
             create_graph = is_grad_enabled()  # whether this backward builds a graph itself
             with enable_grad():
-                out = ref(TENSOR, s, gy, *ctx.params)
-            ds, = _autograd_grad(out, s, gg, create_graph=create_graph)
+                alias = s.view_as(s)
+                out = ref(TENSOR, alias, gy if create_graph else gy.detach(), *ctx.params)
+            ds, = _autograd_grad(out, alias, gg, create_graph=create_graph, retain_graph=True)
         return ds, cls.apply(s, gg, *ctx.params) if need_gy else None
 
     cls = type(_class_name(node), (ArrayFunction,), dict(

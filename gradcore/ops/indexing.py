@@ -13,6 +13,7 @@ its ``index_put_array``.
 """
 import numbers
 import operator
+import warnings
 
 import numpy as np
 
@@ -216,6 +217,32 @@ class ScatterAdd(IndexPut):
     node_name = "ScatterAddBackward0"
 
 
+class Put(ArrayFunction):
+    """put: ``v`` written (accumulate: added) at the positions ``idx`` of the flattened ``x``."""
+    node_name = "PutBackward0"
+
+    @staticmethod
+    def forward(ctx, x, v, idx, accumulate):
+        ctx.idx, ctx.accumulate, ctx.shapes = idx, accumulate, (x._arr.shape, v._arr.shape)
+        flat = index_put_array(x._be, x._arr.reshape(-1), (idx,), v._arr.reshape(-1),
+                               accumulate)
+        return flat.reshape(x._arr.shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        need_x, need_v = ctx.needs_input_grad
+        (xshape, vshape), key = ctx.shapes, (ctx.idx,)
+        flat = gy.reshape(-1)
+        gx = gv = None
+        if need_x:
+            gx = gy if ctx.accumulate else IndexPut.apply(
+                flat, _wrap(gy._be.xp.zeros((), gy._arr.dtype), gy._be), key,
+                False).reshape(xshape)
+        if need_v:
+            gv = Index.apply(flat, key).reshape(vshape)
+        return gx, gv
+
+
 def _index_shape(shape, idx):
     """The shape of ``arr[idx]`` for an array of ``shape``, without computing it."""
     pos = [d for d, i in enumerate(idx) if not isinstance(i, slice)]
@@ -279,8 +306,8 @@ def _parse(self, key):
             items.append((_BOOL, bool(k)))
         elif isinstance(k, (int, np.integer)):
             items.append((_INT, int(k)))
-        elif isinstance(k, (Tensor, list, tuple, np.ndarray)):
-            items.append(_index_item(self, k))
+        elif isinstance(k, (Tensor, list, tuple, np.ndarray, range)):
+            items.append(_index_item(self, list(k) if isinstance(k, range) else k))
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
                              f"byte Variables are valid indices (got {type(k).__name__})")
@@ -567,7 +594,7 @@ def gather(input, dim, index, *, sparse_grad=False):
 
 def _scatter(input, dim, index, src, value, reduce, cls):
     if reduce is not None:
-        raise NotImplementedError("scatter(): reduce= is not supported by gradcore")
+        return _scatter_reduce(input, dim, index, value if src is None else src, reduce)
     if src is None and value is None:
         raise TypeError("scatter() missing 1 required positional argument: 'src' or 'value'")
     src = value if src is None else src
@@ -589,12 +616,47 @@ def _scatter(input, dim, index, src, value, reduce, cls):
     return cls.apply(input, src, idx, cls is ScatterAdd)
 
 
+class _ScatterReduced(ArrayFunction):
+    """scatter(reduce='add' | 'multiply'): PyTorch has no derivative for it."""
+    node_name = "NotImplemented"
+    _node_base = E._NotImplementedNode
+
+    @staticmethod
+    def forward(ctx, input, src, idx, reduce, covered=None):
+        out = input._arr.copy()
+        values = src._arr[covered] if isinstance(src, Tensor) else src
+        ufunc = input._be.xp.add if reduce == "add" else input._be.xp.multiply
+        if not hasattr(ufunc, "at"):  # CuPy has scatter_add, no scatter_mul
+            raise NotImplementedError(f"scatter(reduce='{reduce}') is not implemented on "
+                                      f"{input.device.type}; use scatter_reduce")
+        ufunc.at(out, idx, values)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        raise RuntimeError("derivative for aten::scatter is not implemented")
+
+
+def _scatter_reduce(input, dim, index, src, reduce):
+    if reduce not in ("add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    if isinstance(src, Tensor):
+        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
+                      "will be removed in a future PyTorch release. Use torch.scatter_reduce "
+                      "instead for more reduction options.", UserWarning, stacklevel=4)
+        idx, ishape = _gather_key(input, dim, index, "scatter", src)
+        return _ScatterReduced.apply(input, src, idx, reduce, tuple(slice(0, n) for n in ishape))
+    idx, _ = _gather_key(input, dim, index, "scatter")
+    return _ScatterReduced.apply(input, src, idx, reduce)
+
+
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """scatter(input, dim, index, src=None, value=None, *, reduce=None) -> Tensor
 
     A copy of input with ``src`` (a tensor, or the number ``value``) written at ``index`` along
-    ``dim``, gather's reverse: for dim=0, out[index[i][j]][j] = src[i][j]. reduce= is not
-    supported."""
+    ``dim``, gather's reverse: for dim=0, out[index[i][j]][j] = src[i][j]; reduce='add' or
+    'multiply' combines instead of writing (no gradient, as PyTorch; scatter_reduce has
+    more)."""
     return _scatter(input, dim, index, src, value, reduce, Scatter)
 
 
@@ -621,6 +683,40 @@ def scatter_add_(self, dim, index, src):
 
     scatter_add done in place on self; returns self."""
     return inplace(self, lambda t: scatter_add(t, dim, index, src))
+
+
+def put(input, index, source, accumulate=False):
+    """put(input, index, source, accumulate=False) -> Tensor
+
+    A copy of input with source's elements written (accumulate=True: added) at the positions
+    ``index`` of the flattened input (an int64 tensor, negative counting from the end).
+    Gradient: to input where nothing was written over, to source from where it went."""
+    what = "put_()"
+    if index._arr.dtype != np.int64:
+        raise RuntimeError(f"{what}: Expected a long tensor for index, but got "
+                           f"{index.dtype.scalar_name}")
+    if source._arr.dtype != input._arr.dtype:
+        raise RuntimeError(f"{what}: self and source expected to have the same dtype, but got "
+                           f"self.dtype = {input.dtype.scalar_name} and source.dtype = "
+                           f"{source.dtype.scalar_name}")
+    if index.numel() != source.numel():
+        raise IndexError(f"{what}: Expected source and index to have the same number of "
+                         f"elements, but got source.numel() = {source.numel()}, index.numel() "
+                         f"= {index.numel()}")
+    n, arr = input.numel(), _on(input, index).reshape(-1)
+    if arr.size and (int(arr.min()) < -n or int(arr.max()) >= n):
+        host = input._be.to_host(arr)
+        bad = host[(host < -n) | (host >= n)][0]
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
+                         "elements.")
+    return Put.apply(input, source, arr % max(n, 1), bool(accumulate))
+
+
+def put_(self, index, source, accumulate=False):
+    """put_(index, source, accumulate=False) -> Tensor
+
+    put done in place on self; returns self."""
+    return inplace(self, lambda t: put(t, index, source, accumulate))
 
 
 def take_along_dim(input, indices, dim=None):
@@ -751,9 +847,9 @@ METHODS = {
     "scatter_add": scatter_add, "scatter_": scatter_, "scatter_add_": scatter_add_,
     "index_put": index_put, "index_put_": index_put_, "take_along_dim": take_along_dim,
     "masked_fill": masked_fill, "masked_fill_": masked_fill_, "masked_select": masked_select,
-    "nonzero": nonzero,
+    "nonzero": nonzero, "put": put, "put_": put_,
 }
-FUNCTIONS = {
+FUNCTIONS = {"put": put,
     "select": select, "narrow": narrow, "index_select": index_select, "gather": gather,
     "scatter": scatter, "scatter_add": scatter_add, "index_put": index_put,
     "index_put_": index_put_, "take_along_dim": take_along_dim, "masked_fill": masked_fill,

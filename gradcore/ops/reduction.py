@@ -659,6 +659,8 @@ def logsumexp(input, dim, keepdim=False):
 
 def prod_backward(xp, x, gy, axes, keepdim):
     """d prod / dx_i = product of the others, computed without dividing (zeros are fine)."""
+    if x.size == 0:
+        return xp.zeros(x.shape, dtype=gy.dtype)
     axes = tuple(range(x.ndim)) if axes is None else axes
     rest = tuple(a for a in range(x.ndim) if a not in axes)
     moved = xp.transpose(x, rest + axes)

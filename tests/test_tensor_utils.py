@@ -1,0 +1,67 @@
+"""Tensor utilities against PyTorch: type() with type names, is_signed, nbytes, itemsize,
+apply_, map_, and scatter(reduce=)."""
+import warnings
+
+import pytest
+
+import gradcore
+
+
+def _run(lib, make):
+    try:
+        out = make(lib)
+    except Exception as e:  # noqa: BLE001  (compared with torch's)
+        return "error", type(e).__name__, str(e)
+    if isinstance(out, (bool, int, str)):
+        return out.replace("torch.", "").replace("gradcore.", "") if isinstance(out, str) else out
+    return str(out.dtype).split(".")[-1], out.tolist()
+
+
+CASES = {
+    "type double": lambda L: L.zeros(2).type("torch.DoubleTensor"),
+    "type long": lambda L: L.zeros(2).type("torch.LongTensor"),
+    "type own prefix": lambda L: L.zeros(2, dtype=L.int64).type(),
+    "type bad name": lambda L: L.zeros(2).type("DoubleTensor"),
+    "type bad kind": lambda L: L.zeros(2).type("torch.FooTensor"),
+    "is_signed": lambda L: str([L.zeros(1, dtype=d).is_signed()
+                                for d in (L.uint8, L.int8, L.bool, L.float16, L.int64)]),
+    "nbytes": lambda L: L.zeros(2, 3).nbytes,
+    "itemsize": lambda L: L.zeros(2, dtype=L.float64).itemsize,
+    "apply_": lambda L: L.tensor([1, 2]).apply_(lambda v: v * 2.7),
+    "apply_ float": lambda L: L.tensor([[1.0, -2.0]]).apply_(abs),
+    "apply_ grad": lambda L: L.zeros(2, requires_grad=True).apply_(lambda v: v),
+    "map_": lambda L: L.zeros(2, 2).map_(L.ones(2), lambda a, b: a + b + 1),
+    "map_ bad shape": lambda L: L.zeros(2).map_(L.ones(3), lambda a, b: a),
+    "scatter add": lambda L: L.zeros(3).scatter(0, L.tensor([0, 0, 2]), 2.0, reduce="add"),
+    "scatter multiply": lambda L: L.ones(3).scatter(0, L.tensor([0, 0, 2]), 2.0,
+                                                    reduce="multiply"),
+    "scatter tensor add": lambda L: L.zeros(2, 3).scatter(
+        1, L.tensor([[0, 0], [2, 1]]), L.tensor([[1.0, 2.0, 9.0], [3.0, 4.0, 9.0]]),
+        reduce="add"),
+    "scatter_ in place": lambda L: L.ones(2, 2).scatter_(1, L.tensor([[0, 0], [1, 0]]), 3.0,
+                                                         reduce="add"),
+    "scatter bad reduce": lambda L: L.ones(3).scatter(0, L.tensor([0]), 2.0, reduce="max"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_matches_torch(torch, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assert _run(gradcore, CASES[name]) == _run(torch, CASES[name])
+
+
+def test_apply_and_map_write_in_place_and_bump_the_version():
+    x = gradcore.tensor([1.0, 2.0])
+    v = x._version
+    assert x.apply_(lambda a: a + 1) is x and x.tolist() == [2.0, 3.0] and x._version > v
+
+
+def test_scatter_reduce_with_a_tensor_warns_as_torch_and_has_no_derivative(torch):
+    src = gradcore.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="reduce argument of torch.scatter") as rec:
+        out = gradcore.zeros(3).scatter(0, gradcore.tensor([0, 0]), src, reduce="add")
+    assert rec[0].filename == __file__
+    assert out.grad_fn.name() == "torch::autograd::NotImplemented"
+    with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
+        out.sum().backward()
