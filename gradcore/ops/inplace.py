@@ -172,6 +172,7 @@ _OUT_OF_PLACE = {
     "clamp_min": E.clamp_min, "clamp_max": E.clamp_max, "square": E.square,
     "remainder": E.remainder, "fmod": E.fmod, "floor_divide": E.floor_divide,
 }
+_OUT_OF_PLACE.update(binary_math.INPLACE)  # the plain functions of binary_math with a form
 # and every declared op with an in-place form (its aliases' forms too)
 _OUT_OF_PLACE.update({n: op.function for op in OPS.values() if op.inplace
                       for n in (op.name,) + op.aliases})
@@ -184,9 +185,11 @@ METHODS.update({
     "__iadd__": METHODS["add_"], "__isub__": METHODS["sub_"], "__imul__": METHODS["mul_"],
     "__itruediv__": METHODS["div_"], "__ipow__": METHODS["pow_"],
     "__ifloordiv__": METHODS["floor_divide_"], "__imod__": METHODS["remainder_"],
+    "__ilshift__": METHODS["bitwise_left_shift_"], "__irshift__": METHODS["bitwise_right_shift_"],
 })
 FUNCTIONS = {"relu_": METHODS["relu_"], "exp_": METHODS["exp_"], "sigmoid_": METHODS["sigmoid_"],
-             "tanh_": METHODS["tanh_"], "zero_": zero_, "fill_": fill_}
+             "tanh_": METHODS["tanh_"], "zero_": zero_, "fill_": fill_, "gcd_": METHODS["gcd_"],
+             "lcm_": METHODS["lcm_"], "xlogy_": METHODS["xlogy_"]}
 
 
 def check_forms(ops):
