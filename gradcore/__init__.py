@@ -22,6 +22,7 @@ from .backend import manual_seed as _manual_seed
 from ._generator import Generator, default_generator, _seed_value
 from .serialization import save, load
 from . import linalg, nn, optim, utils  # noqa: E402  (they use the namespace above)
+from . import distributions  # noqa: E402  (it uses nn.functional)
 
 __version__ = "0.1.0"
 

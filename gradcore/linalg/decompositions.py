@@ -1,0 +1,667 @@
+"""Solves, inverses, determinants and factorizations, batched over leading dims, on ``xp.linalg``
+(NumPy's LAPACK; CuPy's cuSOLVER has each function used here, batched), with PyTorch's
+gradients written in Tensor ops (so double backward works).
+
+LAPACK's failures (a singular matrix, one not positive-definite) raise NumPy's LinAlgError for
+the whole batch; cuSOLVER reports none (it leaves inf / nan in the result, checked here with one
+device sync).  The message -- which batch element, which pivot or leading minor -- is then found
+on a host copy, as PyTorch words it.
+"""
+import collections
+
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import is_grad_enabled
+from ..tensor import Tensor, _wrap
+from ..ops import elementwise as _ew
+from ..ops.join import cat
+from ..ops.shape import broadcast_shapes, sum_to
+
+
+class LinAlgError(RuntimeError):
+    """A linear-algebra routine failed on its input (singular, not positive-definite...): a
+    RuntimeError, as torch.linalg.LinAlgError."""
+
+
+def _return_type(name, fields):
+    cls = collections.namedtuple(name, fields)
+    cls.__module__ = "gradcore.return_types"
+    cls.__repr__ = lambda self: (f"gradcore.return_types.{name}(\n" + ",\n".join(
+        f"{f}={v!r}" for f, v in zip(fields, self)) + ")")
+    return cls
+
+
+slogdet_result = _return_type("linalg_slogdet", ["sign", "logabsdet"])
+qr_result = _return_type("linalg_qr", ["Q", "R"])
+eigh_result = _return_type("linalg_eigh", ["eigenvalues", "eigenvectors"])
+svd_result = _return_type("linalg_svd", ["U", "S", "Vh"])
+lstsq_result = _return_type("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+# ---- checks and failures, worded as PyTorch's -------------------------------------------------
+
+def _check_matrix(name, A, square=True, floating=True):
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg_{name.split('.')[-1]}(): argument 'A' (position 1) must be "
+                        f"Tensor, not {type(A).__name__}")
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if floating and A._arr.dtype.kind != "f":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
+                           f"Got {A.dtype.scalar_name}")
+    if square and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+
+
+def _zero_pivot(m):
+    """LAPACK getrf's info: the 1-based index of the first exactly zero pivot of m's LU with
+    partial pivoting, or 0 (runs on a failure's host copy only)."""
+    a = np.array(m, dtype=np.float64)
+    for j in range(a.shape[0]):
+        p = j + int(np.argmax(np.abs(a[j:, j])))
+        if a[p, j] == 0:
+            return j + 1
+        a[[j, p]] = a[[p, j]]
+        a[j + 1:, j:] -= np.outer(a[j + 1:, j] / a[j, j], a[j, j:])
+    return 0
+
+
+def _not_pd_minor(m):
+    """The order of m's first leading minor that is not positive-definite, or 0."""
+    for k in range(1, m.shape[0] + 1):
+        try:
+            np.linalg.cholesky(m[:k, :k])
+        except np.linalg.LinAlgError:
+            return k
+    return 0
+
+
+def _failure(name, a, info, message):
+    """The LinAlgError for the first batch element of host array ``a`` where ``info(m)`` is
+    nonzero: ``message(info)`` prefixed by the batch element when ``a`` is batched."""
+    mats = a.reshape((-1,) + a.shape[-2:])
+    for b, m in enumerate(mats):
+        i = info(m)
+        if i:
+            where = f"(Batch element {b}): " if a.ndim > 2 else ""
+            return LinAlgError(f"{name}: {where}{message(i)}")
+    return LinAlgError(f"{name}: The algorithm failed.")
+
+
+def _lapack(A, fn, describe):
+    """``fn(A's array)``, with LAPACK's (or cuSOLVER's silent) failure raised by
+    ``describe(host array)`` -> LinAlgError."""
+    xp, a = A._be.xp, A._arr
+    try:
+        out = fn(xp, a)
+    except np.linalg.LinAlgError:
+        raise describe(np.asarray(a)) from None
+    if xp is not np and a.size:
+        first = out[0] if isinstance(out, tuple) else out
+        if not bool(xp.isfinite(first).all()):  # cuSOLVER: inf / nan, no error
+            raise describe(a.get())
+    return out
+
+
+def _singular(name):
+    return lambda a: _failure(name, a, _zero_pivot, lambda i: (
+        f"The diagonal element {i} is zero, the inversion could not be completed because the "
+        "input matrix is singular."))
+
+
+def _solver_singular(a):
+    return _failure("torch.linalg.solve", a, _zero_pivot,
+                    lambda i: "The solver failed because the input matrix is singular.")
+
+
+def _not_pd(a):
+    return _failure("linalg.cholesky", a, _not_pd_minor, lambda k: (
+        "The factorization could not be completed because the input is not positive-definite "
+        f"(the leading minor of order {k} is not positive-definite)."))
+
+
+def _t(x):
+    return x.mT
+
+
+def _factors(ctx, recompute):
+    """A factorization's saved outputs (saved after its input); under create_graph they are
+    recomputed by ``recompute(input)`` as Tensors of the graph, so the backward is
+    differentiable (a node with several outputs saves none of them as graph outputs)."""
+    A, *saved = ctx.saved_tensors
+    return tuple(recompute(A)) if is_grad_enabled() else saved
+
+
+# ---- inv, solve, det, slogdet -------------------------------------------------------------------
+
+class Inv(ArrayFunction):
+    node_name = "LinalgInvExBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, A):
+        return _lapack(A, lambda xp, a: xp.linalg.inv(a), _singular("linalg.inv"))
+
+    @staticmethod
+    def backward(ctx, g):
+        Y, = ctx.saved_tensors
+        return -(_t(Y) @ g @ _t(Y))
+
+
+def inv(A, *, out=None):
+    """inv(A, *, out=None) -> Tensor
+
+    The inverse of each square matrix of A (..., n, n); LinAlgError when one is singular.
+    Gradient: -A^-T g A^-T."""
+    _check_matrix("linalg.inv", A)
+    return _out(Inv.apply(A), out)
+
+
+def _out(res, out):
+    if out is None:
+        return res
+    out.copy_(res)
+    return out
+
+
+def _is_vector_rhs(A, B):
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+
+
+class Solve(ArrayFunction):
+    node_name = "LinalgSolveExBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, A, B, vector, left):
+        ctx.save_for_backward(A)
+        ctx.shapes, ctx.vector, ctx.left = (A._arr.shape, B._arr.shape), vector, left
+        xp = A._be.xp
+        a, b = (A._arr, B._arr) if left else (A._arr.swapaxes(-1, -2), B._arr.swapaxes(-1, -2))
+        b = b[..., None] if vector else b
+        batch = broadcast_shapes(A._arr.shape[:-2], b.shape[:-2])
+        a = xp.broadcast_to(a, batch + a.shape[-2:])
+        b = xp.broadcast_to(b, batch + b.shape[-2:])
+        x = _lapack(_wrap(a, A._be), lambda xp, a: xp.linalg.solve(a, b), _solver_singular)
+        return x[..., 0] if vector else x if left else x.swapaxes(-1, -2)
+
+    @staticmethod
+    def backward(ctx, g):
+        """A X = B: gB = A^-T g, gA = -gB X^T; X A = B is that for A^T, B^T, X^T."""
+        A, X = ctx.saved_tensors
+        if not ctx.left:
+            A, X, g = _t(A), _t(X), _t(g)
+        gB = solve(_t(A), g)
+        need_a, need_b = ctx.needs_input_grad
+        gA = None
+        if need_a:
+            gA = -(gB.unsqueeze(-1) * X.unsqueeze(-2) if ctx.vector else gB @ _t(X))
+            gA = sum_to(gA if ctx.left else _t(gA), ctx.shapes[0])
+        gB = gB if ctx.left else _t(gB)
+        return gA, sum_to(gB, ctx.shapes[1]) if need_b else None
+
+
+def solve(A, B, *, left=True, out=None):
+    """solve(A, B, *, left=True, out=None) -> Tensor
+
+    X with A X = B (left=False: X A = B) for square A (..., n, n) and B (..., n, k) or a
+    vector (..., n), batch dims broadcast; LinAlgError when A is singular. Gradient:
+    gB = A^-T g, gA = -gB X^T."""
+    _check_matrix("linalg.solve", A)
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
+                           f"A of type {A.dtype.scalar_name} and B of type "
+                           f"{B.dtype.scalar_name} instead")
+    vector = left and _is_vector_rhs(A, B)
+    rows = B.shape[-1] if vector or not left else B.shape[-2]
+    if rows != A.shape[-1]:
+        cols = 1 if vector else B.shape[-1]
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"AX = B ({A.shape[-2]}x{A.shape[-1]} and {rows}x{cols})")
+    return _out(Solve.apply(A, B, vector, left), out)
+
+
+class Det(ArrayFunction):
+    node_name = "LinalgDetBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, A):
+        ctx.save_for_backward(A)
+        return A._be.xp.linalg.det(A._arr)
+
+    @staticmethod
+    def backward(ctx, g):
+        A, d = ctx.saved_tensors
+        return (g * d)[..., None, None] * _t(inv(A))
+
+
+def det(A, *, out=None):
+    """det(A, *, out=None) -> Tensor
+
+    The determinant of each square matrix of A (..., n, n). Gradient: g det(A) A^-T
+    (invertible A)."""
+    _check_matrix("linalg.det", A)
+    return _out(Det.apply(A), out)
+
+
+class Slogdet(ArrayFunction):
+    node_name = "LinalgSlogdetBackward0"
+
+    @staticmethod
+    def forward(ctx, A):
+        ctx.save_for_backward(A)
+        return tuple(A._be.xp.linalg.slogdet(A._arr))  # NumPy: a namedtuple
+
+    @staticmethod
+    def backward(ctx, g_sign, g_log):
+        A, = ctx.saved_tensors
+        return None if g_log is None else g_log[..., None, None] * _t(inv(A))
+
+
+def slogdet(A, *, out=None):
+    """slogdet(A, *, out=None) -> (Tensor, Tensor)
+
+    (sign, logabsdet) of the determinant of each square matrix of A, a namedtuple.
+    Gradient (of logabsdet): g A^-T; sign has none."""
+    _check_matrix("linalg.slogdet", A)
+    return slogdet_result(*Slogdet.apply(A))
+
+
+# ---- cholesky, qr ------------------------------------------------------------------------------
+
+def _tril_mask(x, k=0):
+    """x's lower triangle (below diagonal k): x times a constant mask."""
+    n, m = x.shape[-2:]
+    return x * _wrap(x._be.xp.tri(n, m, k, dtype=x._arr.dtype), x._be)
+
+
+def _eye_like(x):
+    """The identity of x's last dims, a constant of its dtype and device."""
+    return _wrap(x._be.xp.eye(x.shape[-2], x.shape[-1], dtype=x._arr.dtype), x._be)
+
+
+def _right_solve_upper_t(Y, R):
+    """X with X R^T = Y."""
+    return _t(solve(R, _t(Y)))
+
+
+class Cholesky(ArrayFunction):
+    node_name = "LinalgCholeskyExBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, A, upper):
+        ctx.upper = upper
+        L = _lapack(A, lambda xp, a: xp.linalg.cholesky(a), _not_pd)
+        return L.swapaxes(-1, -2).copy() if upper else L
+
+    @staticmethod
+    def backward(ctx, g):
+        L, = ctx.saved_tensors
+        if ctx.upper:
+            L, g = _t(L), _t(g)
+        P = _tril_mask(_t(L) @ g)  # PyTorch's cholesky_backward
+        P = 0.5 * (P + _t(_tril_mask(P, -1)))
+        return _t(solve(_t(L), _t(solve(_t(L), P))))
+
+
+def cholesky(A, *, upper=False, out=None):
+    """cholesky(A, *, upper=False, out=None) -> Tensor
+
+    L lower-triangular with A = L L^T (upper=True: U = L^T) for symmetric positive-definite
+    A (..., n, n), only its lower triangle read; LinAlgError when A is not positive-definite.
+    Gradient: L^-T Phi(L^T gL) L^-1 (PyTorch's)."""
+    _check_matrix("linalg.cholesky", A)
+    return _out(Cholesky.apply(A, upper), out)
+
+
+class Qr(ArrayFunction):
+    node_name = "LinalgQrBackward0"
+
+    @staticmethod
+    def forward(ctx, A, mode):
+        xp = A._be.xp
+        ctx.mode = mode
+        if mode == "r":
+            R = xp.linalg.qr(A._arr, mode="r")
+            return xp.empty((0,), A._arr.dtype), R
+        Q, R = xp.linalg.qr(A._arr, mode=mode)
+        ctx.save_for_backward(A, _wrap(Q, A._be), _wrap(R, A._be))
+        return Q, R
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you "
+                               "are going to differentiate through linalg.qr.")
+        Q, R = _factors(ctx, lambda A: Qr.apply(A, ctx.mode))
+        gQ = Q * 0 if gQ is None else gQ
+        gR = R * 0 if gR is None else gR
+        m, n = Q.shape[-2], R.shape[-1]
+        if ctx.mode == "complete" and m > n:
+            raise NotImplementedError("The QR decomposition is not differentiable when "
+                                      "mode='complete' and nrows > ncols.")
+        if m >= n:
+            return _qr_backward(gQ, gR, Q, R)
+        # A = [X | Y], R = [U | V]: X = Q U is a square QR, Y = Q V
+        U, V, gU, gV = R[..., :m], R[..., m:], gR[..., :m], gR[..., m:]
+        gX = _qr_backward(gQ + Q @ V @ _t(gV), gU, Q, U)
+        return cat([gX, Q @ gV], -1)
+
+
+def _qr_backward(gQ, gR, Q, R):
+    """m >= n (PyTorch's linalg_qr_backward): gA = (gQ + Q syminvadj(triu(gR R^T - Q^T gQ)))
+    R^-T."""
+    M = gR @ _t(R) - _t(Q) @ gQ
+    M = M - _tril_mask(M, -1)  # triu
+    S = M + _t(M) - M * _eye_like(M)
+    return _right_solve_upper_t(gQ + Q @ S, R)
+
+
+def qr(A, mode="reduced", *, out=None):
+    """qr(A, mode='reduced', *, out=None) -> (Tensor, Tensor)
+
+    (Q, R), a namedtuple: A = Q R with Q orthonormal columns and R upper-triangular; mode
+    'reduced' (k = min(m, n) columns), 'complete' (Q square) or 'r' (Q empty). Gradient:
+    PyTorch's (not for mode='r')."""
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    _check_matrix("linalg.qr", A, square=False)
+    return qr_result(*Qr.apply(A, mode))
+
+
+# ---- eigh, svd ---------------------------------------------------------------------------------
+
+class Eigh(ArrayFunction):
+    node_name = "LinalgEighBackward0"
+
+    @staticmethod
+    def forward(ctx, A, uplo, vectors):
+        xp = A._be.xp
+        ctx.vectors, ctx.uplo = vectors, uplo
+        L, V = xp.linalg.eigh(A._arr, UPLO=uplo)
+        ctx.save_for_backward(A, _wrap(L, A._be), _wrap(V, A._be))
+        return (L, V) if vectors else L
+
+    @staticmethod
+    def backward(ctx, gL, gV=None):
+        """gA = V (diag(gL) + (V^T gV) / E) V^T, E_ij = L_j - L_i (distinct eigenvalues); its
+        symmetric part is PyTorch's (the antisymmetric part acts on no symmetric A)."""
+        L, V = _factors(ctx, lambda A: Eigh.apply(A, ctx.uplo, True))
+        inner = (L * 0 if gL is None else gL).diag_embed()
+        if ctx.vectors and gV is not None:
+            E = L.unsqueeze(-2) - L.unsqueeze(-1)
+            E = _ew.where(_eye_like(E) == 1, 1.0, E)
+            inner = inner + (_t(V) @ gV) / E * (1 - _eye_like(E))
+        return V @ inner @ _t(V)
+
+
+def _check_uplo(UPLO):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+def eigh(A, UPLO="L", *, out=None):
+    """eigh(A, UPLO='L', *, out=None) -> (Tensor, Tensor)
+
+    (eigenvalues ascending, eigenvectors as columns), a namedtuple, of symmetric A (..., n, n)
+    read from its lower (UPLO='L') or upper triangle. Gradient: for distinct eigenvalues."""
+    _check_uplo(UPLO)
+    _check_matrix("linalg.eigh", A)
+    return eigh_result(*Eigh.apply(A, UPLO, True))
+
+
+def eigvalsh(A, UPLO="L", *, out=None):
+    """eigvalsh(A, UPLO='L', *, out=None) -> Tensor
+
+    The eigenvalues of symmetric A (..., n, n), ascending. Gradient: V diag(g) V^T."""
+    _check_uplo(UPLO)
+    _check_matrix("linalg.eigh", A)
+    return _out(Eigh.apply(A, UPLO, False), out)
+
+
+class Svd(ArrayFunction):
+    node_name = "LinalgSvdBackward0"
+
+    @staticmethod
+    def forward(ctx, A, full_matrices, vectors):
+        xp = A._be.xp
+        ctx.vectors = vectors
+        U, S, Vh = xp.linalg.svd(A._arr, full_matrices=full_matrices)
+        k = S.shape[-1]
+        ctx.save_for_backward(A, _wrap(U[..., :k], A._be), _wrap(S, A._be),
+                              _wrap(Vh[..., :k, :], A._be))
+        return (U, S, Vh) if vectors else S
+
+    @staticmethod
+    def backward(ctx, *grads):
+        """PyTorch's svd_backward (distinct singular values; of the full_matrices=True extra
+        columns only the first k count)."""
+        U, S, Vh = _factors(ctx, lambda A: Svd.apply(A, False, True))
+        if not ctx.vectors:
+            return U @ (grads[0].unsqueeze(-1) * Vh)
+        gU, gS, gVh = grads
+        k = S.shape[-1]
+        m, n = U.shape[-2], Vh.shape[-1]
+        V = _t(Vh)
+        S2 = S * S
+        E = S2.unsqueeze(-2) - S2.unsqueeze(-1)
+        E = _ew.where(_eye_like(E) == 1, 1.0, E)
+        inner = S.diag_embed() * 0 if gS is None else gS.diag_embed()
+        if gU is not None:
+            gU = gU[..., :k]
+            UhgU = _t(U) @ gU
+            inner = inner + (UhgU - _t(UhgU)) * S.unsqueeze(-2) / E
+        if gVh is not None:
+            gV = _t(gVh[..., :k, :])
+            VhgV = _t(V) @ gV
+            inner = inner + S.unsqueeze(-1) * (VhgV - _t(VhgV)) / E
+        gA = U @ inner @ Vh
+        if m > k and gU is not None:
+            gA = gA + ((gU - U @ UhgU) / S.unsqueeze(-2)) @ Vh
+        if n > k and gVh is not None:
+            gA = gA + U @ _t((gV - V @ VhgV) / S.unsqueeze(-2))
+        return gA
+
+
+def svd(A, full_matrices=True, *, driver=None, out=None):
+    """svd(A, full_matrices=True, *, driver=None, out=None) -> (Tensor, Tensor, Tensor)
+
+    (U, S, Vh), a namedtuple: A = U diag(S) Vh, S descending; full_matrices=False keeps
+    k = min(m, n) columns of U and rows of Vh. Gradient: for distinct singular values."""
+    _check_matrix("linalg.svd", A, square=False)
+    return svd_result(*Svd.apply(A, full_matrices, True))
+
+
+def svdvals(A, *, driver=None, out=None):
+    """svdvals(A, *, driver=None, out=None) -> Tensor
+
+    The singular values of A (..., m, n), descending. Gradient: U diag(g) Vh."""
+    _check_matrix("linalg.svd", A, square=False)
+    return _out(Svd.apply(A, False, False), out)
+
+
+# ---- pinv, lstsq, matrix_rank, matrix_power ---------------------------------------------------
+
+def _cutoff(xp, S, shape, atol, rtol):
+    """PyTorch's tolerance: max(atol, rtol * largest singular value); rtol defaults to
+    eps * max(m, n) when neither is given."""
+    if rtol is None:
+        rtol = np.finfo(S.dtype).eps * max(shape[-2:]) if atol is None or atol <= 0 else 0.0
+    smax = S.max(-1, keepdims=True) if S.shape[-1] else xp.zeros(S.shape[:-1] + (1,), S.dtype)
+    return xp.maximum(atol or 0.0, rtol * smax)
+
+
+def _pinv_array(xp, a, atol, rtol):
+    U, S, Vh = xp.linalg.svd(a, full_matrices=False)
+    keep = S > _cutoff(xp, S, a.shape, atol, rtol)
+    s_inv = xp.where(keep, 1 / xp.where(keep, S, 1), 0).astype(a.dtype)
+    return xp.matmul(Vh.swapaxes(-1, -2) * s_inv[..., None, :], U.swapaxes(-1, -2))
+
+
+def _pinv_backward(g, P, A):
+    """PyTorch's pinv_backward (constant rank)."""
+    m, n = A.shape[-2:]
+    Ph, gh = _t(P), _t(g)
+    if m <= n:
+        K = gh @ P
+        KPh = K @ Ph
+        return -_t(P @ K) + KPh - (A @ P) @ KPh + (Ph @ P) @ (gh - K @ A)
+    K = P @ gh
+    PhK = Ph @ K
+    return -_t(K @ P) + (gh - A @ K) @ P @ Ph + PhK - PhK @ P @ A
+
+
+class Pinv(ArrayFunction):
+    node_name = "LinalgPinvBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, A, atol, rtol):
+        ctx.save_for_backward(A)
+        return _pinv_array(A._be.xp, A._arr, atol, rtol)
+
+    @staticmethod
+    def backward(ctx, g):
+        A, P = ctx.saved_tensors
+        return _pinv_backward(g, P, A)
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """pinv(A, *, atol=None, rtol=None, hermitian=False, out=None) -> Tensor
+
+    The Moore-Penrose pseudo-inverse of A (..., m, n), through its SVD; singular values at
+    most max(atol, rtol * the largest) count as 0. Gradient: PyTorch's (constant rank)."""
+    if A.ndim < 2 or A._arr.dtype.kind != "f":
+        raise RuntimeError(f"linalg.pinv({A.dtype.scalar_name}{{{list(A.shape)}}}): expected "
+                           "a tensor with 2 or more dimensions of float, double, cfloat or "
+                           "cdouble types")
+    return _out(Pinv.apply(A, atol, rtol), out)
+
+
+class Lstsq(ArrayFunction):
+    node_name = "LinalgLstsqBackward0"
+
+    @staticmethod
+    def forward(ctx, A, B, rcond):
+        ctx.save_for_backward(A, B)
+        ctx.rcond = rcond
+        xp = A._be.xp
+        P = _pinv_array(xp, A._arr, None, rcond)
+        return xp.matmul(P, B._arr)
+
+    @staticmethod
+    def backward(ctx, g):
+        A, B = ctx.saved_tensors
+        P = pinv(A, rtol=ctx.rcond)
+        need_a, need_b = ctx.needs_input_grad
+        gA = sum_to(_pinv_backward(g @ _t(B), P, A), A._arr.shape) if need_a else None
+        gB = sum_to(_t(P) @ g, B._arr.shape) if need_b else None
+        return gA, gB
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """lstsq(A, B, rcond=None, *, driver=None) -> (Tensor, Tensor, Tensor, Tensor)
+
+    (solution, residuals, rank, singular_values), a namedtuple: the least-squares solution
+    pinv(A) @ B of A X = B, batch dims broadcast; as PyTorch's default driver 'gelsy',
+    residuals and singular_values are empty, rank is A's. Gradient: through pinv."""
+    _check_matrix("torch.linalg.lstsq", A, square=False)
+    if B.ndim < 2 or A.shape[-2] != B.shape[-2]:
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
+                           f"dtype, but got input's dtype {A.dtype} and other's dtype {B.dtype}")
+    X = Lstsq.apply(A, B, rcond)
+    xp, be = A._be.xp, A._be
+    empty = _wrap(xp.empty((0,), A._arr.dtype), be)
+    return lstsq_result(X, empty, matrix_rank(A.detach(), rtol=rcond), empty)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    """matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None) -> LongTensor
+
+    The number of singular values of A above max(atol, rtol * the largest) (rtol defaults to
+    eps * max(m, n)); no gradient."""
+    _check_matrix("linalg.matrix_rank", A, square=False)
+    xp = A._be.xp
+    S = xp.linalg.svd(A._arr, compute_uv=False)
+    rank = (S > _cutoff(xp, S, A._arr.shape, atol, rtol)).sum(-1).astype(np.int64)
+    return _out(_wrap(rank, A._be), out)
+
+
+class _EyeLike(ArrayFunction):
+    """matrix_power(A, 0): identities shaped like A, PyTorch's copy into zeros (its node
+    name); the gradient is 0."""
+    node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, A):
+        xp = A._be.xp
+        return xp.broadcast_to(xp.eye(A.shape[-1], dtype=A._arr.dtype), A._arr.shape).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+def matrix_power(A, n, *, out=None):
+    """matrix_power(A, n, *, out=None) -> Tensor
+
+    A to the integer power n for square A (..., m, m): identities for n = 0, inv(A)^-n for
+    n < 0; PyTorch's binary decomposition of n into products."""
+    _check_matrix("linalg.matrix_power", A, floating=False)
+    if n == 0:
+        return _out(_EyeLike.apply(A), out)
+    if n < 0:
+        A, n = inv(A), -n
+        if n == 1:
+            return _out(A, out)
+    if n == 1:
+        return _out(A.clone(), out)
+    if n in (2, 3):
+        return _out(A @ A if n == 2 else (A @ A) @ A, out)
+    z = result = None
+    while n > 0:
+        bit, n = n % 2, n // 2
+        z = A if z is None else z @ z
+        if bit:
+            result = z if result is None else result @ z
+    return _out(result, out)
+
+
+class Cross(ArrayFunction):
+    node_name = "LinalgCrossBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, axis):
+        ctx.save_for_backward(a, b)
+        ctx.axis = axis
+        return a._be.xp.cross(a._arr, b._arr, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to(Cross.apply(b, g, ctx.axis), a._arr.shape) if need_a else None,
+                sum_to(Cross.apply(g, a, ctx.axis), b._arr.shape) if need_b else None)
+
+
+def cross(input, other, *, dim=-1, out=None):
+    """cross(input, other, *, dim=-1, out=None) -> Tensor
+
+    The cross product of 3-vectors along ``dim``, batch dims broadcast. Gradient:
+    cross(other, g) and cross(g, input)."""
+    if input.shape[dim] != 3 or other.shape[dim] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{input.shape[dim]} and {other.shape[dim]}")
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    shape = broadcast_shapes(input.shape, other.shape)
+    a, b = input.expand(shape), other.expand(shape)  # NumPy's cross broadcasts, but its axis
+    return _out(Cross.apply(a, b, dim if dim < 0 else dim - len(shape)), out)
