@@ -1,6 +1,397 @@
 """Scans and reductions beyond reduction.py's: cumprod, cummax, cummin, logcumsumexp, diff,
 aminmax, nansum, nanmean, std_mean, var_mean.
-"""
 
-METHODS = {}
-FUNCTIONS = {}
+cummax/cummin/logcumsumexp scan in log2(n) doubling steps (CuPy's ufuncs have no
+``accumulate`` beyond add and multiply).
+"""
+import collections
+
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ..tensor import _wrap, _wrap_dim
+from . import elementwise as _ew
+from .inplace import inplace
+from .join import cat
+from .reduction import (ExtremumGrad, MeanGrad, Std, SumGrad, _acc_dtype, _axes, _cast,
+                        _return_type, _var_array, _var_backward, _var_std, sum)
+from .sorting import _slab
+
+
+def _scan(xp, arrays, axis, combine):
+    """The inclusive scan of ``arrays`` (a tuple scanned together) along ``axis``:
+    ``combine(xp, earlier, later)`` merges two prefixes, so it must be associative."""
+    n, step = arrays[0].shape[axis], 1
+    while step < n:
+        new = combine(xp, tuple(_slab(a, axis, 0, n - step) for a in arrays),
+                      tuple(_slab(a, axis, step, n) for a in arrays))
+        arrays = tuple(xp.concatenate([_slab(a, axis, 0, step), c], axis)
+                       for a, c in zip(arrays, new))
+        step *= 2
+    return arrays
+
+
+def _cum_axis(x, dim):
+    """The scanned axis (None for a 0-d input, which a scan returns as it is)."""
+    axis = _wrap_dim(dim, x._arr.ndim)
+    return axis if x._arr.ndim else None
+
+
+# ---- cumprod: its gradient without dividing by zeros --------------------------------------------
+
+class Cumprod(ArrayFunction):
+    node_name = "CumprodBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, axis, dt):
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.dtype = axis, x._arr.dtype
+        if axis is None:
+            return x._be.xp.array(x._arr, dtype=dt)
+        return x._be.xp.cumprod(x._arr, axis=axis, dtype=dt)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        return _cast(_cumprod_backward(x.to(y.dtype), y, gy, ctx.axis), ctx.dtype)
+
+
+def _cumprod_backward(x, y, gy, axis):
+    """dx_k = sum_{j >= k} gy_j * prod_{i <= j, i != k} x_i (y = cumprod(x)). Before a slice's
+    first zero z that is the reversed cumsum of gy * y over x_k. From z on it is the same
+    gradient for x with x_z taken as 1 (recursively: the later zeros), times x_z after z: an
+    identity in x, so the result is differentiable at the zeros too (double backward)."""
+    if axis is None:
+        return gy
+    where = _ew.where
+
+    def rev_cumsum(t):
+        return t.flip((axis,)).cumsum(axis).flip((axis,))
+
+    xp, be = x._be.xp, x._be
+    zeros = x._arr == 0
+    seen = xp.cumsum(zeros, axis=axis)
+    before = _wrap(seen == 0, be)
+    g = rev_cumsum(gy * y) / where(before, x, 1.0)
+    if not bool(zeros.any()):
+        return g
+    first = _wrap(zeros & (seen == 1), be)
+    x_z = where(first, x, 0.0).sum(axis, keepdim=True)  # 0, but it carries x_z's gradient
+    x1 = where(first, 1.0, x)
+    rest = _cumprod_backward(x1, cumprod(x1, axis), gy, axis)
+    return where(before, g, where(first, 1.0, x_z) * rest)
+
+
+def cumprod(input, dim, *, dtype=None):
+    """cumprod(input, dim, *, dtype=None) -> Tensor
+
+    Running products along ``dim``: out[i] = input[0] * ... * input[i]; bool and integer inputs
+    multiply in int64. Gradient: sum_{j >= i} grad[j] * out[j] / input[i], found without
+    dividing by zero (zeros in the input are fine, also for double backward)."""
+    return Cumprod.apply(input, _cum_axis(input, dim), _acc_dtype(input, dtype))
+
+
+def cumprod_(self, dim, *, dtype=None):
+    """cumprod_(dim, *, dtype=None) -> Tensor
+
+    cumprod done in place on self; returns self."""
+    return inplace(self, lambda t: cumprod(t, dim, dtype=dtype))
+
+
+# ---- cummax / cummin -----------------------------------------------------------------------------
+
+def _later_wins(better):
+    """Combine (value, index) prefixes as PyTorch's running extremum: a later value wins if it
+    is ``better`` or equal (its index is then the later one), NaN beats everything."""
+    def combine(xp, early, late):
+        (ve, ie), (vl, il) = early, late
+        take = (vl != vl) | ((ve == ve) & (better(vl, ve) | (vl == ve)))
+        return xp.where(take, vl, ve), xp.where(take, il, ie)
+    return combine
+
+
+class Cummax(ArrayFunction):
+    """(values, indices) of the running maximum; gradient: added up at the indices."""
+    node_name = "CummaxBackward0"
+    combine = staticmethod(_later_wins(lambda a, b: a > b))
+
+    @classmethod
+    def forward(cls, ctx, x, axis):
+        xp, a = x._be.xp, x._arr
+        if axis is None:
+            values, idx = a.copy(), xp.zeros((), dtype=np.int64)
+        else:
+            pos = xp.arange(a.shape[axis], dtype=np.int64).reshape(
+                (-1,) + (1,) * (a.ndim - axis - 1))
+            values, idx = _scan(xp, (a, xp.broadcast_to(pos, a.shape)), axis, cls.combine)
+        ctx.idx, ctx.axis = idx, axis
+        return values, idx
+
+    @staticmethod
+    def backward(ctx, gy, gi):
+        if ctx.axis is None:
+            return gy
+        return gy.new_zeros(gy.shape).scatter_add(ctx.axis, _wrap(ctx.idx, gy._be), gy)
+
+
+class Cummin(Cummax):
+    node_name = "CumminBackward0"
+    combine = staticmethod(_later_wins(lambda a, b: a < b))
+
+
+_cummax_t, _cummin_t = _return_type("cummax"), _return_type("cummin")
+
+
+def cummax(input, dim):
+    """cummax(input, dim) -> (Tensor, LongTensor)
+
+    A named tuple (values, indices) of the running maximum along ``dim`` and where it was
+    last reached (ties go to the later index; from the first NaN on, NaN at the latest NaN).
+    Gradient: each value's gradient added up at its index."""
+    return _cummax_t(*Cummax.apply(input, _cum_axis(input, dim)))
+
+
+def cummin(input, dim):
+    """cummin(input, dim) -> (Tensor, LongTensor)
+
+    A named tuple (values, indices) of the running minimum along ``dim``, as cummax."""
+    return _cummin_t(*Cummin.apply(input, _cum_axis(input, dim)))
+
+
+# ---- logcumsumexp --------------------------------------------------------------------------------
+
+class Logcumsumexp(ArrayFunction):
+    node_name = "LogcumsumexpBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.save_for_backward(x)
+        ctx.axis = axis
+        if axis is None:
+            return x._arr.copy()
+        return _scan(x._be.xp, (x._arr,), axis,
+                     lambda xp, e, l: (xp.logaddexp(e[0], l[0]),))[0]
+
+    @staticmethod
+    def backward(ctx, gy):
+        """sum_{j >= k} gy_j exp(x_k - y_j), as PyTorch: the positive and negative parts of gy
+        each through a reversed logcumsumexp of log|gy| - y, so nothing overflows."""
+        x, y = ctx.saved_tensors
+        axis = ctx.axis
+        if axis is None:
+            return gy
+        where, lowest = _ew.where, float(np.finfo(y._arr.dtype).min)
+        log_abs = gy.abs().log()
+
+        def part(mask):
+            t = (where(mask, log_abs, lowest) - y).flip((axis,))
+            return (logcumsumexp(t, axis).flip((axis,)) + x).exp()
+        return part(gy > 0) - part(gy < 0)
+
+
+def logcumsumexp(input, dim):
+    """logcumsumexp(input, dim) -> Tensor
+
+    log(cumsum(exp(input))) along ``dim``, computed without overflow (a scan of logaddexp).
+    Floating input only. Gradient: sum over j >= i of grad[j] * exp(input[i] - out[j])."""
+    if input._arr.dtype.kind != "f":
+        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    return Logcumsumexp.apply(input, _cum_axis(input, dim))
+
+
+# ---- diff ----------------------------------------------------------------------------------------
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """diff(input, n=1, dim=-1, prepend=None, append=None) -> Tensor
+
+    The n-th forward difference along ``dim``: out[i] = input[i + 1] - input[i], n times, after
+    joining ``prepend`` and ``append`` (same number of dims) on either side; bool input gives
+    the xor. Gradient: through the subtractions."""
+    if not input._arr.ndim:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    axis = _wrap_dim(dim, input._arr.ndim)
+    parts = [t for t in (prepend, input, append) if t is not None]
+    for t in parts:
+        if t._arr.ndim != input._arr.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as "
+                               "input")
+    x = cat(parts, axis) if len(parts) > 1 else input
+    for _ in range(n):
+        m = x._arr.shape[axis]
+        if m == 0:
+            break
+        hi, lo = x.narrow(axis, 1, m - 1), x.narrow(axis, 0, m - 1)
+        x = hi.logical_xor(lo) if x._arr.dtype == np.bool_ else hi - lo
+    return input.clone() if x is input else x  # n=0: a copy, as PyTorch
+
+
+# ---- aminmax -------------------------------------------------------------------------------------
+
+def _aminmax_type():
+    cls = collections.namedtuple("aminmax", ["min", "max"])
+    cls.__module__ = "gradcore.return_types"
+    cls.__repr__ = lambda self: (f"gradcore.return_types.aminmax(\nmin={self.min!r},\n"
+                                 f"max={self.max!r})")
+    return cls
+
+
+_aminmax_t = _aminmax_type()
+
+
+class Aminmax(ArrayFunction):
+    """(min, max) over ``axes`` (None: all); each gradient split evenly among the ties."""
+    node_name = "AminmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.save_for_backward(x)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        a, xp = x._arr, x._be.xp
+        lo = xp.asarray(a.min(axis=axes, keepdims=keepdim))
+        hi = xp.asarray(a.max(axis=axes, keepdims=keepdim))
+        ctx.lo, ctx.hi = lo, hi
+        return lo, hi
+
+    @staticmethod
+    def backward(ctx, gmin, gmax):
+        x, = ctx.saved_tensors
+        grads = [ExtremumGrad.apply(x, _wrap(y, x._be), g, ctx.axes, ctx.keepdim)
+                 for y, g in ((ctx.lo, gmin), (ctx.hi, gmax)) if g is not None]
+        return grads[0] if len(grads) == 1 else grads[0] + grads[1]
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """aminmax(input, *, dim=None, keepdim=False) -> (Tensor, Tensor)
+
+    A named tuple (min, max) of all elements, or over the int ``dim``. Gradient: each split
+    evenly among the elements equal to it."""
+    a = input._arr
+    if dim is None:
+        if not a.size:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
+                               "the operation has no identity.")
+        return _aminmax_t(*Aminmax.apply(input, None, keepdim))
+    axis = _wrap_dim(dim, a.ndim)
+    if a.ndim and not a.shape[axis]:
+        raise IndexError(f"aminmax: Expected reduction dim {axis} to have non-zero size.")
+    return _aminmax_t(*Aminmax.apply(input, _axes(axis, a.ndim), keepdim))
+
+
+# ---- nansum / nanmean ----------------------------------------------------------------------------
+
+class Nansum(ArrayFunction):
+    node_name = "NansumBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, dt):
+        ctx.save_for_backward(x)
+        ctx.axes, ctx.keepdim, ctx.dtype = axes, keepdim, x._arr.dtype
+        return x._be.xp.asarray(x._be.xp.nansum(x._arr, axis=axes, keepdims=keepdim, dtype=dt))
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        g = SumGrad.apply(gy, x._arr.shape, ctx.axes, ctx.keepdim)
+        return _cast(g * x.isnan().logical_not(), ctx.dtype)  # inf * 0: NaN, as PyTorch
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """nansum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor
+
+    sum, with NaN counted as zero; bool and integer inputs sum in int64. Gradient: sum's,
+    times zero at the NaNs."""
+    axes = _axes(dim, input._arr.ndim)
+    return Nansum.apply(input, axes, keepdim, _acc_dtype(input, dtype))
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """nanmean(input, dim=None, keepdim=False, *, dtype=None) -> Tensor
+
+    The mean of the non-NaN elements (nan where there are none): nansum over their count.
+    Floating input only."""
+    if input._arr.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {input.dtype.scalar_name}")
+    count = sum(input.isnan().logical_not(), dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / count
+
+
+# ---- var_mean / std_mean -------------------------------------------------------------------------
+
+class VarMean(ArrayFunction):
+    """(var, mean) in one node; gradient: var's plus mean's."""
+    node_name = "VarMeanBackward0"
+    label = "var_mean"
+
+    @classmethod
+    def forward(cls, ctx, x, axes, correction, keepdim):
+        ctx.save_for_backward(x)
+        ctx.params = (axes, correction, keepdim)
+        a = x._arr
+        v = _var_array(cls.label, a, axes, correction, keepdim)
+        return cls.finish(x._be.xp, v), x._be.xp.asarray(a.mean(axis=axes, keepdims=keepdim))
+
+    finish = staticmethod(lambda xp, v: v)
+
+    @classmethod
+    def backward(cls, ctx, gv, gm):
+        x, = ctx.saved_tensors
+        axes, correction, keepdim = ctx.params
+        g = None
+        if gv is not None:
+            g = cls.spread(x, gv, ctx.params)
+        if gm is not None:
+            gmean = MeanGrad.apply(gm, x._arr.shape, axes, keepdim)
+            g = gmean if g is None else g + gmean
+        return g
+
+    spread = staticmethod(lambda x, gv, params: _var_backward(x, gv, *params))
+
+
+def _std_spread(x, gs, params):
+    axes, correction, keepdim = params
+    y = Std.apply(x, axes, correction, keepdim)
+    return _var_backward(x, gs / (2 * _ew.where(y == 0, 1.0, y)), *params)
+
+
+class StdMean(VarMean):
+    node_name = "StdMeanBackward0"
+    label = "std_mean"
+    finish = staticmethod(lambda xp, v: xp.sqrt(v))
+    spread = staticmethod(_std_spread)
+
+
+def _moments(cls, input, dim, unbiased, keepdim, correction):
+    if input._arr.dtype.kind != "f":
+        raise RuntimeError(f"{cls.label} only support floating point and complex dtypes")
+    return _var_std(cls, cls.label, input, dim, unbiased, keepdim, correction)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None)
+        -> (Tensor, Tensor)
+
+    (var(input, dim, ...), mean(input, dim, keepdim)) in one pass, with var's ``correction``
+    and ``unbiased``."""
+    return _moments(VarMean, input, dim, unbiased, keepdim, correction)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None)
+        -> (Tensor, Tensor)
+
+    (std(input, dim, ...), mean(input, dim, keepdim)) in one pass, with std's ``correction``
+    and ``unbiased``. Gradient: std's (0 where the std is 0) plus mean's."""
+    return _moments(StdMean, input, dim, unbiased, keepdim, correction)
+
+
+METHODS = {"cumprod": cumprod, "cumprod_": cumprod_, "cummax": cummax, "cummin": cummin,
+           "logcumsumexp": logcumsumexp, "diff": diff, "aminmax": aminmax, "nansum": nansum,
+           "nanmean": nanmean}
+FUNCTIONS = {k: v for k, v in METHODS.items() if k != "cumprod_"}
+FUNCTIONS.update(var_mean=var_mean, std_mean=std_mean)
