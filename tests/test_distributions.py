@@ -10,6 +10,7 @@ import gradcore
 import gradcore.distributions as D
 
 P = np.array([0.1, 0.5, 0.9])
+COV = np.array([[2.0, 0.3], [0.3, 1.0]])
 LOC, SCALE = np.array([[0.0, 1.5, -2.0]]), np.array([[1.0, 0.5, 3.0]])
 
 
@@ -43,6 +44,14 @@ MAKERS = {
                 np.array([0.25, 2.5])),
     "independent": (lambda L, M: M.Independent(M.Normal(_t(L, LOC), _t(L, SCALE)), 1),
                     np.array([[0.3, 1.0, -5.0]])),
+    "mvn_covariance": (lambda L, M: M.MultivariateNormal(_t(L, [0.5, -1.0]), _t(L, COV)),
+                       np.array([[0.0, 0.0], [1.0, 2.0]])),
+    "mvn_scale_tril_batched": (lambda L, M: M.MultivariateNormal(
+        _t(L, [[0.5, -1.0], [0.0, 0.0], [1.0, 1.0]]), scale_tril=_t(L, np.linalg.cholesky(COV))),
+        np.array([[0.0, 0.0], [1.0, 2.0], [0.5, 0.5]])),
+    "mvn_precision": (lambda L, M: M.MultivariateNormal(_t(L, [0.5, -1.0]),
+                                                        precision_matrix=_t(L, COV)),
+                      np.array([0.3, 0.2])),
 }
 
 
@@ -67,7 +76,8 @@ def test_log_prob_entropy_and_moments_match_torch(torch, name):
     big = g.expand((5,) + tuple(g.batch_shape))
     assert tuple(big.batch_shape) == tuple(t.expand((5,) + tuple(t.batch_shape)).batch_shape)
     tbig = t.expand((5,) + tuple(t.batch_shape))
-    one = value if g.batch_shape else value[..., 0]  # one value of the unbatched ones
+    batched = value.ndim > len(g.batch_shape) + len(g.event_shape)
+    one = value[0] if batched else value  # one value of the unbatched ones
     _close(big.log_prob(_t(gradcore, one)), tbig.log_prob(_t(torch, one)))
 
 
@@ -91,6 +101,9 @@ KL_PAIRS = [
                   M.Uniform(_t(L, [-1.0, 0.5]), _t(L, [2.0, 3.0]))),
     lambda L, M: (M.Independent(M.Normal(_t(L, LOC), _t(L, SCALE)), 1),
                   M.Independent(M.Normal(_t(L, SCALE), _t(L, SCALE) + 1), 1)),
+    lambda L, M: (M.MultivariateNormal(_t(L, [0.5, -1.0]), _t(L, COV)),
+                  M.MultivariateNormal(_t(L, [[1.0, -2.0], [0.0, 0.0]]),
+                                       scale_tril=_t(L, np.linalg.cholesky(2 * COV)))),
 ]
 
 
@@ -134,6 +147,21 @@ def test_rsample_is_differentiable_and_sample_is_not(torch):
     assert not D.Bernoulli(gradcore.tensor(0.3)).has_rsample
 
 
+def test_mvn_rsample_gradients_and_covariance(torch):
+    loc = gradcore.tensor([0.5, -1.0], dtype=gradcore.float64, requires_grad=True)
+    L = gradcore.tensor(np.linalg.cholesky(COV), requires_grad=True)
+    d = D.MultivariateNormal(loc, scale_tril=L)
+    gradcore.manual_seed(1)
+    x = d.rsample((50_000,))
+    x.sum().backward()
+    assert loc.grad.tolist() == [50_000.0, 50_000.0]
+    np.testing.assert_allclose(np.cov(x.detach().numpy().T), COV, atol=0.05)
+    _close(d.covariance_matrix, torch.distributions.MultivariateNormal(
+        torch.tensor([0.5, -1.0], dtype=torch.float64),
+        scale_tril=torch.tensor(np.linalg.cholesky(COV)))
+        .covariance_matrix)
+
+
 def test_sample_moments():
     gradcore.manual_seed(3)
     n = 100_000
@@ -157,6 +185,11 @@ ERRORS = [
     lambda L, M: M.Categorical(_t(L, [0.5, 0.5])).log_prob(_t(L, [2.0])),
     lambda L, M: M.Normal(_t(L, [0.0, 1.0]), 1.0).log_prob(_t(L, [0.0, 1.0, 2.0])),
     lambda L, M: M.Independent(M.Normal(0.0, 1.0), 1),
+    lambda L, M: M.MultivariateNormal(_t(L, [0.0, 0.0]), _t(L, [[1.0, 2.0], [2.0, 1.0]])),
+    lambda L, M: M.MultivariateNormal(_t(L, [0.0, 0.0]), scale_tril=_t(L, [[1.0, 1.0],
+                                                                          [0.0, 1.0]])),
+    lambda L, M: M.MultivariateNormal(_t(L, [0.0, 0.0]), _t(L, COV), scale_tril=_t(L, COV)),
+    lambda L, M: M.MultivariateNormal(_t(L, 0.0), _t(L, COV)),
 ]
 
 

@@ -1,5 +1,5 @@
 """gradcore.distributions: PyTorch's torch.distributions -- Normal, Bernoulli, Categorical,
-Uniform, Independent and kl_divergence -- with sample, rsample (reparameterised,
+Uniform, Independent, MultivariateNormal and kl_divergence -- with sample, rsample (reparameterised,
 differentiable), log_prob, entropy, mean, variance and argument validation."""
 from . import constraints  # noqa: F401
 from .bernoulli import Bernoulli
@@ -7,8 +7,10 @@ from .categorical import Categorical
 from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .uniform import Uniform
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Independent", "Normal", "Uniform",
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Independent", "MultivariateNormal",
+           "Normal", "Uniform",
            "kl_divergence", "register_kl"]

@@ -5,7 +5,8 @@ event dims."""
 __all__ = ["Constraint", "real", "positive", "nonnegative", "unit_interval", "boolean",
            "simplex", "real_vector", "nonnegative_integer", "greater_than",
            "greater_than_eq", "less_than", "interval", "half_open_interval",
-           "integer_interval", "independent", "dependent", "dependent_property"]
+           "integer_interval", "independent", "dependent", "dependent_property",
+           "lower_cholesky", "positive_definite"]
 
 
 class Constraint:
@@ -98,6 +99,25 @@ class _Simplex(Constraint):
         return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
 
+class _LowerCholesky(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        lower = (value.tril() == value).reshape(value.shape[:-2] + (-1,)).min(-1)[0]
+        positive = (value.diagonal(dim1=-2, dim2=-1) > 0).min(-1)[0]
+        return lower & positive
+
+
+class _PositiveDefinite(Constraint):
+    event_dim = 2
+
+    def check(self, value):
+        from ..linalg import eigvalsh  # the linalg namespace sits beside the distributions
+        symmetric = (value - value.mT).abs().reshape(value.shape[:-2] + (-1,)).max(-1)[0] \
+            <= 1e-6 * value.abs().reshape(value.shape[:-2] + (-1,)).max(-1)[0].clamp(min=1)
+        return symmetric & (eigvalsh(value) > 0).all(-1)
+
+
 class _IndependentConstraint(Constraint):
     def __init__(self, base_constraint, reinterpreted_batch_ndims):
         self.base_constraint = base_constraint
@@ -136,6 +156,8 @@ nonnegative = _GreaterThanEq(0.0)
 unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()
 real_vector = _IndependentConstraint(real, 1)
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
 nonnegative_integer = _IntegerGreaterThan(0)
 dependent = _Dependent()
 greater_than, greater_than_eq, less_than = _GreaterThan, _GreaterThanEq, _LessThan

@@ -3,9 +3,11 @@
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .independent import Independent, _sum_rightmost
+from .multivariate_normal import MultivariateNormal, _half_log_det, _mahalanobis
 from .normal import Normal
 from .uniform import Uniform
 from .utils import softplus
+from ..linalg import solve
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -75,6 +77,21 @@ def _kl_categorical_categorical(p, q):
 def _kl_uniform_uniform(p, q):
     result = ((q.high - q.low) / (p.high - p.low)).log()
     return _infinite_where(result, (q.low > p.low) | (q.high < p.high))
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_mvn_mvn(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two Multivariate Normals with different event "
+                         "shapes cannot be computed")
+    n = p.event_shape[0]
+    lp, lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    half_term1 = _half_log_det(lq) - _half_log_det(lp)
+    batch = p.batch_shape if len(p.batch_shape) >= len(q.batch_shape) else q.batch_shape
+    x = solve(lq.expand(batch + (n, n)), lp.expand(batch + (n, n)))  # lq^-1 lp
+    term2 = (x * x).sum((-2, -1))
+    term3 = _mahalanobis(lq, q.loc - p.loc)
+    return half_term1 + 0.5 * (term2 + term3 - n)
 
 
 @register_kl(Independent, Independent)
