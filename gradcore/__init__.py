@@ -17,6 +17,8 @@ from ._info import finfo, iinfo
 from .tensor import Tensor, Size
 from . import autograd, cuda, ops
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
+from .autograd import (is_inference_mode_enabled, is_anomaly_enabled,  # noqa: F401
+                       is_anomaly_check_nan_enabled, set_anomaly_enabled)
 from ._tensor_str import set_printoptions, get_printoptions
 from .backend import manual_seed as _manual_seed
 from ._generator import Generator, default_generator, _seed_value

@@ -430,6 +430,9 @@ class Tensor:
         return t
 
 _new = object.__new__
+# While some thread is in inference mode, autograd.grad_mode sets this to a function giving
+# the version counter of a new tensor (an inference one in inference mode, else None).
+_inference_vc = None
 
 
 def zero_grads(params, set_to_none=True):
@@ -461,7 +464,7 @@ def _wrap(arr, be, rg=False, cls=None, node=None, out_nr=0):
     t._node = node if rg else None
     t._out_nr = out_nr
     t._grad = None
-    t._vc = None
+    t._vc = None if _inference_vc is None else _inference_vc()
     t._view = None
     t._acc = None
     t._hooks = None

@@ -26,9 +26,10 @@ import threading
 import numpy as np
 
 from . import hooks as _hooks
-from .function import grad_accumulator, quietly
+from .anomaly_mode import _mode as _anomaly, run_node as _anomaly_run
+from .function import Function, grad_accumulator, quietly
 from .grad_mode import _state
-from ..tensor import Tensor, _wrap
+from ..tensor import Size, Tensor, _wrap
 
 _grad_lock = threading.Lock()  # held while a gradient goes into a leaf's .grad
 
@@ -108,7 +109,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     requires grad into that leaf's ``.grad``, weighted by ``grad_tensors`` (may be omitted for
     scalar outputs: 1).  retain_graph (default: create_graph) keeps the graph for another
     backward; create_graph records the backward itself (for higher derivatives); ``inputs``
-    restricts accumulation to those tensors."""
+    restricts accumulation to those tensors (a non-leaf among them gets its .grad too)."""
     tensors = (tensors,) if type(tensors) is Tensor else _as_tuple(tensors)
     grads = _make_grads(tensors, grad_tensors, not create_graph)
     if retain_graph is None:
@@ -119,7 +120,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
         only = [_input_edge(t, "backward") for t in inputs]
-    _run(tensors, grads, retain_graph, create_graph, only, True)  # accumulate into .grad
+    got = _run(tensors, grads, retain_graph, create_graph, only, True)  # accumulate into .grad
+    if inputs is not None:  # a non-leaf input's gradient goes into its .grad
+        for t, e in zip(inputs, only):
+            g = got.get(e) if t._node is not None else None
+            if g is not None:
+                _retain(t, g if create_graph else _wrap(g, t._be), create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -129,16 +135,38 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         -> tuple of Tensors
 
     The gradients of ``outputs`` with respect to each of ``inputs`` (the sum over outputs,
-    weighted by ``grad_outputs``; 1 for scalar outputs), returned as a tuple; no ``.grad`` is
-    touched.  An input the outputs don't depend on raises unless allow_unused (then None, or
-    zeros with materialize_grads).  create_graph=True makes the result differentiable;
-    retain_graph defaults to create_graph.  only_inputs and is_grads_batched are ignored."""
-    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    weighted by ``grad_outputs``; 1 for scalar outputs), returned as a tuple (a dict for a
+    dict of inputs); no ``.grad`` is touched.  An input the outputs don't depend on raises
+    unless allow_unused (then None, or zeros with materialize_grads).  create_graph=True
+    makes the result differentiable; retain_graph defaults to create_graph.
+    is_grads_batched: the first dimension of each grad_output is a batch, one
+    vector-Jacobian product per entry, stacked (run as a loop); only_inputs is ignored."""
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
-    grads = _make_grads(outputs, grad_outputs)
+    keys = inputs.keys() if type(inputs) is dict else None
+    outputs = _as_tuple(outputs)
+    inputs = tuple(inputs.values()) if keys is not None else _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if retain_graph is None:
         retain_graph = create_graph
+    if is_grads_batched:
+        result = _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                               allow_unused)
+    else:
+        result = _grad(outputs, inputs, _make_grads(outputs, grad_outputs), retain_graph,
+                       create_graph, allow_unused)
+    if materialize_grads:  # zeros like the input (not batched), as PyTorch
+        result = [g if g is not None else _wrap(t._be.xp.zeros_like(t._arr), t._be,
+                                                create_graph)
+                  for g, t in zip(result, inputs)]
+    return dict(zip(keys, result)) if keys is not None else tuple(result)
+
+
+def _grad(outputs, inputs, grads, retain_graph, create_graph, allow_unused):
     edges = [_input_edge(t, "grad") for t in inputs]
     got = _run(outputs, grads, retain_graph, create_graph, edges, accumulate=False)
     result = []
@@ -149,8 +177,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError("One of the differentiated Tensors appears to not have been "
                                    "used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
-            if materialize_grads:
-                g = _wrap(t._be.xp.zeros_like(t._arr), t._be)
         else:
             if not isinstance(g, Tensor):  # a first-order gradient, kept as an array
                 g = _wrap(g, t._be)
@@ -158,7 +184,51 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 node = e[0]
                 g = _validate(node, (t._arr.shape, t._arr.dtype), e[1], g)
         result.append(g)
-    return tuple(result)
+    return result
+
+
+def _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
+    """``grad(..., is_grads_batched=True)``: one ``grad`` per batch entry, results stacked."""
+    gos = _as_tuple(grad_outputs) or (None,) * len(outputs)
+    if len(gos) != len(outputs):
+        _make_grads(outputs, gos)  # raises PyTorch's count mismatch
+    for i, (o, g) in enumerate(zip(outputs, gos)):
+        if g is None:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if g._arr.shape[1:] != o._arr.shape:
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each "
+                "grad_output as the batch dimension. The sizes of the remaining dimensions are "
+                "expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{i}] has a shape of {Size(g._arr.shape[1:])!r} and "
+                f"output[{i}] has a shape of {o.shape!r}. If you only want some tensors in "
+                "`grad_output` to be considered batched, consider using vmap.")
+    n = gos[0]._arr.shape[0]
+    rows = [_grad(outputs, inputs, _make_grads(outputs, [g[b] for g in gos]),
+                  retain_graph or b < n - 1, create_graph, allow_unused) for b in range(n)]
+    result = []
+    for k, t in enumerate(inputs):
+        col = [r[k] for r in rows]
+        if not col or col[0] is None:
+            result.append(None)
+        elif create_graph:
+            result.append(_Stack.apply(*col))
+        else:
+            result.append(_wrap(t._be.xp.stack([g._arr for g in col]), t._be))
+    return result
+
+
+class _Stack(Function):
+    """Differentiable stacking of batched gradients along a new first dimension."""
+
+    @staticmethod
+    def forward(ctx, *rows):
+        ctx.n = len(rows)
+        return _wrap(rows[0]._be.xp.stack([r._arr for r in rows]), rows[0]._be)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(g[i] for i in range(ctx.n))
 
 
 def _input_edge(t, fn):
@@ -224,6 +294,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
         roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
         root_nodes = list(dict.fromkeys(n for n, _ in roots))
     wanted_set = needed = runnable = None
+    anomaly = _anomaly.enabled  # every node then runs through _general_node, checked
     if wanted is not None:
         wanted_set = set(wanted)
         targets = {n for n, _ in wanted}
@@ -235,6 +306,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
     # (hooks, retain_grad, custom Functions, .grad).  With create_graph it holds Tensors and
     # every node runs its differentiable Tensor-level backward.
     arrays = not create_graph
+    plain = arrays and wanted_set is None and not anomaly  # the array fast path may run
     captured = {}
     owned = set()  # arrays that must not become a .grad without a copy
     buffers = {}
@@ -267,7 +339,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                 _accumulate(node, gin, wanted_set, captured, accumulate, arrays, owned)
                 continue
             fn = node._array_backward
-            if fn is not None and arrays and not node._hk and wanted_set is None:
+            if fn is not None and plain and not node._hk:
                 # the common case, a built-in op at first order (its gradient count is checked
                 # by the tests: every op's array_backward against its backward)
                 try:
@@ -277,8 +349,12 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
                 if type(gout) is not tuple:
                     gout = (gout,)
             else:
-                gout = _general_node(node, [gin] if single else gin, arrays, wanted_set, needed,
-                                     captured)
+                gin = [gin] if single else gin
+                if anomaly:
+                    gout = _anomaly_run(_general_node, node, gin, arrays, wanted_set, needed,
+                                        captured)
+                else:
+                    gout = _general_node(node, gin, arrays, wanted_set, needed, captured)
                 if gout is None:  # not on a path to a wanted gradient
                     continue
                 if len(gout) != len(node.next_functions):
@@ -571,6 +647,11 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
                 old._bump_version()
             else:
                 vc.v += 1
+    if node._hk:  # Tensor.register_post_accumulate_grad_hook's hooks: fn(leaf) -> None
+        for fn in _hooks.post_accumulate_hooks(node):
+            r = fn(var)
+            if r is not None and not isinstance(r, Tensor):
+                raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
     post = _hooks.node_post_hooks(node) if node._hk else ()
     if post:
         t = _wrap(g, var._be) if arrays else g

@@ -20,11 +20,15 @@ import weakref
 
 import numpy as np
 
-from .grad_mode import _state
+from .grad_mode import _state, _SAVING
 from . import hooks as _th
 from ..tensor import Tensor, _VersionCounter, _wrap
 
 _seq = itertools.count()
+# graph.saved_tensors_hooks sets this while any thread has saved-tensor hooks on: a function
+# (tensors, outputs) -> the entries to save (what pack_hook made), or None when this thread
+# has no hooks.  Every place that saves checks it, so it costs one test while unset.
+_saved_hooks = None
 
 
 class Node:
@@ -163,6 +167,11 @@ class _SavedOutput:
 
 def _pack(node, tensors, outputs=()):
     """Record (tensor, version) for inputs; outputs are stored without the Tensor object."""
+    if _saved_hooks is not None:
+        hooked = _saved_hooks(tensors, outputs)
+        if hooked is not None:
+            node._saved = hooked
+            return
     saved = []
     for t in tensors:
         if t is None:
@@ -184,6 +193,8 @@ def _unpack(node, s):
         t = _wrap(s.arr, node._be, True, s.cls)
         t._node, t._out_nr, t._vc = node, s.out_nr, s.vc
         return t
+    if type(s) is not tuple:  # packed by a saved_tensors_hooks pack_hook (graph.py)
+        return s.tensor(node)
     t, version = s
     if t._version != version:
         _raise_modified(node, t._arr, t._version, version, t._out_nr, t)
@@ -222,6 +233,34 @@ def grad_accumulator(t):
         acc = AccumulateGrad(t)
         t._acc = weakref.ref(acc)
     return acc
+
+
+class _Held:
+    """A leaf's strong hold on its AccumulateGrad node, in place of the weak reference
+    (``t._acc``; called the same way): a leaf with post-accumulate-grad hooks keeps the node
+    that keeps them."""
+    __slots__ = ("node",)
+
+    def __init__(self, node):
+        self.node = node
+
+    def __call__(self):
+        return self.node
+
+
+def register_post_accumulate_grad_hook(self, hook):
+    """register_post_accumulate_grad_hook(hook) -> RemovableHandle
+
+    Call ``hook(tensor)`` (which returns None) on this leaf right after backward has
+    accumulated its gradient into ``.grad`` (autograd.grad, which fills no .grad, skips it)."""
+    if not self._rg:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if self._node is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    acc = grad_accumulator(self)
+    if type(self._acc) is not _Held:
+        self._acc = _Held(acc)
+    return _th.add_hook(_th._node_dict(acc, "_post_acc_hooks"), hook)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,6 +450,11 @@ class _ArrayNode(BackwardCFunction):
 
     def save_for_backward(self, *tensors):
         # Built-in ops save inputs only (outputs via ``save_output``): record versions now.
+        if _saved_hooks is not None:
+            hooked = _saved_hooks(tensors, ())
+            if hooked is not None:
+                self._saved = hooked
+                return
         saved = []
         for t in tensors:
             if t is None:
@@ -485,7 +529,9 @@ class ArrayFunction(Function):
         else:
             res = _wrap(out, be, True, None, ctx, 0)
             if cls.save_output:
-                ctx._saved = (ctx._saved or ()) + (_SavedOutput(res),)
+                ctx._saved = (ctx._saved or ()) + (
+                    (_SavedOutput(res),) if _saved_hooks is None else
+                    _saved_hooks((res,), (res,)) or (_SavedOutput(res),))
         ctx._seq = next(_seq)
         return res
 
@@ -528,3 +574,8 @@ def once_differentiable(fn):
         finally:
             _state.enabled = prev
     return wrapper
+
+
+# where reading an inference tensor's version counter means saving it (grad_mode)
+_SAVING.update((_pack.__code__, _SavedOutput.__init__.__code__,
+                _ArrayNode.save_for_backward.__code__))

@@ -1,13 +1,102 @@
-"""Grad mode: whether ops record the graph.  Thread-local, as in PyTorch."""
+"""Grad mode: whether ops record the graph; inference mode and its inference tensors.
+Thread-local, as in PyTorch.
+
+An inference tensor is one made in inference mode: its version counter is an
+``_InferenceVersionCounter`` (``tensor._wrap`` asks for one while any thread is in inference
+mode, so nothing is paid otherwise).  Outside inference mode reading that counter raises, and
+every place that saves a tensor for backward reads it: so saving an inference tensor raises
+PyTorch's error at no cost to the saving code.
+"""
 import functools
+import sys
 import threading
+
+from .. import tensor as _tensor
 
 
 class _State(threading.local):
     enabled = True
+    inference = False
 
 
 _state = _State()
+_lock = threading.Lock()
+_inference_users = 0  # inference_mode(True) contexts open, in all threads
+_SAVING = set()  # code objects that save tensors for backward (function.py adds them)
+_cannot_save = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd. To work around this, you can make a "
+    "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
+    "`torch.inference_mode()`.")
+
+
+class _InferenceVersionCounter(_tensor._VersionCounter):
+    """The version counter of an inference tensor: outside inference mode it can't be read
+    (PyTorch's inference tensors track no version); the error names what was tried."""
+    __slots__ = ("_v",)
+
+    def __init__(self):
+        self._v = 0
+
+    @property
+    def v(self):
+        if _state.inference:
+            return self._v
+        caller = sys._getframe(1).f_code
+        if caller in _SAVING:
+            raise RuntimeError(_cannot_save)
+        if caller.co_name == "_version":
+            raise RuntimeError("Inference tensors do not track version counter.")
+        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
+                           "allowed.You can make a clone to get a normal tensor before doing "
+                           "inplace update.See https://github.com/pytorch/rfcs/pull/17 for more "
+                           "details.")
+
+    @v.setter
+    def v(self, value):
+        self._v = value
+
+
+def _inference_vc():
+    """The version counter of a tensor made now: an inference one in inference mode."""
+    return _InferenceVersionCounter() if _state.inference else None
+
+
+def _set_inference(on):
+    """Enter (on=True) or leave inference mode in this thread; returns the previous state."""
+    global _inference_users
+    prev = _state.enabled, _state.inference
+    _state.enabled, _state.inference = not on, on
+    if on:
+        with _lock:
+            _inference_users += 1
+            _tensor._inference_vc = _inference_vc
+    return prev
+
+
+def _restore_inference(prev, was_on):
+    global _inference_users
+    _state.enabled, _state.inference = prev
+    if was_on:
+        with _lock:
+            _inference_users -= 1
+            if not _inference_users:
+                _tensor._inference_vc = None
+
+
+def is_inference_mode_enabled():
+    """is_inference_mode_enabled() -> bool
+
+    True inside inference_mode() (in this thread): tensors made there are inference tensors."""
+    return _state.inference
+
+
+def is_inference(self):
+    """is_inference() -> bool
+
+    True for an inference tensor: one made in inference mode (or a view of one).  Such a
+    tensor can't be saved for backward or changed in place outside inference mode."""
+    return type(self._vc) is _InferenceVersionCounter
 
 
 def is_grad_enabled():
@@ -77,8 +166,10 @@ class enable_grad(no_grad):
 class inference_mode(no_grad):
     """inference_mode(mode=True): a context manager (and decorator) for inference.
 
-    gradcore has no separate inference tensors: inference_mode(True) is no_grad, and
-    inference_mode(False) is enable_grad.  Example:
+    Inside inference_mode(True) grad mode is off and every tensor made is an inference tensor
+    (``is_inference()``): it can't be saved for backward or changed in place outside inference
+    mode (clone() it to get a normal tensor).  inference_mode(False) leaves inference mode and
+    turns grad mode on.  Example:
 
         with gradcore.inference_mode():
             pred = model(x)
@@ -91,6 +182,13 @@ class inference_mode(no_grad):
 
     def __init__(self, mode=True):
         self._mode = not mode
+
+    def __enter__(self):
+        self._prev = _set_inference(not self._mode)
+
+    def __exit__(self, *exc):
+        _restore_inference(self._prev, not self._mode)
+        return False
 
     def clone(self):
         """clone() -> a new, unentered inference_mode with the same mode."""

@@ -3,7 +3,9 @@
 * a leaf's tensor hooks: ``tensor._hooks`` (run by its AccumulateGrad node);
 * a non-leaf's tensor hooks and ``retain_grad``: on the node that made it, per output
   (``node._pre_hooks[out_nr]``, ``node._retain[out_nr]``);
-* a node's own hooks: ``node._node_pre_hooks`` (before it runs) and ``node._post_hooks``.
+* a node's own hooks: ``node._node_pre_hooks`` (before it runs) and ``node._post_hooks``;
+* a leaf's post-accumulate-grad hooks: on its AccumulateGrad node, ``node._post_acc_hooks``
+  (the leaf then holds that node strongly: see function.register_post_accumulate_grad_hook).
 
 Each is an ordered dict id -> fn, made on first use; a node with any of them has ``_hk`` set,
 so the engine's plain path reads nothing here.  The engine reads them through the accessors at
@@ -94,6 +96,10 @@ def tensor_hooks(node):
 
 def node_pre_hooks(node):
     return tuple(node.__dict__.get("_node_pre_hooks", _NONE).values())
+
+
+def post_accumulate_hooks(node):
+    return tuple(node.__dict__.get("_post_acc_hooks", _NONE).values())
 
 
 def node_post_hooks(node):

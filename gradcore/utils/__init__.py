@@ -1,2 +1,2 @@
-"""gradcore.utils: data loading."""
-from . import data  # noqa: F401
+"""gradcore.utils: data loading, activation checkpointing."""
+from . import data, checkpoint  # noqa: F401
