@@ -65,3 +65,10 @@ def test_scatter_reduce_with_a_tensor_warns_as_torch_and_has_no_derivative(torch
     assert out.grad_fn.name() == "torch::autograd::NotImplemented"
     with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
         out.sum().backward()
+
+
+def test_sign_of_nan_is_zero_and_of_bool_is_bool(torch):
+    for lib in (gradcore, torch):
+        assert lib.sign(lib.tensor([float("nan"), -0.0, 2.0, -1.5])).tolist() == [0, 0, 1, -1]
+        out = lib.sign(lib.tensor([True, False]))
+        assert out.dtype == lib.bool and out.tolist() == [True, False]

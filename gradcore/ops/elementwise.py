@@ -802,7 +802,16 @@ def _zero(F, gy):
     return gy * 0
 
 
-sign = unary("sign", lambda xp, x: xp.sign(x), _zero, node="SignBackward0", saves=None,
+def _sign(xp, x):
+    """PyTorch's sign: bool stays bool, nan gives 0 (NumPy's gives nan and has no bool loop)."""
+    if x.dtype == np.bool_:
+        return x.copy()
+    out = xp.sign(x)
+    return xp.where(out != out, 0, out).astype(out.dtype, copy=False) if x.dtype.kind == "f" \
+        else out
+
+
+sign = unary("sign", _sign, _zero, node="SignBackward0", saves=None,
              doc="sign(input) -> Tensor\n\n-1, 0 or 1 by the sign of each element.")
 floor = unary("floor", lambda xp, x: xp.floor(x), _zero, node="FloorBackward0", saves=None,
               doc="floor(input) -> Tensor\n\nThe largest integer <= each element.")

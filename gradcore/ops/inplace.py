@@ -172,7 +172,8 @@ _OUT_OF_PLACE = {
     "clamp_min": E.clamp_min, "clamp_max": E.clamp_max, "square": E.square,
     "remainder": E.remainder, "fmod": E.fmod, "floor_divide": E.floor_divide,
 }
-_OUT_OF_PLACE.update(binary_math.INPLACE)  # the plain functions of binary_math with a form
+_OUT_OF_PLACE.update(binary_math.INPLACE)  # the plain functions with an in-place form
+_OUT_OF_PLACE.update(unary_math.INPLACE)
 # and every declared op with an in-place form (its aliases' forms too)
 _OUT_OF_PLACE.update({n: op.function for op in OPS.values() if op.inplace
                       for n in (op.name,) + op.aliases})
