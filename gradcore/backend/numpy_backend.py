@@ -74,6 +74,9 @@ class NumpyBackend:
     def poisson(self, lam, dtype):
         return self._rng.poisson(lam.astype(np.float64)).astype(dtype, copy=False)
 
+    def standard_gamma(self, alpha, dtype):
+        return self._rng.standard_gamma(alpha.astype(np.float64)).astype(dtype, copy=False)
+
     # ---- the broadcast's inverse (every binary op's backward) ---------------------------
     def sum_to(self, g, shape):
         """Sum ``g`` down to ``shape`` (the inverse of broadcasting ``shape`` to g.shape)."""

@@ -52,6 +52,9 @@ class Backend(Protocol):
     def poisson(self, lam, dtype):
         """Poisson draws of the rates ``lam`` (an array), as ``dtype``."""
 
+    def standard_gamma(self, alpha, dtype):
+        """Gamma(alpha, 1) draws of the concentrations ``alpha`` (an array), as ``dtype``."""
+
     # ---- kernels ------------------------------------------------------------------------
     def launch(self, k, *args):
         """Run a registered kernel on this backend's arrays (its RawKernel, or its reference
