@@ -11,7 +11,8 @@ from builtins import bool as _bool, int as _int
 from . import _dtype
 from ._device import device
 from ._dtype import (dtype, float32, float64, float16, int64, int32, int16, int8, uint8,  # noqa
-                     bool, float, double, half, long, int, short,
+                     bool, float, double, half, long, int, short, complex64, complex128, cfloat,
+                     cdouble,
                      get_default_dtype, set_default_dtype, promote_types)
 from ._info import finfo, iinfo
 from .tensor import Tensor, Size

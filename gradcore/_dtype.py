@@ -13,9 +13,10 @@ import numpy as np
 _builtin_float, _builtin_int, _builtin_bool = _b.float, _b.int, _b.bool
 
 __all__ = ["dtype", "float32", "float", "float64", "double", "float16", "half", "int64", "long",
-           "int32", "int", "int16", "short", "int8", "uint8", "bool"]
+           "int32", "int", "int16", "short", "int8", "uint8", "bool", "complex64", "cfloat",
+           "complex128", "cdouble"]
 
-_BOOL, _INT, _FLOAT = 0, 1, 2
+_BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
 
 class dtype:
@@ -29,8 +30,8 @@ class dtype:
         x = gradcore.zeros(3, dtype=gradcore.float64)
         x.dtype is gradcore.float64, x.dtype.itemsize      # True, 8
     """
-    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "_cat",
-                 "scalar_name")
+    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_complex", "is_signed",
+                 "_cat", "scalar_name")
 
     def __init__(self, name, np_dtype, cat, scalar_name):
         self.name = name
@@ -38,7 +39,8 @@ class dtype:
         self.np = np.dtype(np_dtype)
         self.itemsize = self.np.itemsize
         self.is_floating_point = cat == _FLOAT
-        self.is_signed = self.np.kind in "fi"
+        self.is_complex = cat == _COMPLEX
+        self.is_signed = self.np.kind in "fic"
         self._cat = cat
 
     def __repr__(self):
@@ -50,8 +52,20 @@ class dtype:
     def to_real(self):
         """to_real() -> dtype
 
-        The real counterpart of a complex dtype; gradcore has none, so self."""
-        return self
+        The real counterpart of a complex dtype (complex64 -> float32); others: self."""
+        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+
+    def to_complex(self):
+        """to_complex() -> dtype
+
+        The complex counterpart of a floating dtype (float32 -> complex64; float16 too, as
+        gradcore has no complex32); complex dtypes: self."""
+        if self.is_complex:
+            return self
+        if not self.is_floating_point:
+            raise RuntimeError(f"to_complex is only supported for floating point types, got "
+                               f"{self}")
+        return complex128 if self is float64 else complex64
 
 
 float32 = dtype("float32", np.float32, _FLOAT, "Float")
@@ -63,9 +77,13 @@ int16 = dtype("int16", np.int16, _INT, "Short")
 int8 = dtype("int8", np.int8, _INT, "Char")
 uint8 = dtype("uint8", np.uint8, _INT, "Byte")
 bool = dtype("bool", np.bool_, _BOOL, "Bool")  # noqa: A001  (torch.bool)
+complex64 = dtype("complex64", np.complex64, _COMPLEX, "ComplexFloat")
+complex128 = dtype("complex128", np.complex128, _COMPLEX, "ComplexDouble")
+cfloat, cdouble = complex64, complex128
 float, double, half, long, int, short = float32, float64, float16, int64, int32, int16  # noqa: A001
 
-_ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool)
+_ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool, complex64,
+        complex128)
 _FROM_NP = {d.np: d for d in _ALL}
 
 
@@ -98,9 +116,10 @@ def from_numpy_dtype(np_dtype):
     try:
         return _FROM_NP[np_dtype]
     except KeyError:
-        raise TypeError(f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype)}. The only "
-                        "supported types are: float64, float32, float16, int64, int32, int16, "
-                        "int8, uint8, and bool.") from None
+        name = np.dtype(np_dtype).type.__name__
+        raise TypeError(f"can't convert np.ndarray of type numpy.{name}. The only supported "
+                        "types are: float64, float32, float16, complex64, complex128, "
+                        "int64, int32, int16, int8, uint8, and bool.") from None
 
 
 def to_dtype(d):
@@ -126,8 +145,11 @@ def promote_types(a, b):
         return a
     if a is bool:
         return b
-    if a._cat != b._cat:  # integer with floating: the floating type, whatever the sizes
-        return a if a._cat > b._cat else b
+    if a._cat < b._cat:
+        a, b = b, a
+    if a._cat != b._cat and not (a.is_complex and b.is_floating_point):
+        return a  # the higher category's type, whatever the sizes (int with float: the float)
+    # same category, or complex with float: complex64 + float64 is complex128
     return _FROM_NP[np.promote_types(a.np, b.np)]
 
 
@@ -137,6 +159,8 @@ def scalar_dtype(x):
         return bool
     if isinstance(x, (_builtin_int, np.integer)):
         return int64
+    if isinstance(x, (complex, np.complexfloating)):
+        return get_default_dtype().to_complex()
     return get_default_dtype()
 
 
@@ -144,9 +168,11 @@ def _combine(higher, lower):
     # PyTorch's combine_categories: the lower kind of operand wins only with a higher category.
     if higher is None:
         return lower
-    if lower is None or higher.is_floating_point:
+    if lower is None or lower._cat <= higher._cat:
         return higher
-    if higher is bool or lower.is_floating_point:
+    if higher.is_floating_point:  # a complex scalar with a float tensor: its complex type
+        return higher.to_complex()
+    if higher is bool or lower.is_floating_point or lower.is_complex:
         return promote_types(higher, lower)
     return higher
 

@@ -18,7 +18,7 @@ _PROFILES = {
 _OPTS = dict(_PROFILES["default"], sci_mode=None)
 
 _FLOAT_DTYPES = ("float16", "float32", "float64")
-_DEFAULT_DTYPES = ("float32", "int64", "bool")  # dtypes whose name is not printed
+_DEFAULT_DTYPES = ("float32", "int64", "bool", "complex64")  # dtypes whose name isn't printed
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
@@ -80,6 +80,19 @@ class _Formatter:
         else:
             text = f"{value:.{prec}f}"
         return text.rjust(self.width)
+
+
+class _ComplexFormatter:
+    """PyTorch's complex display: the real and the imaginary parts each with its own
+    formatter, joined as ``re+imj``."""
+
+    def __init__(self, values: np.ndarray):
+        self.real, self.imag = _Formatter(values.real, True), _Formatter(values.imag, True)
+        self.width = self.real.width + self.imag.width + 1
+
+    def format(self, value) -> str:
+        imag = (self.imag.format(value.imag) + "j").lstrip()
+        return self.real.format(value.real) + (imag if imag[0] in "+-" else "+" + imag)
 
 
 def _summarized(a: np.ndarray, edge: int) -> np.ndarray:
@@ -162,7 +175,9 @@ def tensor_repr(arr, *, dtype_name: str, device: str = "cpu", grad_fn_name: str 
         if dtype_name not in _DEFAULT_DTYPES:
             suffixes.append(dtype_suffix)
         summarize = a.size > _OPTS["threshold"]
-        fmt = _Formatter(_summarized(a, edge) if summarize else a, dtype_name in _FLOAT_DTYPES)
+        shown = _summarized(a, edge) if summarize else a
+        fmt = (_ComplexFormatter(shown) if a.dtype.kind == "c"
+               else _Formatter(shown, dtype_name in _FLOAT_DTYPES))
         body = _format_nested(a, indent, summarize, fmt)
     if grad_fn_name is not None:
         suffixes.append(f"grad_fn=<{grad_fn_name}>")

@@ -223,6 +223,9 @@ class Tensor:
                                    "var.detach().")
             return self
         if requires_grad and self._arr.dtype.kind != "f":
+            if self._arr.dtype.kind == "c":
+                raise RuntimeError("gradcore's autograd does not support complex tensors yet "
+                                   f"(got {self.dtype}): compute on .real and .imag")
             raise RuntimeError("only Tensors of floating point and complex dtype can require "
                                f"gradients (got {self.dtype})")
         self._rg = requires_grad

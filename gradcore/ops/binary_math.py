@@ -564,10 +564,13 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 def isreal(input):
     """isreal(input) -> Tensor
 
-    A bool tensor: True where the element is real (everywhere: gradcore has no complex
-    dtypes)."""
+    A bool tensor: True where the element is real (its imaginary part is 0; everywhere for a
+    real dtype)."""
     _need_tensors("isreal", (input,), ("input",))
-    return _wrap(input._be.xp.ones(input._arr.shape, dtype=np.bool_), input._be)
+    xp, arr = input._be.xp, input._arr
+    if arr.dtype.kind == "c":
+        return _wrap(arr.imag == 0, input._be)
+    return _wrap(xp.ones(arr.shape, dtype=np.bool_), input._be)
 
 
 def is_nonzero(input):
@@ -585,9 +588,9 @@ def is_nonzero(input):
 def is_complex(input):
     """is_complex(input) -> bool
 
-    Whether input has a complex dtype: always False (gradcore has none)."""
+    Whether input has a complex dtype (complex64, complex128)."""
     _need_tensors("is_complex", (input,), ("input",))
-    return False
+    return input._arr.dtype.kind == "c"
 
 
 # ---- operators and the tables ----------------------------------------------------------------

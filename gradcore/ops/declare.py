@@ -113,7 +113,7 @@ def unary(name, forward, grad, *, node, saves="input", floating=False, check=Non
     apply = cls.apply
     if floating:
         def function(input):
-            return apply(input if input._arr.dtype.kind == "f"
+            return apply(input if input._arr.dtype.kind in "fc"
                          else input.to(_dtype.get_default_dtype()))
     else:
         def function(input):

@@ -57,10 +57,8 @@ def _promote_slow(a, b, op, floating):
         _check_scalar(a, op)
     if not tb:
         _check_scalar(b, op)
-    if not ta and isinstance(a, complex) or not tb and isinstance(b, complex):
-        raise TypeError("complex scalars are not supported by gradcore")
     dt = _dtype.result_type(a, b)
-    if floating and not dt.is_floating_point:
+    if floating and not (dt.is_floating_point or dt.is_complex):
         dt = _dtype.get_default_dtype()
     if ta and a._arr.dtype != dt.np:
         a = a.to(dt)

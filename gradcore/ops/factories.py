@@ -36,6 +36,8 @@ def _infer_dtype(data):
             kinds.add(_dtype.int64)
         elif isinstance(x, numbers.Real):
             kinds.add(_dtype.get_default_dtype())
+        elif isinstance(x, numbers.Complex):
+            kinds.add(_dtype.get_default_dtype().to_complex())
         elif isinstance(x, np.ndarray):
             kinds.add(_dtype.from_numpy_dtype(x.dtype))
         else:

@@ -216,7 +216,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     input must be floating point, or be cast by ``dtype`` first. An empty reduction gives nan."""
     if dtype is not None:
         input = input.to(dtype)
-    if input._arr.dtype.kind != "f":
+    if input._arr.dtype.kind not in "fc":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {input.dtype.name.capitalize()}")
     if dim is None:
