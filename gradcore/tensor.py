@@ -25,6 +25,7 @@ _NON_LEAF_GRAD = (
 class _VersionCounter:
     """Shared by a tensor and its views; bumped by every in-place op."""
     __slots__ = ("v",)
+    inference = False  # an inference tensor's counter (autograd/grad_mode.py) says True
 
     def __init__(self):
         self.v = 0
@@ -222,6 +223,8 @@ class Tensor:
                                    "doesn't require differentiation use var_no_grad = "
                                    "var.detach().")
             return self
+        if requires_grad and self._vc is not None and self._vc.inference:
+            self._vc.check_requires_grad()  # refused outside inference mode
         if requires_grad and self._arr.dtype.kind != "f":
             if self._arr.dtype.kind == "c":
                 raise RuntimeError("gradcore's autograd does not support complex tensors yet "

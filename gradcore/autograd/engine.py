@@ -120,12 +120,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
         only = [_input_edge(t, "backward") for t in inputs]
-    got = _run(tensors, grads, retain_graph, create_graph, only, True)  # accumulate into .grad
-    if inputs is not None:  # a non-leaf input's gradient goes into its .grad
-        for t, e in zip(inputs, only):
-            g = got.get(e) if t._node is not None else None
-            if g is not None:
-                _retain(t, g if create_graph else _wrap(g, t._be), create_graph)
+        for t in inputs:  # a non-leaf input's gradient goes into its .grad, as retain_grad's
+            if t._node is not None:
+                t.retain_grad()
+    _run(tensors, grads, retain_graph, create_graph, only, True)  # accumulate into .grad
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -203,7 +201,11 @@ def _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph, all
                 f"detected: grad_output[{i}] has a shape of {Size(g._arr.shape[1:])!r} and "
                 f"output[{i}] has a shape of {o.shape!r}. If you only want some tensors in "
                 "`grad_output` to be considered batched, consider using vmap.")
-    n = gos[0]._arr.shape[0]
+    sizes = [g._arr.shape[0] for g in gos]
+    if len(set(sizes)) > 1:
+        raise ValueError("vmap: Expected all tensors to have the same size in the mapped "
+                         f"dimension, got sizes {sizes} for the mapped dimension")
+    n = sizes[0]
     rows = [_grad(outputs, inputs, _make_grads(outputs, [g[b] for g in gos]),
                   retain_graph or b < n - 1, create_graph, allow_unused) for b in range(n)]
     result = []
@@ -649,9 +651,8 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
                 vc.v += 1
     if node._hk:  # Tensor.register_post_accumulate_grad_hook's hooks: fn(leaf) -> None
         for fn in _hooks.post_accumulate_hooks(node):
-            r = fn(var)
-            if r is not None and not isinstance(r, Tensor):
-                raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+            if fn(var) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
     post = _hooks.node_post_hooks(node) if node._hk else ()
     if post:
         t = _wrap(g, var._be) if arrays else g

@@ -56,6 +56,13 @@ class _InferenceVersionCounter(_tensor._VersionCounter):
     def v(self, value):
         self._v = value
 
+    inference = True
+
+    def check_requires_grad(self):
+        if not _state.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
+
 
 def _inference_vc():
     """The version counter of a tensor made now: an inference one in inference mode."""

@@ -16,6 +16,7 @@ import weakref
 from .._generator import _DefaultGenerator
 from ..backend import cpu_backend
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
+from ..autograd.function import _raise_modified
 from ..autograd.graph import saved_tensors_hooks
 from ..tensor import Tensor
 
@@ -177,8 +178,14 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
         return function(*args, **kwargs)
     forward_context, recompute_context = context_fn()
     states = _rng_states(args) if preserve else None
+    # the inputs' versions now: recomputing from an input changed in place since would give
+    # another function's gradient (PyTorch saves the inputs, so its version check catches it)
+    versions = [(t, t._version) for t in args if isinstance(t, Tensor)]
 
     def recompute():
+        for t, version in versions:
+            if t._version != version:
+                _raise_modified(None, t._arr, t._version, version, t._out_nr, t)
         if states is None:
             with recompute_context:
                 function(*args, **kwargs)
