@@ -148,8 +148,10 @@ def get_num_threads():
 def use_deterministic_algorithms(mode, *, warn_only=False):
     """use_deterministic_algorithms(mode, *, warn_only=False) -> None
 
-    Ask for deterministic algorithms only.  gradcore's are all deterministic (its CUDA
-    reductions sum in a fixed order, without atomics), so this only records the setting."""
+    Ask for deterministic algorithms only.  gradcore's CPU ops are deterministic and its CUDA
+    backward reductions sum in a fixed order without atomics; on CUDA, index_add_ and
+    scatter_add (cupyx.scatter_add) use atomics.  This records the setting only: nothing
+    warns or refuses yet, and empty tensors are not filled with nan as PyTorch's are."""
     _deterministic[:] = [_bool(mode), _bool(warn_only)]
 
 

@@ -82,6 +82,12 @@ complex128 = dtype("complex128", np.complex128, _COMPLEX, "ComplexDouble")
 cfloat, cdouble = complex64, complex128
 float, double, half, long, int, short = float32, float64, float16, int64, int32, int16  # noqa: A001
 
+# the C++ type names PyTorch's messages use
+CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+             "int32": "int", "int16": "short int", "int8": "signed char",
+             "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+             "complex128": "c10::complex<double>"}
+
 _ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool, complex64,
         complex128)
 _FROM_NP = {d.np: d for d in _ALL}

@@ -206,3 +206,18 @@ def test_validation_errors_match_torch(torch, k):
 def test_validation_can_be_turned_off():
     d = D.Normal(gradcore.tensor([0.0]), gradcore.tensor([-1.0]), validate_args=False)
     assert math.isnan(float(d.log_prob(gradcore.tensor([0.0]))))
+
+
+def test_mvn_gradients_stay_in_the_lower_triangle_and_kl_broadcasts(torch):
+    grads, kls = [], []
+    for lib, mod in ((gradcore, gradcore.distributions), (torch, torch.distributions)):
+        T = lib.tensor([[1.0, 0.0], [0.5, 2.0]], requires_grad=True)
+        d = mod.MultivariateNormal(lib.zeros(2), scale_tril=T)
+        (d.log_prob(lib.tensor([0.3, -1.0])) + d.entropy()).backward()
+        grads.append(T.grad.numpy())
+        p = mod.MultivariateNormal(lib.zeros(2, 1, 2), scale_tril=lib.eye(2))
+        q = mod.MultivariateNormal(lib.ones(1, 3, 2), scale_tril=2 * lib.eye(2))
+        kls.append(mod.kl_divergence(p, q).numpy())
+    assert grads[0][0, 1] == 0.0
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5)
+    np.testing.assert_allclose(kls[0], kls[1], rtol=1e-5)

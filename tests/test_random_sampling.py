@@ -188,3 +188,62 @@ def test_generator_makes_every_sampler_repeat():
     assert draw(g) == first
     g.manual_seed(8)
     assert draw(g) != first
+
+
+# ---- review mends ------------------------------------------------------------------------------
+
+def test_float16_uniform_draws_stay_below_one():
+    assert not bool((gradcore.rand(1_000_000, dtype=gradcore.float16) == 1).any())
+    assert bool(gradcore.empty(1_000_000, dtype=gradcore.float16).exponential_().isfinite().all())
+
+
+RANDOM_CASES = [(dt, args) for dt in ("uint8", "int8", "bool", "int16", "float16")
+                for args in ((300,), (0, 300), (-3, 3), (5,), (5, None), (2, 9))]
+
+
+@pytest.mark.parametrize("dtype,args", RANDOM_CASES)
+def test_random_bounds_and_errors_match_torch(torch, dtype, args):
+    outs = []
+    for lib in (gradcore, torch):
+        try:
+            x = lib.zeros(4000, dtype=getattr(lib, dtype)).random_(*args)
+        except Exception as e:  # noqa: BLE001
+            outs.append((type(e).__name__, str(e)))
+        else:
+            a = x.numpy().astype(np.float64)
+            outs.append(("ok", a.min() >= (args[0] if len(args) == 2 else 0),
+                         (a.max() < args[-1]) if args[-1] is not None else True))
+    assert outs[0] == outs[1]
+    assert gradcore.zeros(3).random_(**{"from": 2, "to": 5}).numpy().min() >= 2
+
+
+def test_normal_takes_the_means_dtype_writes_out_and_refuses_integers(torch):
+    for lib in (gradcore, torch):
+        assert lib.normal(lib.zeros(2), lib.ones(2, dtype=lib.float64)).dtype == lib.float32
+        o = lib.zeros(3)
+        assert lib.normal(lib.zeros(3), 1.0, out=o) is o and bool((o != 0).any())
+    _same_error(torch, lambda L: L.normal(L.zeros(2, dtype=L.int64), 1.0))
+    for bad in (float("nan"),):
+        _same_error(torch, lambda L: L.normal(L.zeros(2), bad))
+        _same_error(torch, lambda L: L.zeros(2).normal_(0, bad))
+        _same_error(torch, lambda L: L.zeros(2).log_normal_(0, bad))
+    _same_error(torch, lambda L: L.normal(L.zeros(2), L.tensor([float("nan"), 1.0])))
+    _same_error(torch, lambda L: L.zeros(2).uniform_(float("nan"), 1))
+    _same_error(torch, lambda L: L.zeros(2).uniform_(0, float("inf")))
+
+
+def test_bernoulli_with_a_tensor_p_keeps_p_in_the_graph(torch):
+    for lib in (gradcore, torch):
+        p = lib.full((3,), 0.5, requires_grad=True)
+        y = lib.zeros(3).bernoulli_(p)
+        assert y.requires_grad and y.grad_fn.name() == "BernoulliBackward1"
+        y.sum().backward()
+        assert p.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_samplers_refuse_integer_inputs_as_torch(torch):
+    _same_error(torch, lambda L: L.bernoulli(L.tensor([0, 1])))
+    _same_error(torch, lambda L: L.poisson(L.tensor([1, 2])))
+    _same_error(torch, lambda L: L.poisson(L.tensor([-1.0])))
+    _same_error(torch, lambda L: L.multinomial(L.tensor([1, 2]), 1))
+    _same_error(torch, lambda L: L.multinomial(L.tensor([1.0, 2.0]), 2.0))

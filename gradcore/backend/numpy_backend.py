@@ -60,6 +60,9 @@ class NumpyBackend:
         return draw(shape, dtype=np.float32).astype(dtype)
 
     def rand(self, shape, dtype):
+        if dtype == np.float16:  # float32 draws would round up to 1.0: 11-bit steps, as PyTorch
+            u = self._rng.random(shape, dtype=np.float32)
+            return (self.xp.floor(u * 2048) / 2048).astype(np.float16)
         return self._float(self._rng.random, shape, dtype)
 
     def randn(self, shape, dtype):

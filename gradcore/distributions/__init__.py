@@ -3,8 +3,12 @@ Uniform, Independent, MultivariateNormal and kl_divergence -- with sample, rsamp
 differentiable), log_prob, entropy, mean, variance and argument validation."""
 from . import constraints  # noqa: F401
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .categorical import Categorical
+from .dirichlet import Dirichlet
 from .distribution import Distribution
+from .exponential import Exponential
+from .gamma import Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
@@ -14,3 +18,4 @@ from .uniform import Uniform
 __all__ = ["Bernoulli", "Categorical", "Distribution", "Independent", "MultivariateNormal",
            "Normal", "Uniform",
            "kl_divergence", "register_kl"]
+__all__ += ["Beta", "Dirichlet", "Exponential", "Gamma"]

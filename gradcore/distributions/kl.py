@@ -3,11 +3,11 @@
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .independent import Independent, _sum_rightmost
-from .multivariate_normal import MultivariateNormal, _half_log_det, _mahalanobis
+from .multivariate_normal import (MultivariateNormal, _broadcast_shape, _half_log_det,
+                                 _mahalanobis, _solve_lower)
 from .normal import Normal
 from .uniform import Uniform
 from .utils import softplus
-from ..linalg import solve
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -87,8 +87,8 @@ def _kl_mvn_mvn(p, q):
     n = p.event_shape[0]
     lp, lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     half_term1 = _half_log_det(lq) - _half_log_det(lp)
-    batch = p.batch_shape if len(p.batch_shape) >= len(q.batch_shape) else q.batch_shape
-    x = solve(lq.expand(batch + (n, n)), lp.expand(batch + (n, n)))  # lq^-1 lp
+    batch = _broadcast_shape(p.batch_shape, q.batch_shape)
+    x = _solve_lower(lq.expand(batch + (n, n)), lp.tril().expand(batch + (n, n)))  # lq^-1 lp
     term2 = (x * x).sum((-2, -1))
     term3 = _mahalanobis(lq, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - n)

@@ -20,11 +20,18 @@ def _broadcast_shape(*shapes):
     return gradcore.Size(out)
 
 
+def _solve_lower(L, b):
+    """L^-1 b for a lower-triangular L: only L's lower triangle is read, so no gradient
+    reaches its upper one (PyTorch's solve_triangular)."""
+    return solve(L.tril(), b)
+
+
 def _mahalanobis(L, diff):
     """|L^-1 diff|**2 over the last dim, L broadcast against diff's batch dims."""
     batch = _broadcast_shape(L.shape[:-2], diff.shape[:-1])
     n = diff.shape[-1]
-    z = solve(L.expand(batch + (n, n)), diff.expand(batch + (n,)).unsqueeze(-1)).squeeze(-1)
+    z = _solve_lower(L.expand(batch + (n, n)),
+                     diff.expand(batch + (n,)).unsqueeze(-1)).squeeze(-1)
     return (z * z).sum(-1)
 
 
@@ -59,7 +66,9 @@ class MultivariateNormal(Distribution):
         if given.dim() < 2:
             which = ("scale_tril" if scale_tril is not None else "covariance_matrix"
                      if covariance_matrix is not None else "precision_matrix")
-            raise ValueError(f"{which} matrix must be at least two-dimensional, with optional "
+            raise ValueError(f"{which} must be at least two-dimensional, with optional "
+                             "leading batch dimensions" if which != "scale_tril" else
+                             "scale_tril matrix must be at least two-dimensional, with optional "
                              "leading batch dimensions")
         batch = _broadcast_shape(given.shape[:-2], loc.shape[:-1])
         n = loc.shape[-1]

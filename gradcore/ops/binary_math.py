@@ -22,9 +22,6 @@ from .shape import broadcast_shapes, sum_to
 
 # ---- operands and PyTorch's refusals ---------------------------------------------------------
 
-_CPP_NAMES = {"Float": "float", "Double": "double", "Half": "c10::Half", "Long": "long int",
-              "Int": "int", "Short": "short int", "Char": "signed char",
-              "Byte": "unsigned char", "Bool": "bool"}
 
 
 def _not_implemented(kernel, t):
@@ -366,7 +363,7 @@ class LerpTensor(ArrayFunction):
 
 def _check_number(value, dt):
     if isinstance(value, complex):
-        raise RuntimeError(f"value cannot be converted to type {_CPP_NAMES[dt.scalar_name]} "
+        raise RuntimeError(f"value cannot be converted to type {_dtype.CPP_NAMES[dt.name]} "
                            "without overflow")
 
 
@@ -386,8 +383,8 @@ def lerp(input, end, weight):
                                and weight.dim() else [])
     for what, t in checks:
         if t.dtype is not dt:
-            raise RuntimeError(f"expected dtype {_CPP_NAMES[dt.scalar_name]} for `{what}` but "
-                               f"got dtype {_CPP_NAMES[t.dtype.scalar_name]}")
+            raise RuntimeError(f"expected dtype {_dtype.CPP_NAMES[dt.name]} for `{what}` but "
+                               f"got dtype {_dtype.CPP_NAMES[t.dtype.name]}")
     tensor_weight = isinstance(weight, Tensor)
     if not dt.is_floating_point:
         raise _not_implemented("lerp_kernel_tensor" if tensor_weight else "lerp_kernel_scalar",

@@ -1,6 +1,8 @@
 """Device and dtype moves: ``Tensor.to`` and its shorthands (``cpu``, ``cuda``, ``float``,
 ``long`` ...), all one differentiable copy, ``ToCopyBackward0`` (its gradient goes back to the
 source's device and dtype)."""
+import numpy as np
+
 from .. import _dtype
 from .._device import device as _device_cls
 from ..autograd.function import ArrayFunction
@@ -164,10 +166,9 @@ def apply_(self, callable):
     Each element replaced by callable(element), in place, on the CPU (slow: a Python call per
     element; for tensors that don't require grad)."""
     _host_only(self, "apply_")
-    flat = self._arr.reshape(-1)
-    for i, v in enumerate(flat.tolist()):
-        flat[i] = callable(v)
-    self._bump_version()
+    arr = self._arr
+    values = [callable(v) for v in arr.reshape(-1).tolist()]
+    arr[...] = np.array(values).astype(arr.dtype).reshape(arr.shape)  # views and strides too
     return self
 
 
@@ -184,10 +185,13 @@ def map_(self, tensor, callable):
                            f"the existing size ({tensor._arr.shape[-1]}) at non-singleton "
                            f"dimension {self.dim() - 1}.  Target sizes: {list(self._arr.shape)}"
                            f".  Tensor sizes: {list(tensor._arr.shape)}") from None
-    flat = self._arr.reshape(-1)
-    for i, (a, b) in enumerate(zip(flat.tolist(), other.reshape(-1).tolist())):
-        flat[i] = callable(a, b)
-    self._bump_version()
+    if tensor._arr.dtype != self._arr.dtype:
+        raise TypeError(f"map_: expected torch.{self.dtype.scalar_name}Tensor for 'other' (got "
+                        f"torch.{tensor.dtype.scalar_name}Tensor)")
+    arr = self._arr
+    values = [callable(a, b) for a, b in zip(arr.reshape(-1).tolist(),
+                                            other.reshape(-1).tolist())]
+    arr[...] = np.array(values).astype(arr.dtype).reshape(arr.shape)
     return self
 
 

@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap, _wrap_dim
 from . import elementwise as E
@@ -748,9 +749,6 @@ def take_along_dim(input, indices, dim=None):
 
 # ---- masks ----------------------------------------------------------------------------------
 
-_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-              "uint8": "unsigned char"}
 
 
 def _check_mask(mask, fn):
@@ -760,7 +758,7 @@ def _check_mask(mask, fn):
         if fn == "masked_select":
             raise RuntimeError("masked_select: expected BoolTensor for mask")
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_CPP_NAMES[mask.dtype.name]}")
+                           f"{_dtype.CPP_NAMES[mask.dtype.name]}")
 
 
 class MaskedFill(ArrayFunction):

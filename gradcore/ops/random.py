@@ -60,10 +60,10 @@ def _record(arr, be, node, *inputs):
     return _wrap(arr, be)
 
 
-def _sample_inplace(self, node, draw):
+def _sample_inplace(self, node, draw, *params):
     """Write ``draw(self)`` (an array of self's shape and dtype) into self, recorded as
-    ``node`` (zero gradient); returns self."""
-    return inplace(self, lambda t: _record(draw(t), t._be, node, t))
+    ``node`` of self and the tensor ``params`` (zero gradients); returns self."""
+    return inplace(self, lambda t: _record(draw(t), t._be, node, t, *params))
 
 
 def _float_only(t, kernel):
@@ -79,12 +79,20 @@ def _continuous(t, name, spelled):
 
 # ---- normal ----------------------------------------------------------------------------------
 
-def _check_std(std):
+def _check_std(std, name="normal"):
     if isinstance(std, Tensor):
-        if std.numel() and bool((std._be.xp.asarray(std._arr) < 0).any()):
-            raise RuntimeError("normal expects all elements of std >= 0.0")
-    elif std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+        if std.numel() and not bool((std._arr >= 0).all()):
+            raise RuntimeError(f"{name} expects all elements of std >= 0.0")
+    elif not std >= 0:  # nan too
+        raise RuntimeError(f"{name} expects std >= 0.0, but found std {std:g}")
+
+
+def _into(out, result):
+    """``out=``: the result written into ``out`` (which it returns), else the result."""
+    if out is None:
+        return result
+    out.copy_(result.detach())
+    return out
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
@@ -104,21 +112,26 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
                             "ints size, *, Generator generator, Tensor out, torch.dtype dtype, "
                             "torch.device device, bool requires_grad)")
         from .factories import empty
-        t = empty(*size, dtype=dtype, device=device)
+        t = empty(tuple(size) if not isinstance(size, numbers.Integral) else (size,),
+                  dtype=dtype, device=device)
         _float_only(t, "normal_kernel_cpu")
         t._arr = (_normal(t._be, generator, t._arr.shape, t._arr.dtype, "normal") * std
                   + mean).astype(t._arr.dtype, copy=False)
-        return t.requires_grad_(requires_grad)
+        return _into(out, t.requires_grad_(requires_grad))
+    if size is not None:
+        raise TypeError("normal() received an invalid combination of arguments: size= goes "
+                        "with a float mean and a float std only")
     like = mean if tm else std
+    _float_only(like, "normal_kernel_cpu")
     be = like._be
     shape = broadcast_shapes(mean.shape if tm else (), std.shape if ts else ())
-    np_dt = like._arr.dtype if not (tm and ts) else np.result_type(mean._arr, std._arr)
+    np_dt = like._arr.dtype  # mean's dtype when it is a tensor, as PyTorch
     eps = _normal(be, generator, shape, np_dt, "normal")
     m = mean._arr if tm else mean
     s = std._arr if ts else std
     arr = (eps * s + m).astype(np_dt, copy=False)
     node = "NormalBackward3" if tm and ts else "NormalBackward1" if tm else "NormalBackward2"
-    return _record(arr, be, node, *[t for t in (mean, std) if isinstance(t, Tensor)])
+    return _into(out, _record(arr, be, node, *[t for t in (mean, std) if isinstance(t, Tensor)]))
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
@@ -137,7 +150,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
 
     self filled with exp(N(mean, std**2)) samples."""
     _float_only(self, "log_normal_cpu")
-    if std <= 0:
+    if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
     return _sample_inplace(self, "LogNormalBackward0", lambda t: t._be.xp.exp(_normal(
         t._be, generator, t._arr.shape, t._arr.dtype, "log_normal_") * std + mean).astype(
@@ -156,6 +169,10 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None):
     self filled with samples uniform on [from, to)."""
     _float_only(self, "check_uniform_bounds")
     a, b = from_, to
+    limit = float(np.finfo(self.dtype.np).max)
+    for what, v in (("from", a), ("to", b)):
+        if not -limit <= v <= limit:
+            raise RuntimeError(f"{what} is out of bounds for {_dtype.CPP_NAMES[self.dtype.name]}")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} "
                            f"> to={b:g}")
@@ -215,11 +232,12 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     0/1 samples (input's dtype) that are 1 with probability input (each element in [0, 1]),
     or with probability ``p`` when given."""
     if p is not None:
-        return bernoulli_(input.detach().clone(), p, generator=generator)
+        return _into(out, bernoulli_(input.detach().clone(), p, generator=generator))
+    _float_only(input, "bernoulli_tensor_cpu_p_")
     _probabilities_in_range(input)
     u = _uniform(input._be, generator, input._arr.shape, np.float64, "bernoulli")
     arr = (u < input._arr).astype(input._arr.dtype)
-    return _record(arr, input._be, "BernoulliBackward0", input)
+    return _into(out, _record(arr, input._be, "BernoulliBackward0", input))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
@@ -236,16 +254,18 @@ def bernoulli_(self, p=0.5, *, generator=None):
     def draw(t):
         u = _uniform(t._be, generator, t._arr.shape, np.float64, "bernoulli_")
         return (u < (p._arr if tensor_p else p)).astype(t._arr.dtype)
-    return _sample_inplace(self, "BernoulliBackward1" if tensor_p else "BernoulliBackward2",
-                           draw)
+    if tensor_p:
+        return _sample_inplace(self, "BernoulliBackward1", draw, p)
+    return _sample_inplace(self, "BernoulliBackward2", draw)
 
 
 def poisson(input, generator=None):
     """poisson(input, generator=None) -> Tensor
 
     Poisson samples with rates ``input`` (input's dtype; zero gradient)."""
+    _float_only(input, "poisson_cpu")
     if input.numel() and not bool(input._be.xp.all(input._arr >= 0)):
-        raise RuntimeError("Expected all elements of rate >= 0")
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     arr = draw_backend(input._be, generator, "poisson").poisson(input._arr, input._arr.dtype)
     return _record(arr, input._be, "PoissonBackward0", input)
 
@@ -255,9 +275,15 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
     ``num_samples`` category indices per row of ``input`` (1-d or 2-d non-negative weights,
     not necessarily summing to 1), with or without replacement."""
+    if not input.is_floating_point():
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{input.dtype.scalar_name}")
     if input.dim() not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
-    if not isinstance(num_samples, numbers.Integral) or num_samples <= 0:
+    if not isinstance(num_samples, numbers.Integral) or isinstance(num_samples, bool):
+        raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
+                        f"{type(num_samples).__name__}")
+    if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     n = input.shape[-1]
     if not replacement and num_samples > n:
@@ -282,37 +308,58 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
             keys = xp.where(w > 0, e / w, xp.inf)
         idx = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
     idx = idx.astype(np.int64)
-    return _wrap(idx.reshape(input.shape[:-1] + (num_samples,)), be)
+    return _into(out, _wrap(idx.reshape(input.shape[:-1] + (num_samples,)), be))
 
 
 # ---- random_: integers -------------------------------------------------------------------------
 
-def _random_bounds(dt, a, b):
-    """[low, high) of random_(a, b): random_() spans the dtype's exactly representable
-    integers (floats: 0 .. 2**mantissa), random_(to) is [0, to)."""
-    if a is None:
-        if dt is _dtype.bool:
-            return 0, 2
-        if dt.is_floating_point:
-            return 0, 2 ** (np.finfo(dt.np).nmant + 1) + 1
-        # int64: up to 2**63 - 2, the generator's largest exclusive bound
-        return 0, min(int(np.iinfo(dt.np).max) + 1, 2 ** 63 - 1)
-    if b is None:
-        a, b = 0, a
-    if a >= b:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={a} >= "
-                           f"to={b}")
-    return a, b
+def _random_bounds(dt, args):
+    """[low, high) of random_(*args): random_() spans the dtype's exactly representable
+    integers (floats: 0 .. 2**mantissa), random_(to) is [0, to), random_(from, None) is
+    [from, the dtype's largest]."""
+    if len(args) > 2:
+        raise TypeError(f"random_() takes at most 2 arguments ({len(args)} given)")
+    for v in args:
+        if v is not None and (not isinstance(v, numbers.Integral) or isinstance(v, bool)):
+            raise TypeError(f"random_(): argument must be int, not {type(v).__name__}")
+    if dt is _dtype.bool:
+        top = 1
+    elif dt.is_floating_point:
+        top = 2 ** (np.finfo(dt.np).nmant + 1)
+    else:
+        top = int(np.iinfo(dt.np).max)
+    bottom = 0 if dt is _dtype.bool or dt.is_floating_point else int(np.iinfo(dt.np).min)
+    if not args:
+        lo, hi = 0, top + 1
+    elif len(args) == 1:
+        lo, hi = 0, args[0]
+    else:
+        lo, hi = args[0], top + 1 if args[1] is None else args[1]
+    name = _dtype.CPP_NAMES[dt.name]
+    if not dt.is_floating_point:
+        if not bottom <= lo <= top:
+            raise RuntimeError(f"from is out of bounds for {name}")
+        if hi is not None and hi - 1 > top:
+            raise RuntimeError(f"to - 1 is out of bounds for {name}")
+    if hi is None or lo >= hi:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= "
+                           f"to={hi}")
+    return lo, min(hi, 2 ** 63 - 1)  # the generator's largest exclusive bound
 
 
-def random_(self, from_=None, to=None, *, generator=None):
+def random_(self, *args, generator=None, **kwargs):
     """random_(from=0, to=None, *, generator=None) -> Tensor
 
-    self filled with integers uniform on [from, to); random_(to) is [0, to) and random_() the
-    dtype's whole exactly-representable range."""
-    lo, hi = _random_bounds(self.dtype, from_, to)
-    node = "RandomBackward2" if from_ is None else (
-        "RandomBackward1" if to is None else "RandomBackward0")
+    self filled with integers uniform on [from, to); random_(to) is [0, to), random_(from,
+    None) is [from, the dtype's largest] and random_() the dtype's whole exactly-representable
+    range (the keywords are PyTorch's: ``from``, ``to``)."""
+    if kwargs:
+        unknown = set(kwargs) - {"from", "to"}
+        if unknown:
+            raise TypeError(f"random_() got an unexpected keyword argument '{unknown.pop()}'")
+        args = (kwargs.get("from", args[0] if args else 0), kwargs.get("to", None))
+    lo, hi = _random_bounds(self.dtype, args)
+    node = ("RandomBackward2", "RandomBackward1", "RandomBackward0")[min(len(args), 2)]
 
     def draw(t):
         return draw_backend(t._be, generator, "random_").randint(
