@@ -26,16 +26,16 @@ from ..tensor import Tensor
 __all__ = ["standard_gamma", "standard_gamma_grad", "gammainc"]
 
 _EPS = 1e-17  # a series term negligible against the sum
-_TOL = 1e-15, 1e-13  # the continued fraction's and its derivative's relative change at
-# convergence (above their rounding noise, which would otherwise drift on)
+_TOL = 4e-15, 1e-13  # the continued fraction's and its derivative's relative change over
+# _CHECK_EVERY steps at convergence (above their rounding noise)
 _MAX_TERMS = 20000  # enough for a < 2e6
 _CHECK_EVERY = 8
 _LARGE = 2e4  # alpha from which the asymptotic form replaces the series and fraction
 _SMALL_D = 0.1  # |lambda - 1| below which lambda - 1 - log(lambda) is its Taylor series
 
 
-def _converged(xp, step, total, tol=_EPS):
-    return bool((xp.abs(step) <= tol * xp.abs(total)).all())
+def _converged(xp, step, total):
+    return bool((xp.abs(step) <= _EPS * xp.abs(total)).all())
 
 
 def _lower_series(xp, a, x):
@@ -55,11 +55,14 @@ def _lower_series(xp, a, x):
 def _upper_fraction(xp, a, x):
     """(C, dC/da) of C = 1 / (b0 + a1 / (b1 + a2 / (b2 + ...))), b_n = x + 2n + 1 - a,
     a_n = n (a - n), for x >= a + 1: its convergents A_n / B_n and their a-derivatives by the
-    three-term recurrence, renormalised each step."""
+    three-term recurrence, renormalised each step.  Each element is kept from the check at
+    which it first stopped moving (later steps only add rounding noise)."""
     one, zero = xp.ones_like(x), xp.zeros_like(x)
     A0, A1, B0, B1 = one, x + 1 - a, zero, one  # A_{n-2}, A_{n-1}, B_{n-2}, B_{n-1}
     dA0, dA1, dB0, dB1 = zero, -one, zero, zero
     c, dc = B1 / A1, -(B1 * dA1) / (A1 * A1)
+    out, d_out = c.copy(), dc.copy()
+    done = xp.zeros(x.shape, dtype=bool)
     for n in range(1, _MAX_TERMS + 1):
         bn, an = x + (2 * n + 1) - a, n * (a - n)
         A2, B2 = bn * A1 + an * A0, bn * B1 + an * B0
@@ -68,15 +71,18 @@ def _upper_fraction(xp, a, x):
         scale = 1.0 / xp.abs(A2)
         A0, A1, B0, B1 = A1 * scale, A2 * scale, B1 * scale, B2 * scale
         dA0, dA1, dB0, dB1 = dA1 * scale, dA2 * scale, dB1 * scale, dB2 * scale
-        if n % _CHECK_EVERY == 0:
+        if n % _CHECK_EVERY == 0 or n == _MAX_TERMS:
             c_new = B1 / A1
             dc_new = (dB1 * A1 - B1 * dA1) / (A1 * A1)
-            done = (_converged(xp, c_new - c, c_new, _TOL[0])
-                    and _converged(xp, dc_new - dc, dc_new, _TOL[1]))
+            now = ~done & ((xp.abs(c_new - c) <= _TOL[0] * xp.abs(c_new))
+                           & (xp.abs(dc_new - dc) <= _TOL[1] * xp.abs(dc_new))
+                           | (n == _MAX_TERMS))
+            out, d_out = xp.where(now, c_new, out), xp.where(now, dc_new, d_out)
+            done = done | now
             c, dc = c_new, dc_new
-            if done:
+            if bool(done.all()):
                 break
-    return B1 / A1, (dB1 * A1 - B1 * dA1) / (A1 * A1)
+    return out, d_out
 
 
 def _d_minus_log1p(xp, d):
