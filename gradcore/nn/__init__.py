@@ -3,4 +3,4 @@ from .parameter import Parameter  # noqa: F401
 from .module import Module  # noqa: F401
 from .containers import Sequential, ModuleList, ModuleDict  # noqa: F401
 from .modules import *  # noqa: F401,F403
-from . import functional, init  # noqa: F401
+from . import functional, init, utils  # noqa: F401

@@ -65,3 +65,14 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
     return _S.log_softmax(input, dim, dtype=dtype)
+
+
+# the families' functional forms beyond the above: each ops module's FUNCTIONAL dict
+def _gather():
+    from ..ops import (activation, attention, conv, distance, loss, normalization, resample,
+                       rnn)
+    for mod in (activation, attention, conv, distance, loss, normalization, resample, rnn):
+        globals().update(getattr(mod, "FUNCTIONAL", {}))
+
+
+_gather()

@@ -9,11 +9,12 @@ from ..tensor import Tensor
 from . import (activation, conv, conversion, declare, elementwise, factories, indexing, inplace,
                join, linalg, loss, normalization, reduction, shape, softmax, special,
                unary_math, binary_math, sorting, scan, structure, contraction, random,
-               complex_ops)
+               complex_ops, rnn, attention, resample, distance)
 
 MODULES = [shape, elementwise, conversion, reduction, inplace, factories, linalg, indexing, join,
            softmax, activation, normalization, conv, loss, special, unary_math, binary_math, sorting,
-           scan, structure, contraction, random, complex_ops]
+           scan, structure, contraction, random, complex_ops, rnn, attention,
+           resample, distance]
 
 for _mod in MODULES:
     for _attr, _fn in getattr(_mod, "METHODS", {}).items():

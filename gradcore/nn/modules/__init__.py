@@ -1,11 +1,14 @@
-"""Layer and loss modules, one file per family."""
-from .linear import Linear, Identity, Flatten, Unflatten  # noqa: F401
-from .activation import ReLU, LeakyReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax  # noqa: F401
-from .dropout import Dropout  # noqa: F401
-from .sparse import Embedding  # noqa: F401
-from .normalization import LayerNorm  # noqa: F401
-from .batchnorm import BatchNorm1d, BatchNorm2d  # noqa: F401
-from .conv import Conv2d  # noqa: F401
-from .pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d  # noqa: F401
-from .loss import (MSELoss, L1Loss, SmoothL1Loss, CrossEntropyLoss, NLLLoss,  # noqa: F401
-                   BCELoss, BCEWithLogitsLoss)
+"""Layer and loss modules, one file per family (each lists its classes in __all__)."""
+from .linear import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .batchnorm import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403

@@ -3,6 +3,8 @@ from .. import functional as F
 from ..module import Module
 
 
+__all__ = ["ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax"]
+
 class ReLU(Module):
     """ReLU(inplace=False)
 

@@ -9,6 +9,8 @@ from ..module import Module
 from ..parameter import Parameter
 
 
+__all__ = ["BatchNorm1d", "BatchNorm2d"]
+
 class _BatchNorm(Module):
     _version = 2
 

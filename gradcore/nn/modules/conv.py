@@ -10,6 +10,8 @@ from ..module import Module
 from ..parameter import Parameter
 
 
+__all__ = ["Conv2d"]
+
 def _pair(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x, x)
 

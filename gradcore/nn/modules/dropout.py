@@ -4,6 +4,8 @@ from ...ops.activation import dropout
 from ..module import Module
 
 
+__all__ = ["Dropout"]
+
 class Dropout(Module):
     """Dropout(p=0.5, inplace=False)
 

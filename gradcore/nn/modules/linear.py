@@ -8,6 +8,8 @@ from ..module import Module
 from ..parameter import Parameter
 
 
+__all__ = ["Linear", "Identity", "Flatten", "Unflatten"]
+
 class Identity(Module):
     """Identity(*args, **kwargs)
 

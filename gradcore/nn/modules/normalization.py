@@ -8,6 +8,8 @@ from ..module import Module
 from ..parameter import Parameter
 
 
+__all__ = ["LayerNorm"]
+
 class LayerNorm(Module):
     """LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True, bias=True, device=None,
     dtype=None)

@@ -3,6 +3,8 @@ from ...ops.conv import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..module import Module
 
 
+__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+
 class MaxPool2d(Module):
     """MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
     ceil_mode=False)

@@ -7,6 +7,8 @@ from ..module import Module
 from ..parameter import Parameter
 
 
+__all__ = ["Embedding"]
+
 class Embedding(Module):
     """Embedding(num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
     scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None,

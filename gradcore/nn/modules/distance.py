@@ -1,0 +1,3 @@
+"""Similarity and distance modules, EmbeddingBag, Bilinear and the other layers of the functional extras."""
+
+__all__ = []

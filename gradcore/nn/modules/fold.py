@@ -1,0 +1,3 @@
+"""Unfold/Fold, PixelShuffle/PixelUnshuffle, Upsample and the padding layers."""
+
+__all__ = []

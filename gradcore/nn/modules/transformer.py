@@ -1,0 +1,3 @@
+"""Attention and transformers: MultiheadAttention, TransformerEncoder/DecoderLayer, TransformerEncoder/Decoder, Transformer."""
+
+__all__ = []
