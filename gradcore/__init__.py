@@ -26,6 +26,7 @@ from ._generator import Generator, default_generator, _seed_value
 from .serialization import save, load
 from . import linalg, nn, optim, utils  # noqa: E402  (they use the namespace above)
 from . import distributions  # noqa: E402  (it uses nn.functional)
+from . import special  # noqa: E402,F811  (torch.special; after distributions)
 
 __version__ = "0.1.0"
 

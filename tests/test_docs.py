@@ -1,6 +1,6 @@
 """help() is useful: every public callable a user reaches -- gradcore.*, Tensor.*, nn,
-nn.functional, optim, lr_scheduler, autograd, utils.data, linalg, distributions -- has a
-docstring, and an op's starts with its signature."""
+nn.functional, optim, lr_scheduler, autograd, utils.data, linalg, distributions, special --
+has a docstring, and an op's starts with its signature."""
 import inspect
 
 import gradcore
@@ -19,7 +19,8 @@ def _undocumented():
     missing = []
     for ns, label in ((gradcore, "gradcore"), (F, "nn.functional"), (autograd, "autograd"),
                       (data, "utils.data"), (gradcore.linalg, "linalg"),
-                      (gradcore.distributions, "distributions")):
+                      (gradcore.distributions, "distributions"),
+                      (gradcore.special, "special")):
         for name in dir(ns):
             obj = getattr(ns, name)
             if name.startswith("_") or inspect.ismodule(obj) or not callable(obj):
