@@ -6,15 +6,294 @@ Attributes that are Parameters, Modules or registered buffers live in the ordere
 ``double`` ...) changes its Parameters in place (``p.data = p.data.to(...)``, and the same for
 ``p.grad``), so an optimizer built before the move still holds the right tensors.
 """
+import functools
 import itertools
+import warnings
+import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
-from ..autograd.grad_mode import no_grad
-from ..autograd.hooks import RemovableHandle
+from ..autograd import hooks as _autograd_hooks
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..ops.conversion import parse_to
 from ..tensor import Tensor, zero_grads
 from .parameter import Parameter
+
+
+__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_full_backward_pre_hook", "register_module_full_backward_hook",
+           "register_module_buffer_registration_hook",
+           "register_module_module_registration_hook",
+           "register_module_parameter_registration_hook"]
+
+
+class RemovableHandle(_autograd_hooks.RemovableHandle):
+    """RemovableHandle(hooks_dict, *, extra_dict=None)
+
+    The handle a hook registration returns: ``handle.remove()`` (or leaving a ``with`` block)
+    takes the hook out of ``hooks_dict`` and of the ``extra_dict`` (or dicts) that hold its
+    flags (with_kwargs, always_call)."""
+
+    def __init__(self, hooks_dict, *, extra_dict=None):
+        super().__init__(hooks_dict)
+        if extra_dict is None:
+            extra_dict = ()
+        elif isinstance(extra_dict, dict):
+            extra_dict = (extra_dict,)
+        self.extra_dict_ref = tuple(weakref.ref(d) if _weakrefable(d) else (lambda d=d: d)
+                                    for d in extra_dict)
+
+    def remove(self):
+        """Take the hook (and its flags) out of the dicts it was registered in."""
+        super().remove()
+        for ref in self.extra_dict_ref:
+            d = ref()
+            if d is not None:
+                d.pop(self.id, None)
+
+
+def _weakrefable(obj):
+    try:
+        weakref.ref(obj)
+        return True
+    except TypeError:
+        return False
+
+
+# ---- global hooks (torch.nn.modules.module.register_module_*) ------------------------------
+_global_buffer_registration_hooks = OrderedDict()
+_global_module_registration_hooks = OrderedDict()
+_global_parameter_registration_hooks = OrderedDict()
+_global_backward_pre_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
+_global_is_full_backward_hook = None
+_global_forward_pre_hooks = OrderedDict()
+_global_forward_hooks = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+
+
+def _checked_hook(hook):
+    if not callable(hook):
+        raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+    return hook
+
+
+def register_module_buffer_registration_hook(hook):
+    """register_module_buffer_registration_hook(hook) -> RemovableHandle
+
+    Register a hook called by every ``register_buffer`` (and buffer assignment) of every
+    module: ``hook(module, name, buffer) -> None or a new buffer``."""
+    handle = RemovableHandle(_global_buffer_registration_hooks)
+    _global_buffer_registration_hooks[handle.id] = _checked_hook(hook)
+    return handle
+
+
+def register_module_module_registration_hook(hook):
+    """register_module_module_registration_hook(hook) -> RemovableHandle
+
+    Register a hook called whenever any module registers a submodule:
+    ``hook(module, name, submodule) -> None or a new submodule``."""
+    handle = RemovableHandle(_global_module_registration_hooks)
+    _global_module_registration_hooks[handle.id] = _checked_hook(hook)
+    return handle
+
+
+def register_module_parameter_registration_hook(hook):
+    """register_module_parameter_registration_hook(hook) -> RemovableHandle
+
+    Register a hook called whenever any module registers a parameter:
+    ``hook(module, name, param) -> None or a new Parameter``."""
+    handle = RemovableHandle(_global_parameter_registration_hooks)
+    _global_parameter_registration_hooks[handle.id] = _checked_hook(hook)
+    return handle
+
+
+def register_module_forward_pre_hook(hook):
+    """register_module_forward_pre_hook(hook) -> RemovableHandle
+
+    Register a forward pre-hook common to all modules, run before their own:
+    ``hook(module, args) -> None or new args`` (a single value is wrapped in a tuple)."""
+    handle = RemovableHandle(_global_forward_pre_hooks)
+    _global_forward_pre_hooks[handle.id] = _checked_hook(hook)
+    return handle
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """register_module_forward_hook(hook, *, with_kwargs=False, always_call=False) -> RemovableHandle
+
+    Register a forward hook common to all modules, run before their own:
+    ``hook(module, args, output)`` (``with_kwargs``: ``hook(module, args, kwargs, output)``)
+    -> None or a new output; ``always_call`` runs it even when forward raises."""
+    handle = RemovableHandle(_global_forward_hooks,
+                             extra_dict=(_global_forward_hooks_always_called,
+                                         _global_forward_hooks_with_kwargs))
+    _global_forward_hooks[handle.id] = _checked_hook(hook)
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook):
+    """register_module_full_backward_pre_hook(hook) -> RemovableHandle
+
+    Register a backward pre-hook common to all modules (run before their own), as
+    :meth:`Module.register_full_backward_pre_hook`: ``hook(module, grad_output) -> None or
+    new grad_output``."""
+    handle = RemovableHandle(_global_backward_pre_hooks)
+    _global_backward_pre_hooks[handle.id] = _checked_hook(hook)
+    return handle
+
+
+def register_module_full_backward_hook(hook):
+    """register_module_full_backward_hook(hook) -> RemovableHandle
+
+    Register a backward hook common to all modules (run before their own), as
+    :meth:`Module.register_full_backward_hook`: ``hook(module, grad_input, grad_output) ->
+    None or new grad_input``."""
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is False:
+        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as a "
+                           "global Module hook. Please use only one of them.")
+    _global_is_full_backward_hook = True
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = _checked_hook(hook)
+    return handle
+
+
+# ---- full backward hooks: identity Functions around a module's inputs and outputs ----------
+class BackwardHookFunction(Function):
+    """Identity on its tensors; its node (BackwardHookFunctionBackward) carries the module's
+    backward hooks."""
+
+    @staticmethod
+    def forward(ctx, *args):
+        ctx.mark_non_differentiable(*[a for a in args if not a.requires_grad])
+        return args
+
+    @staticmethod
+    def backward(ctx, *args):
+        return args
+
+
+class _BackwardHook:
+    """PyTorch's torch.utils.hooks.BackwardHook: the grad_output seen at the module's outputs is
+    kept until the gradients reach its inputs, where the user hooks see both."""
+
+    def __init__(self, module, user_hooks, user_pre_hooks):
+        self.user_hooks = user_hooks
+        self.user_pre_hooks = user_pre_hooks
+        self.module = module
+        self.grad_outputs = None
+        self.n_outputs = -1
+        self.output_tensors_index = None
+        self.n_inputs = -1
+        self.input_tensors_index = None
+
+    @staticmethod
+    def _pack_with_none(indices, values, size):
+        res = [None] * size
+        for idx, val in zip(indices, values):
+            res[idx] = val
+        return tuple(res)
+
+    def _set_user_hook(self, grad_fn):
+        def hook(grad_input, _):
+            if self.grad_outputs is None:
+                return None
+            res = self._pack_with_none(self.input_tensors_index, grad_input, self.n_inputs)
+            for user_hook in self.user_hooks:
+                out = user_hook(self.module, res, self.grad_outputs)
+                if out is None:
+                    continue
+                if len(out) != len(res):
+                    raise RuntimeError("Backward hook returned an invalid number of grad_input, "
+                                       f"got {len(out)}, but expected {len(res)}")
+                res = out
+            self.grad_outputs = None
+            return tuple(res[i] for i in self.input_tensors_index)
+        grad_fn.register_hook(hook)
+
+    def _apply_on_tensors(self, fn, args):
+        tensors_idx, tensors = [], []
+        requires_grad = False
+        for i, arg in enumerate(args):
+            if isinstance(arg, Tensor):
+                tensors_idx.append(i)
+                tensors.append(arg)
+                requires_grad |= arg.requires_grad
+        if not (requires_grad and is_grad_enabled()):
+            return args, None
+        # a tensor that does not require grad goes through as is (it is not differentiable)
+        new_tensors = [n if t.requires_grad else t
+                       for n, t in zip(BackwardHookFunction.apply(*tensors), tensors)]
+        grad_fns = [t.grad_fn for t in new_tensors if t.grad_fn is not None
+                    and t.grad_fn.name() == "BackwardHookFunctionBackward"]
+        if not grad_fns:
+            raise RuntimeError("Error while setting up backward hooks. Please open an issue "
+                               "with a code sample to reproduce this.")
+        fn(grad_fns[0])
+        arg_list = list(args)
+        for idx, val in zip(tensors_idx, new_tensors):
+            arg_list[idx] = val
+        out = tuple(arg_list) if type(args) is tuple else type(args)(*arg_list)
+        return out, tensors_idx
+
+    def setup_input_hook(self, args):
+        res, idx = self._apply_on_tensors(self._set_user_hook, args)
+        self.n_inputs = len(args)
+        self.input_tensors_index = idx
+        return res
+
+    def setup_output_hook(self, args):
+        def fn(grad_fn):
+            def hook(grad_output):
+                self.grad_outputs = self._pack_with_none(self.output_tensors_index,
+                                                         grad_output, self.n_outputs)
+                if self.user_pre_hooks:
+                    expected_len = len(self.grad_outputs)
+                    for user_pre_hook in self.user_pre_hooks:
+                        new = user_pre_hook(self.module, self.grad_outputs)
+                        if new is None:
+                            continue
+                        if len(new) != expected_len:
+                            raise RuntimeError("Backward pre hook returned an invalid number of "
+                                               f"grad_output, got {len(new)}, but expected "
+                                               f"{expected_len}")
+                        self.grad_outputs = new
+                local_grad_outputs = self.grad_outputs
+                if self.input_tensors_index is None:
+                    warnings.warn("Full backward hook is firing when gradients are computed with "
+                                  "respect to module outputs since no inputs require gradients. "
+                                  "See https://docs.pytorch.org/docs/main/generated/torch.nn."
+                                  "Module.html#torch.nn.Module.register_full_backward_hook for "
+                                  "more details.", stacklevel=5)
+                    grad_inputs = self._pack_with_none([], [], self.n_inputs)
+                    for user_hook in self.user_hooks:
+                        res = user_hook(self.module, grad_inputs, self.grad_outputs)
+                        if res is not None and not (isinstance(res, tuple)
+                                                    and all(el is None for el in res)):
+                            raise RuntimeError("Backward hook for Modules where no input "
+                                               "requires gradient should always return None "
+                                               "or None for all gradients.")
+                    self.grad_outputs = None
+                if local_grad_outputs is not None:
+                    return tuple(local_grad_outputs[i] for i in self.output_tensors_index)
+                return None
+            # a pre-hook: it sees the gradients as they come (None for an output that got
+            # none), as PyTorch's hook on the node's grad_outputs does
+            grad_fn.register_prehook(hook)
+
+        is_tuple = isinstance(args, tuple)
+        if not is_tuple:
+            args = (args,)
+        res, idx = self._apply_on_tensors(fn, args)
+        self.n_outputs = len(args)
+        self.output_tensors_index = idx
+        return res if is_tuple else res[0]
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -26,6 +305,9 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
+
+
+_EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
 
 def _addindent(s_, num_spaces):
@@ -58,6 +340,13 @@ def _check_name(kind, name, module, table):
         raise KeyError(f"{kind} name can't be empty string \"\"")
     if hasattr(module, name) and name not in table:
         raise KeyError(f"attribute '{name}' already exists")
+
+
+_HOOK_DICTS = ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks",
+               "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+               "_backward_pre_hooks", "_backward_hooks", "_state_dict_hooks",
+               "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+               "_load_state_dict_post_hooks")
 
 
 def _forward_unimplemented(self, *input):
@@ -105,51 +394,162 @@ class Module:
         d["_buffers"] = OrderedDict()
         d["_non_persistent_buffers_set"] = set()
         d["_modules"] = OrderedDict()
-        d["_forward_pre_hooks"] = OrderedDict()
-        d["_forward_hooks"] = OrderedDict()
+        for name in _HOOK_DICTS:
+            d[name] = OrderedDict()
+        d["_is_full_backward_hook"] = None
 
     forward = _forward_unimplemented
 
     # ---- calling ------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks or _global_forward_pre_hooks
+                or _global_forward_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks):
             return self.forward(*args, **kwargs)
-        for hook, with_kwargs in list(self._forward_pre_hooks.values()):
-            if with_kwargs:
-                res = hook(self, args, kwargs)
-                if res is not None:
-                    if not (isinstance(res, tuple) and len(res) == 2):
-                        raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                           f"(new_args, new_kwargs), but got {res}.")
-                    args, kwargs = res
-            else:
-                res = hook(self, args)
-                if res is not None:
-                    args = res if isinstance(res, tuple) else (res,)
-        result = self.forward(*args, **kwargs)
-        for hook, with_kwargs in list(self._forward_hooks.values()):
-            res = hook(self, args, kwargs, result) if with_kwargs else hook(self, args, result)
-            if res is not None:
-                result = res
-        return result
+        return self._call_impl(*args, **kwargs)
 
-    def _add_hook(self, table, hook, prepend, with_kwargs):
-        if not callable(hook):
-            raise TypeError(f"hook must be callable, got {type(hook).__name__}")
-        handle = RemovableHandle(table)
-        table[handle.id] = (hook, with_kwargs)
-        if prepend:
-            table.move_to_end(handle.id, last=False)
-        return handle
+    def _call_impl(self, *args, **kwargs):
+        """PyTorch's Module._call_impl: global then module forward pre-hooks, the full backward
+        hooks' identity nodes around forward, global then module forward hooks, and the
+        ``always_call`` forward hooks even when forward raises."""
+        forward_call = self.forward
+        result = None
+        called_always_called_hooks = set()
+        try:
+            backward_pre_hooks = [*_global_backward_pre_hooks.values(),
+                                  *self._backward_pre_hooks.values()]
+            full_backward_hooks = []
+            if _global_is_full_backward_hook is True:
+                full_backward_hooks += _global_backward_hooks.values()
+            if self._is_full_backward_hook is True:
+                full_backward_hooks += self._backward_hooks.values()
+            for hook_id, hook in (*_global_forward_pre_hooks.items(),
+                                  *self._forward_pre_hooks.items()):
+                if hook_id in self._forward_pre_hooks_with_kwargs:
+                    res = hook(self, args, kwargs)
+                    if res is not None:
+                        if isinstance(res, tuple) and len(res) == 2:
+                            args, kwargs = res
+                        else:
+                            raise RuntimeError("forward pre-hook must return None or a tuple "
+                                               f"of (new_args, new_kwargs), but got {res}.")
+                else:
+                    res = hook(self, args)
+                    if res is not None:
+                        args = res if isinstance(res, tuple) else (res,)
+            bw_hook = None
+            if full_backward_hooks or backward_pre_hooks:
+                bw_hook = _BackwardHook(self, full_backward_hooks, backward_pre_hooks)
+                args = bw_hook.setup_input_hook(args)
+            result = forward_call(*args, **kwargs)
+            for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
+                if (hook_id in self._forward_hooks_always_called
+                        or hook_id in _global_forward_hooks_always_called):
+                    called_always_called_hooks.add(hook_id)
+                if (hook_id in self._forward_hooks_with_kwargs
+                        or hook_id in _global_forward_hooks_with_kwargs):
+                    res = hook(self, args, kwargs, result)
+                else:
+                    res = hook(self, args, result)
+                if res is not None:
+                    result = res
+            if bw_hook:
+                if not isinstance(result, (Tensor, tuple)):
+                    warnings.warn("For backward hooks to be called, module output should be a "
+                                  f"Tensor or a tuple of Tensors but received {type(result)}")
+                result = bw_hook.setup_output_hook(result)
+            return result
+        except Exception:
+            for hook_id, hook in _global_forward_hooks.items():
+                if (hook_id in _global_forward_hooks_always_called
+                        and hook_id not in called_always_called_hooks):
+                    try:
+                        res = hook(self, args, result)
+                        if res is not None:
+                            result = res
+                    except Exception as e:
+                        warnings.warn("global module forward hook with ``always_call=True`` "
+                                      "raised an exception that was silenced as another error "
+                                      f"was raised in forward: {e}")
+            for hook_id, hook in self._forward_hooks.items():
+                if (hook_id in self._forward_hooks_always_called
+                        and hook_id not in called_always_called_hooks):
+                    try:
+                        if hook_id in self._forward_hooks_with_kwargs:
+                            res = hook(self, args, kwargs, result)
+                        else:
+                            res = hook(self, args, result)
+                        if res is not None:
+                            result = res
+                    except Exception as e:
+                        warnings.warn("module forward hook with ``always_call=True`` raised an "
+                                      "exception that was silenced as another error was raised "
+                                      f"in forward: {e}")
+            raise
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """hook(module, args) -> None or new args (with_kwargs: hook(module, args, kwargs) ->
-        None or (args, kwargs)), run before forward."""
-        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
+        """register_forward_pre_hook(hook, *, prepend=False, with_kwargs=False) -> RemovableHandle
 
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """hook(module, args, output) -> None or a new output, run after forward."""
-        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+        ``hook(module, args) -> None or new args`` (a single value is wrapped in a tuple),
+        run before forward; ``with_kwargs``: ``hook(module, args, kwargs) -> None or (args,
+        kwargs)``; ``prepend`` runs it before the hooks already registered."""
+        handle = RemovableHandle(self._forward_pre_hooks,
+                                 extra_dict=self._forward_pre_hooks_with_kwargs)
+        self._forward_pre_hooks[handle.id] = _checked_hook(hook)
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
+        """register_forward_hook(hook, *, prepend=False, with_kwargs=False, always_call=False) -> RemovableHandle
+
+        ``hook(module, args, output) -> None or a new output``, run after forward
+        (``with_kwargs``: ``hook(module, args, kwargs, output)``); ``prepend`` runs it first;
+        ``always_call`` runs it even when forward raises."""
+        handle = RemovableHandle(self._forward_hooks,
+                                 extra_dict=(self._forward_hooks_with_kwargs,
+                                             self._forward_hooks_always_called))
+        self._forward_hooks[handle.id] = _checked_hook(hook)
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """register_full_backward_pre_hook(hook, prepend=False) -> RemovableHandle
+
+        ``hook(module, grad_output) -> None or a new grad_output`` (a tuple, one entry per
+        output, None for outputs that are not differentiable Tensors), called when the
+        gradients of the module's outputs are computed, before they go on."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = _checked_hook(hook)
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """register_full_backward_hook(hook, prepend=False) -> RemovableHandle
+
+        ``hook(module, grad_input, grad_output) -> None or a new grad_input``, called when the
+        gradients with respect to the module's inputs are computed (or, when no input requires
+        grad, with respect to its outputs, with grad_input all None).  The tuples have one
+        entry per positional input / output (None where not a differentiable Tensor)."""
+        if self._is_full_backward_hook is False:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        self._is_full_backward_hook = True
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = _checked_hook(hook)
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
 
     # ---- registration -------------------------------------------------------------------
     def register_parameter(self, name, param):
@@ -168,6 +568,10 @@ class Module:
                              f"function of another Tensor, compute the value in the forward() "
                              f"method.")
         else:
+            for hook in _global_parameter_registration_hooks.values():
+                out = hook(self, name, param)
+                if out is not None:
+                    param = out
             self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -179,6 +583,10 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
                             f"(gradcore Tensor or None required)")
+        for hook in _global_buffer_registration_hooks.values():
+            out = hook(self, name, tensor)
+            if out is not None:
+                tensor = out
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -192,6 +600,10 @@ class Module:
         if "_modules" not in self.__dict__:
             raise AttributeError("cannot assign module before Module.__init__() call")
         _check_name("module", name, self, self._modules)
+        for hook in _global_module_registration_hooks.values():
+            out = hook(self, name, module)
+            if out is not None:
+                module = out
         self._modules[name] = module
 
     register_module = add_module
@@ -208,6 +620,34 @@ class Module:
             if not isinstance(mod, Module):
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return mod
+
+    def set_submodule(self, target, module, strict=False):
+        """Set the submodule at the dotted path ``target`` to ``module`` (its parent must exist;
+        ``strict``: so must the submodule itself)."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        atoms = target.split(".")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent = self if len(atoms) == 1 else self.get_submodule(".".join(atoms[:-1]))
+        if strict and not hasattr(parent, atoms[-1]):
+            raise AttributeError(parent._get_name() + " has no attribute `" + atoms[-1] + "`")
+        if hasattr(parent, atoms[-1]):
+            mod = getattr(parent, atoms[-1])
+            if not isinstance(mod, Module):
+                raise AttributeError("`" + atoms[-1] + "` is not an nn.Module")
+        setattr(parent, atoms[-1], module)
+
+    def get_buffer(self, target):
+        """The buffer at the dotted path ``target`` (``'bn.running_mean'``)."""
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, name):
+            raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
+        buffer = getattr(mod, name)
+        if name not in mod._buffers:
+            raise AttributeError("`" + name + "` is not a buffer")
+        return buffer
 
     def get_parameter(self, target):
         """The Parameter at the dotted path ``target`` (``'block.0.fc.weight'``)."""
@@ -259,11 +699,19 @@ class Module:
                     raise AttributeError("cannot assign module before Module.__init__() call")
                 remove_from(d, self._parameters, self._buffers,
                             self._non_persistent_buffers_set)
+                for hook in _global_module_registration_hooks.values():
+                    out = hook(self, name, value)
+                    if out is not None:
+                        value = out
                 modules[name] = value
             elif modules is not None and name in modules:
                 if value is not None:
                     raise TypeError(f"cannot assign '{_typename(value)}' as child module "
                                     f"'{name}' (gradcore.nn.Module or None expected)")
+                for hook in _global_module_registration_hooks.values():
+                    out = hook(self, name, value)
+                    if out is not None:
+                        value = out
                 modules[name] = value
             else:
                 buffers = d.get("_buffers")
@@ -271,6 +719,10 @@ class Module:
                     if value is not None and not isinstance(value, Tensor):
                         raise TypeError(f"cannot assign '{_typename(value)}' as buffer "
                                         f"'{name}' (gradcore.Tensor or None expected)")
+                    for hook in _global_buffer_registration_hooks.values():
+                        out = hook(self, name, value)
+                        if out is not None:
+                            value = out
                     buffers[name] = value
                 else:
                     object.__setattr__(self, name, value)
@@ -288,10 +740,10 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        for name, default in (("_forward_pre_hooks", OrderedDict()),
-                              ("_forward_hooks", OrderedDict()),
-                              ("_non_persistent_buffers_set", set())):
-            self.__dict__.setdefault(name, default)
+        for name in _HOOK_DICTS:
+            self.__dict__.setdefault(name, OrderedDict())
+        self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        self.__dict__.setdefault("_is_full_backward_hook", None)
 
     def __dir__(self):
         keys = (dir(self.__class__) + list(self.__dict__) + list(self._parameters)
@@ -462,6 +914,76 @@ class Module:
         for name, buf in self._buffers.items():
             if buf is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buf if keep_vars else buf.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
+
+    def get_extra_state(self):
+        """The extra (picklable) state a subclass that overrides this puts in its state_dict,
+        under ``'_extra_state'``; :meth:`set_extra_state` gets it back on load."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be "
+                           "called. Please file an issue at https://github.com/pytorch/pytorch/"
+                           "issues/new?template=bug-report.yml to report this bug.")
+
+    def set_extra_state(self, state):
+        """Restore the extra state that :meth:`get_extra_state` saved (override both)."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be "
+                           "called. Please file an issue at https://github.com/pytorch/pytorch/"
+                           "issues/new?template=bug-report.yml to report this bug.")
+
+    def _register_state_dict_hook(self, hook):
+        """The private post-hook: ``hook(module, state_dict, prefix, local_metadata)`` may
+        return a new state_dict."""
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError("Cannot register the same function as the state dict post hook "
+                               "that was previously registered via "
+                               "register_state_dict_post_hook")
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_post_hook(self, hook):
+        """register_state_dict_post_hook(hook) -> RemovableHandle
+
+        ``hook(module, state_dict, prefix, local_metadata) -> None``, called after this
+        module's entries are in ``state_dict`` (it may change it in place)."""
+        hook._from_public_api = True
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_pre_hook(self, hook):
+        """register_state_dict_pre_hook(hook) -> RemovableHandle
+
+        ``hook(module, prefix, keep_vars) -> None``, called before ``state_dict`` collects this
+        module's entries."""
+        handle = RemovableHandle(self._state_dict_pre_hooks)
+        self._state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """The private load pre-hook: ``hook(state_dict, prefix, local_metadata, strict,
+        missing_keys, unexpected_keys, error_msgs)`` (``with_module``: the module first)."""
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = (
+            functools.partial(hook, self) if with_module else hook)
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """register_load_state_dict_pre_hook(hook) -> RemovableHandle
+
+        ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs) -> None``, called before this module loads its entries
+        (it may edit ``state_dict`` in place)."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """register_load_state_dict_post_hook(hook) -> RemovableHandle
+
+        ``hook(module, incompatible_keys) -> None``, called after this module and its
+        submodules loaded; it may edit ``incompatible_keys``'s lists in place."""
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
+        return handle
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An OrderedDict of parameters and persistent buffers by dotted name (``0.weight``,
@@ -477,17 +999,29 @@ class Module:
         local_metadata = dict(version=self._version)
         if hasattr(destination, "_metadata"):
             destination._metadata[prefix[:-1]] = local_metadata
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".",
                                   keep_vars=keep_vars)
+        for hook in self._state_dict_hooks.values():
+            result = hook(self, destination, prefix, local_metadata)
+            if not getattr(hook, "_from_public_api", False):
+                if result is not None:
+                    destination = result
+            elif result is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
         """Copy this module's own entries of ``state_dict`` into its parameters and buffers
         (in place, unrecorded); report missing, unexpected and mismatched keys."""
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                 error_msgs)
         persistent = {k: v for k, v in self._buffers.items()
                       if k not in self._non_persistent_buffers_set}
         local_state = {k: v for k, v in itertools.chain(self._parameters.items(),
@@ -519,6 +1053,15 @@ class Module:
                                   f'in the model are {param.size()} and whose dimensions in the '
                                   f'checkpoint are {value.size()}, an exception occurred : '
                                   f'{ex.args}.')
+        extra_key = prefix + _EXTRA_STATE_KEY_SUFFIX
+        has_extra = type(self).set_extra_state is not Module.set_extra_state
+        if has_extra:
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
         if strict:
             for key in state_dict:
                 if key.startswith(prefix):
@@ -526,7 +1069,8 @@ class Module:
                     if len(input_name) > 1:
                         if input_name[0] not in self._modules:
                             unexpected_keys.append(key)
-                    elif input_name[0] not in local_state:
+                    elif (input_name[0] not in local_state
+                          and input_name[0] != _EXTRA_STATE_KEY_SUFFIX):
                         unexpected_keys.append(key)
 
     def load_state_dict(self, state_dict, strict=True):
@@ -549,6 +1093,14 @@ class Module:
                     child_prefix = prefix + name + "."
                     load(child, {k: v for k, v in local_state_dict.items()
                                  if k.startswith(child_prefix)}, child_prefix)
+            incompatible_keys = _IncompatibleKeys(missing_keys, unexpected_keys)
+            for hook in module._load_state_dict_post_hooks.values():
+                out = hook(module, incompatible_keys)
+                if out is not None:
+                    raise AssertionError(
+                        "Hooks registered with ``register_load_state_dict_post_hook`` are not"
+                        "expected to return new values, if incompatible_keys need to be modified,"
+                        "it should be done inplace.")
 
         load(self, state_dict)
         if strict:
