@@ -1,22 +1,30 @@
-"""The ops behind nn's layers: linear, layer_norm, batch_norm, embedding.
+"""The ops behind nn's layers: linear, layer_norm, batch_norm, group_norm, instance_norm,
+rms_norm, local_response_norm, normalize, embedding.
 
 * linear is matmul / addmm, so the graph has PyTorch's node names: AddmmBackward0 for 2-D
   input (one node: the weight's transpose is folded in, linalg.Linear), a ViewBackward0 over
   it for other contiguous input, MmBackward0 etc. without bias.
-* layer_norm and batch_norm are one node each (NativeLayerNormBackward0 /
-  NativeBatchNormBackward0): forward on arrays; backward in Tensor ops.  The first-order
-  backward uses the mean and 1/std saved by forward; when a graph of the backward is being
-  built (create_graph) it recomputes them from the saved input, so double backward is exact.
+* layer_norm, batch_norm and group_norm are one node each (NativeLayerNormBackward0 /
+  NativeBatchNormBackward0 / NativeGroupNormBackward0): forward on arrays; backward in Tensor
+  ops (_normalize_backward; group_norm views x as (N, G, C / G, rest) for it).  The
+  first-order backward uses the mean and 1/std saved by forward; when a graph of the backward
+  is being built (create_graph) it recomputes them from the saved input, so double backward
+  is exact.
+* instance_norm is PyTorch's: batch_norm over the input viewed as (1, N * C, *), the running
+  statistics repeated N times and averaged back.  rms_norm, local_response_norm and normalize
+  are composites of Tensor ops, as in PyTorch (their nodes are Mul / Div).
 * embedding gathers rows; its backward is indexing's scatter-add (IndexGrad).
 """
 import numpy as np
 
 from .. import _dtype
+from .._info import finfo
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import _state
 from ..tensor import Tensor, _wrap
 from . import elementwise as E, linalg
 from .indexing import IndexGrad, _on
+from .resample import pad
 from .shape import sum_to
 
 
@@ -62,42 +70,52 @@ class _Normalize(ArrayFunction):
         ctx.axes, ctx.wshape, ctx.stats, ctx.batch_stats, ctx.eps = (
             axes, wshape, (mean, rstd), batch_stats, eps)
         ctx.b_meta = None if b is None else (b._arr.shape, b.dtype)
-        a = x._arr
-        if a.dtype == np.float16:
-            a = a.astype(np.float32)
-        y = (a - mean) * rstd
-        if w is not None:
-            y = y * w._arr.reshape(wshape)
-        if b is not None:
-            y = y + b._arr.reshape(wshape)
-        return y.astype(x._arr.dtype, copy=False)
+        return _normalize_array(x._arr, w, b, wshape, mean, rstd)
 
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
-        needs = list(ctx.needs_input_grad)
-        need_x = needs.pop(0)
-        need_w = w is not None and needs.pop(0)
-        need_b = ctx.b_meta is not None and needs.pop(0)
-        op = _opmath(x.dtype)
-        x_, gy_ = x.to(op), gy.to(op)
-        xhat, rstd = _normalized(ctx, x_)
-        gx = gw = gb = None
-        if need_x:
-            g = gy_ if w is None else gy_ * w.to(op).reshape(ctx.wshape)
-            if ctx.batch_stats:
-                axes = ctx.axes
-                gx = rstd * (g - g.mean(axes, True) - xhat * (g * xhat).mean(axes, True))
-            else:
-                gx = g * rstd
-            gx = gx.to(x.dtype)
-        if need_w:
-            gw = sum_to(gy_ * xhat, ctx.wshape).reshape(w.shape).to(w.dtype)
-        if need_b:
-            b_shape, b_dtype = ctx.b_meta
-            gb = sum_to(gy_, ctx.wshape).reshape(b_shape).to(b_dtype)
-        out = (gx,) + ((gw,) if w is not None else ()) + ((gb,) if ctx.b_meta else ())
-        return out if len(out) > 1 else gx
+        return _normalize_backward(ctx, x, w, gy)
+
+
+def _normalize_array(a, w, b, wshape, mean, rstd):
+    """(a - mean) * rstd * weight + bias on arrays (half precision computed in float32)."""
+    dt = a.dtype
+    if a.dtype == np.float16:
+        a = a.astype(np.float32)
+    y = (a - mean) * rstd
+    if w is not None:
+        y = y * w._arr.reshape(wshape)
+    if b is not None:
+        y = y + b._arr.reshape(wshape)
+    return y.astype(dt, copy=False)
+
+
+def _normalize_backward(ctx, x, w, gy):
+    """_Normalize's gradients for x (shaped as forward normalized it), weight and bias."""
+    needs = list(ctx.needs_input_grad)
+    need_x = needs.pop(0)
+    need_w = w is not None and needs.pop(0)
+    need_b = ctx.b_meta is not None and needs.pop(0)
+    op = _opmath(x.dtype)
+    x_, gy_ = x.to(op), gy.to(op)
+    xhat, rstd = _normalized(ctx, x_)
+    gx = gw = gb = None
+    if need_x:
+        g = gy_ if w is None else gy_ * w.to(op).reshape(ctx.wshape)
+        if ctx.batch_stats:
+            axes = ctx.axes
+            gx = rstd * (g - g.mean(axes, True) - xhat * (g * xhat).mean(axes, True))
+        else:
+            gx = g * rstd
+        gx = gx.to(x.dtype)
+    if need_w:
+        gw = sum_to(gy_ * xhat, ctx.wshape).reshape(w.shape).to(w.dtype)
+    if need_b:
+        b_shape, b_dtype = ctx.b_meta
+        gb = sum_to(gy_, ctx.wshape).reshape(b_shape).to(b_dtype)
+    out = (gx,) + ((gw,) if w is not None else ()) + ((gb,) if ctx.b_meta else ())
+    return out if len(out) > 1 else gx
 
 
 def _normalized(ctx, x):
@@ -227,6 +245,162 @@ def _update_stats(running, batch, momentum):
     running._bump_version()
 
 
+# ---- group_norm / instance_norm / rms_norm / local_response_norm / normalize ---------------
+
+class NativeGroupNorm(ArrayFunction):
+    """group_norm as _Normalize over x viewed as (N, G, C / G, rest): the statistics over
+    the last two dims, weight and bias per channel (shaped (1, G, C / G, 1))."""
+    node_name = "NativeGroupNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, groups, eps):
+        ctx.save_for_backward(x, w)
+        a = x._arr
+        gshape = (a.shape[0], groups, a.shape[1] // groups, -1)
+        ar = a.reshape(gshape)
+        mean, var = _moments(ar.astype(_opmath(x.dtype).np, copy=False), (2, 3))
+        rstd = _rstd(x._be.xp, var, eps)
+        wshape = (1, groups, a.shape[1] // groups, 1)
+        ctx.axes, ctx.wshape, ctx.stats, ctx.batch_stats, ctx.eps = (
+            (2, 3), wshape, (mean, rstd), True, eps)
+        ctx.gshape = gshape
+        ctx.b_meta = None if b is None else (b._arr.shape, b.dtype)
+        return _normalize_array(ar, w, b, wshape, mean, rstd).reshape(a.shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        out = _normalize_backward(ctx, x.reshape(ctx.gshape), w, gy.reshape(ctx.gshape))
+        if isinstance(out, tuple):
+            return (None if out[0] is None else out[0].reshape(x.shape),) + out[1:]
+        return out.reshape(x.shape)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """group_norm(input, num_groups, weight=None, bias=None, eps=1e-05) -> Tensor
+
+    Split the C channels of (N, C, *) input into num_groups groups and normalize each group
+    of each sample by its mean and biased variance; then scale and shift per channel by
+    weight and bias ((C,) or None)."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.dim()}")
+    _verify_batch_size([input.shape[0] * input.shape[1] // num_groups, num_groups]
+                       + list(input.shape[2:]))
+    c = input.shape[1]
+    if c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t.dim() != 1 or t.numel() != c):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
+                               f"channels in input, but got {name} of shape {list(t.shape)} "
+                               f"and input of shape {list(input.shape)}")
+    if input._arr.dtype.kind != "f":
+        raise RuntimeError(f"\"GroupNormKernelImpl\" not implemented for "
+                           f"'{input.dtype.scalar_name}'")
+    return NativeGroupNorm.apply(input, weight, bias, num_groups, eps)
+
+
+def _verify_spatial_size(size):
+    n = 1
+    for s in size[2:]:
+        n *= s
+    if n == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"torch.Size({list(size)})")
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+        use_input_stats=True, momentum=0.1, eps=1e-05) -> Tensor
+
+    Normalize each channel of each sample of (N, C, *) input by its own mean and biased
+    variance (use_input_stats) or by the running statistics; weight and bias per channel.
+    With use_input_stats the running statistics, when given, move towards the batch's
+    average of the per-sample statistics (unbiased variances), as PyTorch: batch_norm over
+    the input viewed as (1, N * C, *)."""
+    if use_input_stats:
+        _verify_spatial_size(input.shape)
+    b, c = input.shape[0], input.shape[1]
+    shape = (1, b * c) + tuple(input.shape[2:])
+    x = input.contiguous().view(*shape)
+
+    def rep(t):
+        return None if t is None else t.repeat(b)
+    rm, rv = (None if t is None else rep(t.detach()) for t in (running_mean, running_var))
+    out = batch_norm(x, rm, rv, rep(weight), rep(bias), use_input_stats, momentum, eps)
+    for run, new in ((running_mean, rm), (running_var, rv)):
+        if run is not None:
+            arr = run._arr
+            arr[...] = new._arr.reshape(b, c).mean(axis=0).astype(arr.dtype, copy=False)
+            run._bump_version()
+    return out.view_as(input)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor
+
+    input / sqrt(mean(input^2) + eps) * weight, the mean over the trailing
+    ``normalized_shape`` dims; eps=None is the input dtype's machine epsilon."""
+    shape = ((normalized_shape,) if isinstance(normalized_shape, int)
+             else tuple(int(n) for n in normalized_shape))
+    k, n = len(shape), input.ndim
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(shape)}")
+    if n < k or tuple(input.shape[n - k:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*{', '.join(map(str, shape))}], but got input of size"
+                           f"{list(input.shape)}")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"rms_norm\" not implemented for "
+                                  f"'{input.dtype.scalar_name}'")
+    if eps is None:
+        eps = finfo(input.dtype).eps
+    dims = tuple(range(n - k, n))
+    op = _opmath(input.dtype)
+    x = input.to(op)
+    y = (x * E.rsqrt((x * x).mean(dims, True) + eps)).to(input.dtype)
+    return y if weight is None else y * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0) -> Tensor
+
+    input / (k + alpha / size * sum of input^2 over ``size`` neighbouring channels)^beta,
+    the window over dim 1 of (N, C, *) input, zero-padded by size // 2 before and
+    (size - 1) // 2 after."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality                          "
+                         f"input (got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    sq = input * input
+    c = input.shape[1]
+    padded = pad(sq.movedim(1, -1), (size // 2, (size - 1) // 2)).movedim(-1, 1)
+    acc = padded.narrow(1, 0, c)
+    for i in range(1, size):
+        acc = acc + padded.narrow(1, i, c)
+    div = (acc / size * alpha + k) ** beta
+    return input / div
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """normalize(input, p=2.0, dim=1, eps=1e-12, out=None) -> Tensor
+
+    input / max(||input||_p, eps), the norm along ``dim`` (each slice scaled to unit
+    p-norm)."""
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    if out is None:
+        return input / denom
+    return out.copy_(input / denom)
+
+
 # ---- embedding -----------------------------------------------------------------------------
 
 class Embedding(ArrayFunction):
@@ -310,4 +484,7 @@ def _embedding_renorm_(weight, idx, max_norm, norm_type):
 
 
 METHODS = {}
-FUNCTIONS = {}
+FUNCTIONS = {"group_norm": group_norm, "rms_norm": rms_norm}
+FUNCTIONAL = {"group_norm": group_norm, "instance_norm": instance_norm, "rms_norm": rms_norm,
+              "local_response_norm": local_response_norm, "normalize": normalize,
+              "layer_norm": layer_norm, "batch_norm": batch_norm}
