@@ -372,3 +372,19 @@ def _grad_arguments(lib):
 
 def test_grad_arguments(torch):
     assert _grad_arguments(gradcore) == _grad_arguments(torch)
+
+
+def test_an_input_returned_as_is_and_marked_non_differentiable_needs_no_grad(torch):
+    for lib in (gradcore, torch):
+        class F(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.mark_non_differentiable(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        y = F.apply(lib.ones(2, requires_grad=True) * 1)
+        assert not y.requires_grad and y.grad_fn is None

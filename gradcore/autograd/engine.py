@@ -651,8 +651,11 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
                 vc.v += 1
     if node._hk:  # Tensor.register_post_accumulate_grad_hook's hooks: fn(leaf) -> None
         for fn in _hooks.post_accumulate_hooks(node):
-            if fn(var) is not None:
-                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+            r = fn(var)
+            if r is not None:
+                if isinstance(r, Tensor):
+                    raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+                raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
     post = _hooks.node_post_hooks(node) if node._hk else ()
     if post:
         t = _wrap(g, var._be) if arrays else g

@@ -397,10 +397,11 @@ class Function(metaclass=_FunctionMeta):
         new_outs = []
         for i, o in enumerate(outs):
             if isinstance(o, Tensor):
+                marked = any(o is n for n in non_diff)  # before the alias replaces o
                 if any(o is a for a in tensor_args) and not any(o is d for d in dirty):
                     o = _wrap(o._arr, o._be, False, type(o))  # an input returned as is: alias
                     o._vc = args[[id(a) for a in args].index(id(outs[i]))]._version_counter()
-                if any(o is n for n in non_diff) or not o.dtype.is_floating_point:
+                if marked or not o.dtype.is_floating_point:
                     o._rg = False
                 else:
                     o._node, o._out_nr, o._rg = ctx, i, True
