@@ -27,7 +27,8 @@ required = _RequiredParameter()
 _WHAT = {"lr": "learning rate", "eps": "epsilon value", "momentum": "momentum value",
          "weight_decay": "weight_decay value", "alpha": "alpha value",
          "lr_decay": "lr_decay value",
-         "initial_accumulator_value": "initial_accumulator_value value"}
+         "initial_accumulator_value": "initial_accumulator_value value",
+         "rho": "rho value", "momentum_decay": "momentum_decay value"}
 
 
 def _check_nonnegative(**options):
