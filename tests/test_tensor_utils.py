@@ -78,3 +78,11 @@ def test_sign_of_nan_is_zero_and_of_bool_is_bool(torch):
         assert lib.sign(lib.tensor([float("nan"), -0.0, 2.0, -1.5])).tolist() == [0, 0, 1, -1]
         out = lib.sign(lib.tensor([True, False]))
         assert out.dtype == lib.bool and out.tolist() == [True, False]
+
+
+def test_add_and_sub_take_a_zero_dim_tensor_alpha(torch):
+    for lib in (gradcore, torch):
+        x = lib.ones(2)
+        x.add_(lib.ones(2), alpha=lib.tensor(2.0))
+        assert x.tolist() == [3.0, 3.0]
+        assert lib.sub(x, x, alpha=lib.tensor(0.5)).tolist() == [1.5, 1.5]

@@ -189,7 +189,9 @@ def add(input, other, *, alpha=1):
     """add(input, other, *, alpha=1) -> Tensor
 
     input + alpha * other, with PyTorch's type promotion and broadcasting (other may be a
-    Python number)."""
+    Python number; alpha a number or a 0-d tensor)."""
+    if type(alpha) is Tensor:
+        alpha = alpha.item()
     if type(other) is Tensor and type(input) is Tensor and other._arr.dtype is input._arr.dtype:
         return Add.apply(input, other, alpha)  # the common case, without _promote's checks
     a, b = _promote(input, other, "+")
@@ -206,6 +208,8 @@ def sub(input, other, *, alpha=1):
     """sub(input, other, *, alpha=1) -> Tensor
 
     input - alpha * other, with type promotion and broadcasting (not for bool tensors)."""
+    if type(alpha) is Tensor:
+        alpha = alpha.item()
     if _is_bool(input) or _is_bool(other):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
