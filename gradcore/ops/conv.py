@@ -1,23 +1,27 @@
-"""Convolution and pooling over the last two dims: conv2d, max_pool2d, avg_pool2d,
-adaptive_avg_pool2d (inputs (N, C, H, W), or (C, H, W) unbatched).
+"""Convolution and pooling over the last 1, 2 or 3 dims: conv1d/2d/3d, conv_transpose1d/2d/3d,
+max / avg / adaptive pools, max_unpool, lp_pool (inputs (N, C, *spatial), or unbatched).
 
-conv2d is im2col (a strided view of the input, copied once) and one batched matmul over the
-groups (BLAS does the work).  Its derivatives are three linear maps, each the others' backward:
+A convolution is im2col (a strided view of the input, copied once) and one batched matmul over
+the groups (BLAS does the work).  Its derivatives are three linear maps, each the others'
+backward:
 
-    y  = conv(x, w)       Conv2d           gx = convT(gy, w)      gw = wgrad(x, gy)
+    y  = conv(x, w)       Convolution      gx = convT(gy, w)      gw = wgrad(x, gy)
     gx = convT(gy, w)     _ConvInputGrad   ggy = conv(gg, w)      gw = wgrad(gg, gy)
     gw = wgrad(x, gy)     _ConvWeightGrad  gx = convT(gy, gg)     ggy = conv(x, gg)
 
-so derivatives of any order are these again.  The pools are linear in their input (max pool
-for fixed indices): each backward is an array function of ops/windows.py (index scatter,
-col2im, matrix products) in an ArrayFunction whose own backward is the pooling again.
+so derivatives of any order are these again; a transposed convolution is convT in the
+forward (ConvTranspose).  The pools are linear in their input (max pool for fixed indices):
+each backward is an array function of ops/windows.py (index scatter, col2im, matrix products)
+in an ArrayFunction whose own backward is the pooling again.  The 1-d pools are PyTorch's
+composites: the 2-d pool of the input unsqueezed at -2, squeezed back.
 """
 import collections
+import math
 import numbers
 import warnings
 
 from ..autograd.function import ArrayFunction
-from . import windows
+from . import elementwise, windows
 
 
 # ---- argument handling -----------------------------------------------------------------------
@@ -37,52 +41,57 @@ def _tensor_type(t):
     return f"torch.{'cuda.' if t.is_cuda else ''}{t.dtype.scalar_name}Tensor"
 
 
-def _batched(a):
-    """An array of an unbatched (C, H, W) input as (1, C, H, W)."""
-    return a if a.ndim == 4 else a[None]
+def _batched(a, nd=2):
+    """An array of an unbatched (C, *spatial) input as (1, C, *spatial)."""
+    return a if a.ndim == nd + 2 else a[None]
 
 
-def _shape4(shape):
-    return tuple(shape) if len(shape) == 4 else (1,) + tuple(shape)
+def _shape_b(shape, nd=2):
+    return tuple(shape) if len(shape) == nd + 2 else (1,) + tuple(shape)
 
 
-# ---- conv2d ----------------------------------------------------------------------------------
+def _spatial_axes(ndim):
+    return (0,) + tuple(range(2, ndim))
+
+
+# ---- convolution -----------------------------------------------------------------------------
 
 class _ConvGeom(collections.namedtuple("_ConvGeom", "stride pads dilation groups")):
-    """stride, dilation: (h, w); pads: (top, bottom, left, right)."""
+    """stride, dilation: one per spatial dim; pads: (before, after) per dim, flattened."""
 
     @property
     def lead(self):
-        return self.pads[0], self.pads[2]
+        return self.pads[0::2]
 
-    def out_hw(self, in_hw, kernel):
+    def out_size(self, sizes, kernel):
         return tuple((n + self.pads[2 * i] + self.pads[2 * i + 1] - self.dilation[i] * (k - 1)
-                      - 1) // self.stride[i] + 1 for i, (n, k) in enumerate(zip(in_hw, kernel)))
+                      - 1) // self.stride[i] + 1 for i, (n, k) in enumerate(zip(sizes, kernel)))
 
 
 def _conv(be, x, w, geom):
-    """conv2d on arrays, no bias: (N, C, H, W) and (O, C / g, kh, kw) -> (N, O, OH, OW)."""
+    """conv on arrays, no bias: (N, C, *sizes) and (O, C / g, *kernel) -> (N, O, *out)."""
     return _conv_cols(be, x, w, geom)[0]
 
 
 def _conv_cols(be, x, w, geom):
     """_conv's output and its im2col columns (which _conv_weight_grad can reuse): for a batch
-    at least as large as the output plane, the batch innermost ((OH, OW, C, kh, kw, N): one
-    small matmul per output position, the window copy in runs of N), else (N, C, kh, kw, OH,
-    OW) and one small matmul per image."""
-    N, g = x.shape[0], geom.groups
-    O, Cg, kh, kw = w.shape
-    out_hw = geom.out_hw(x.shape[-2:], (kh, kw))
-    K, L = Cg * kh * kw, out_hw[0] * out_hw[1]
+    at least as large as the output plane, the batch innermost ((*out, C, *kernel, N): one
+    small matmul per output position, the window copy in runs of N), else (N, C, *kernel,
+    *out) and one small matmul per image."""
+    N, g, nd = x.shape[0], geom.groups, x.ndim - 2
+    O, Cg = w.shape[:2]
+    kernel = w.shape[2:]
+    out = geom.out_size(x.shape[2:], kernel)
+    K, L = Cg * math.prod(kernel), math.prod(out)
     wm = w.reshape(g, O // g, K)
     if 0 < L <= N:
-        cols = windows.im2col_batch_last(be.xp, x, (kh, kw), geom.stride, geom.lead,
-                                         geom.dilation, out_hw)
-        y = be.xp.matmul(wm, cols.reshape(L, g, K, N)).reshape(out_hw + (O, N))
-        return be.xp.ascontiguousarray(y.transpose(3, 2, 0, 1)), cols
-    cols = windows.im2col(be.xp, x, (kh, kw), geom.stride, geom.lead, geom.dilation, out_hw)
+        cols = windows.im2col_batch_last(be.xp, x, kernel, geom.stride, geom.lead,
+                                         geom.dilation, out)
+        y = be.xp.matmul(wm, cols.reshape(L, g, K, N)).reshape(out + (O, N))
+        return be.xp.ascontiguousarray(y.transpose((nd + 1, nd) + tuple(range(nd)))), cols
+    cols = windows.im2col(be.xp, x, kernel, geom.stride, geom.lead, geom.dilation, out)
     y = be.xp.matmul(wm, cols.reshape(N, g, K, L))
-    return y.reshape((N, O) + out_hw), cols
+    return y.reshape((N, O) + out), cols
 
 
 def _conv_input_grad(be, gy, w, geom, in_shape):
@@ -94,23 +103,26 @@ def _conv_input_grad(be, gy, w, geom, in_shape):
 def _conv_weight_grad(be, x, gy, geom, w_shape, cols=None):
     """The transpose of _conv in w: sum over the batch and positions of gy times the windows
     (``cols``: x's columns from _conv_cols, when the forward kept them)."""
-    (N, _, OH, OW), g = gy.shape, geom.groups
-    O, Cg, kh, kw = w_shape
-    K, L = Cg * kh * kw, OH * OW
+    N, g, nd = gy.shape[0], geom.groups, gy.ndim - 2
+    out = gy.shape[2:]
+    O, Cg = w_shape[:2]
+    kernel = w_shape[2:]
+    K, L = Cg * math.prod(kernel), math.prod(out)
     batch_last = 0 < L <= N  # the layout _conv_cols chose
     if cols is None:
         im2col = windows.im2col_batch_last if batch_last else windows.im2col
-        cols = im2col(be.xp, x, (kh, kw), geom.stride, geom.lead, geom.dilation, (OH, OW))
+        cols = im2col(be.xp, x, kernel, geom.stride, geom.lead, geom.dilation, out)
     if batch_last:
-        gyt = be.xp.ascontiguousarray(gy.transpose(2, 3, 1, 0)).reshape(L, g, O // g, N)
-        gw = be.xp.matmul(gyt, cols.reshape(L, g, K, N).transpose(0, 1, 3, 2))
+        gyt = be.xp.ascontiguousarray(gy.transpose(tuple(range(2, 2 + nd)) + (1, 0)))
+        gw = be.xp.matmul(gyt.reshape(L, g, O // g, N),
+                          cols.reshape(L, g, K, N).transpose(0, 1, 3, 2))
     else:
         gw = be.xp.matmul(gy.reshape(N, g, O // g, L),
                           cols.reshape(N, g, K, L).transpose(0, 1, 3, 2))
     return gw.sum(axis=0).reshape(w_shape)
 
 
-class Conv2d(ArrayFunction):
+class Convolution(ArrayFunction):
     node_name = "ConvolutionBackward0"
 
     @staticmethod
@@ -122,7 +134,7 @@ class Conv2d(ArrayFunction):
         if len(need) > 1 and need[1]:  # kept for the weight gradient (dropped once it ran)
             ctx.cols = cols
         if b is not None:
-            y += b._arr.reshape(-1, 1, 1)
+            y += b._arr.reshape((-1,) + (1,) * (y.ndim - 2))
         return y
 
     @staticmethod
@@ -138,18 +150,45 @@ class Conv2d(ArrayFunction):
         return gx, gw, _ConvBiasGrad.apply(gy) if need[2] else None
 
 
+Conv2d = Convolution  # the name this Function had when conv2d was the only convolution
+
+
+class ConvTranspose(ArrayFunction):
+    """The transposed convolution: _conv_input_grad of x with w onto ``out_shape``."""
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, geom, out_shape):
+        ctx.save_for_backward(x, w)
+        ctx.geom, ctx.has_bias = geom, b is not None
+        y = _conv_input_grad(x._be, x._arr, w._arr, geom, out_shape)
+        if b is not None:
+            y += b._arr.reshape((-1,) + (1,) * (y.ndim - 2))
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = _conv_to(gy, w, ctx.geom, x.shape, _ConvTransposeInputGrad) if need[0] else None
+        gw = _ConvWeightGrad.apply(gy, x, ctx.geom, w.shape) if need[1] else None
+        if not ctx.has_bias:
+            return gx, gw
+        return gx, gw, _ConvBiasGrad.apply(gy) if need[2] else None
+
+
 class _ConvBiasGrad(ArrayFunction):
-    """conv2d's gradient w.r.t. its bias: gy summed over the batch and positions."""
+    """A convolution's gradient w.r.t. its bias: gy summed over the batch and positions."""
     node_name = "ConvolutionBackwardBackward0"
 
     @staticmethod
     def forward(ctx, gy):
         ctx.shape = gy._arr.shape
-        return gy._arr.sum(axis=(0, 2, 3))
+        return gy._arr.sum(axis=_spatial_axes(gy._arr.ndim))
 
     @staticmethod
     def backward(ctx, gg):
-        return gg.reshape(-1, 1, 1).expand(ctx.shape)
+        return gg.reshape((-1,) + (1,) * (len(ctx.shape) - 2)).expand(ctx.shape)
 
 
 class _ConvInputGrad(ArrayFunction):
@@ -165,7 +204,7 @@ class _ConvInputGrad(ArrayFunction):
     def backward(ctx, gg):
         gy, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        return (Conv2d.apply(gg, w, None, ctx.geom) if need[0] else None,
+        return (Convolution.apply(gg, w, None, ctx.geom) if need[0] else None,
                 _ConvWeightGrad.apply(gg, gy, ctx.geom, w.shape) if need[1] else None)
 
 
@@ -183,24 +222,44 @@ class _ConvWeightGrad(ArrayFunction):
         x, gy = ctx.saved_tensors
         need = ctx.needs_input_grad
         return (_ConvInputGrad.apply(gy, gg, ctx.geom, x.shape) if need[0] else None,
-                Conv2d.apply(x, gg, None, ctx.geom) if need[1] else None)
+                _conv_to(x, gg, ctx.geom, gy.shape) if need[1] else None)
 
 
-def _conv_pair(name, value):
+class _ConvTransposeInputGrad(Convolution):
+    """conv_transpose's input gradient (a convolution), under PyTorch's name for it."""
+    node_name = "ConvolutionBackwardBackward0"
+
+
+def _conv_to(x, w, geom, shape, fn=Convolution):
+    """fn.apply(x, w) cut to ``shape``: a transposed convolution's output padding of at
+    least its stride (allowed below the dilation) leaves the convolution of its output more
+    positions than its input had, which its gradients never reach."""
+    y = fn.apply(x, w, None, geom)
+    if tuple(y.shape) == tuple(shape):
+        return y
+    return y[(Ellipsis,) + tuple(slice(0, n) for n in shape[2:])]
+
+
+def _conv_tuple(name, value, nd):
     v = _list(value)
     if len(v) == 1:
-        v = v * 2
-    if len(v) != 2:
-        raise RuntimeError(f"expected {name} to be a single integer value or a list of 2 values "
-                           f"to match the convolution dimensions, but got {name}={v}")
+        v = v * nd
+    if len(v) != nd:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {nd} "
+                           f"values to match the convolution dimensions, but got {name}={v}")
     return tuple(int(n) for n in v)
 
 
-def _conv_pads(padding, kernel, stride, dilation):
-    """(top, bottom, left, right); 'same' puts the odd extra row/col after, as PyTorch."""
+def _conv_pair(name, value):
+    return _conv_tuple(name, value, 2)
+
+
+def _conv_pads(padding, kernel, stride, dilation, nd=2):
+    """(before, after) per dim, flattened; 'same' puts the odd extra element after, as
+    PyTorch."""
     if isinstance(padding, str):
         if padding == "valid":
-            return (0, 0, 0, 0)
+            return (0,) * (2 * nd)
         if padding != "same":
             raise RuntimeError(f"Invalid padding string: '{padding}'")
         if any(s != 1 for s in stride):
@@ -212,15 +271,14 @@ def _conv_pads(padding, kernel, stride, dilation):
         if any(d % 2 == 1 and k % 2 == 0 for k, d in zip(kernel, dilation)):
             warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
                           "require a zero-padded copy of the input be created", UserWarning,
-                          stacklevel=3)
+                          stacklevel=4)
         return tuple(pads)
-    ph, pw = _conv_pair("padding", padding)
-    return (ph, ph, pw, pw)
+    return tuple(p for v in _conv_tuple("padding", padding, nd) for p in (v, v))
 
 
-def _check_conv(input, weight, bias, geom):
+def _check_conv(input, weight, bias, geom, transposed=False):
     x_shape, w_shape = list(input.shape), list(weight.shape)
-    g = geom.groups
+    g, nd = geom.groups, len(geom.stride)
     if any(p < 0 for p in geom.pads):
         raise RuntimeError("negative padding is not supported")
     if any(s <= 0 for s in geom.stride):
@@ -229,30 +287,49 @@ def _check_conv(input, weight, bias, geom):
         raise RuntimeError("non-positive dilation is not supported")
     if g <= 0:
         raise RuntimeError("non-positive groups is not supported")
-    if weight.dim() != 4:
-        raise RuntimeError(f"expected stride to be a single integer value or a list of "
-                           f"{weight.dim() - 2} values to match the convolution dimensions, but "
-                           f"got stride={list(geom.stride)}")
+    if weight.dim() != nd + 2:
+        if weight.dim() < 3:
+            raise RuntimeError("weight should have at least three dimensions")
+        if nd > 1:  # a 1-d convolution's one-element arguments stretch to any weight
+            raise RuntimeError(f"expected stride to be a single integer value or a list of "
+                               f"{weight.dim() - 2} values to match the convolution "
+                               f"dimensions, but got stride={list(geom.stride)}")
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-"
+                           f"dimensional weight {w_shape}, but got {input.dim()}-dimensional "
+                           f"input of size {x_shape} instead")
     if w_shape[0] < g:
         raise RuntimeError(f"Given groups={g}, expected weight to be at least {g} at dimension "
                            f"0, but got weight of size {w_shape} instead")
     if w_shape[0] % g:
         raise RuntimeError(f"Given groups={g}, expected weight to be divisible by {g} at "
                            f"dimension 0, but got weight of size [{w_shape}] instead")
-    if x_shape[1] != w_shape[1] * g:
-        raise RuntimeError(f"Given groups={g}, weight of size {w_shape}, expected input"
-                           f"{x_shape} to have {w_shape[1] * g} channels, but got {x_shape[1]} "
-                           f"channels instead")
-    if bias is not None and (bias.dim() != 1 or bias.shape[0] != w_shape[0]):
-        raise RuntimeError(f"Given weight of size {w_shape}, expected bias to be 1-dimensional "
-                           f"with {w_shape[0]} elements, but got bias of size {list(bias.shape)} "
-                           "instead")
-    padded = [n + geom.pads[2 * i] + geom.pads[2 * i + 1] for i, n in enumerate(x_shape[2:])]
-    kernel = [d * (k - 1) + 1 for d, k in zip(geom.dilation, w_shape[2:])]
-    if any(n < k for n, k in zip(padded, kernel)):
-        raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x "
-                           f"{padded[1]}). Kernel size: ({kernel[0]} x {kernel[1]}). Kernel size "
-                           "can't be greater than actual input size")
+    if transposed:
+        if x_shape[1] != w_shape[0]:
+            raise RuntimeError(f"Given transposed=1, weight of size {w_shape}, expected input"
+                               f"{x_shape} to have {w_shape[0]} channels, but got {x_shape[1]} "
+                               "channels instead")
+        out_channels = w_shape[1] * g
+        if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_channels):
+            raise RuntimeError(f"Given transposed=1, weight of size {w_shape}, expected bias to "
+                               f"be 1-dimensional with {out_channels} elements, but got bias of "
+                               f"size {list(bias.shape)} instead")
+    else:
+        if x_shape[1] != w_shape[1] * g:
+            raise RuntimeError(f"Given groups={g}, weight of size {w_shape}, expected input"
+                               f"{x_shape} to have {w_shape[1] * g} channels, but got "
+                               f"{x_shape[1]} channels instead")
+        if bias is not None and (bias.dim() != 1 or bias.shape[0] != w_shape[0]):
+            raise RuntimeError(f"Given weight of size {w_shape}, expected bias to be "
+                               f"1-dimensional with {w_shape[0]} elements, but got bias of size "
+                               f"{list(bias.shape)} instead")
+        padded = [n + geom.pads[2 * i] + geom.pads[2 * i + 1]
+                  for i, n in enumerate(x_shape[2:])]
+        kernel = [d * (k - 1) + 1 for d, k in zip(geom.dilation, w_shape[2:])]
+        if any(n < k for n, k in zip(padded, kernel)):
+            raise RuntimeError(f"Calculated padded input size per channel: "
+                               f"({' x '.join(map(str, padded))}). Kernel size: "
+                               f"({' x '.join(map(str, kernel))}). Kernel size can't be greater "
+                               "than actual input size")
     if weight.dtype != input.dtype:
         if input.dtype.name == "float32" or input.is_cuda:
             raise RuntimeError(f"Input type ({_tensor_type(input)}) and weight type "
@@ -262,35 +339,141 @@ def _check_conv(input, weight, bias, geom):
                            f"{weight.dtype.scalar_name}")
 
 
+def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
+    """The convolution over the last ``nd`` dims, after PyTorch's checks."""
+    name = f"conv{nd}d"
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    if input.dim() == nd + 1:
+        return _convnd(nd, input.unsqueeze(0), weight, bias, stride, padding, dilation,
+                       groups).squeeze(0)
+    if bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(f"Input type ({_ctype(input)}) and bias type ({_ctype(bias)}) should "
+                           "be the same")
+    stride, dilation = _conv_tuple("stride", stride, nd), _conv_tuple("dilation", dilation, nd)
+    kernel = tuple(weight.shape[2:]) if weight.dim() == nd + 2 else (1,) * nd
+    geom = _ConvGeom(stride, _conv_pads(padding, kernel, stride, dilation, nd), dilation,
+                     int(groups))
+    _check_conv(input, weight, bias, geom)
+    return Convolution.apply(input, weight, bias, geom)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor
+
+    1-D cross-correlation of input (N, C_in, L) or (C_in, L) with weight
+    (C_out, C_in / groups, kL), plus bias (C_out); padding may be 'same' or 'valid'."""
+    return _convnd(1, input, weight, bias, stride, padding, dilation, groups)
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor
 
     2-D cross-correlation of input (N, C_in, H, W) or (C_in, H, W) with weight
     (C_out, C_in / groups, kH, kW), plus bias (C_out); padding may be 'same' or 'valid'.
     Computed by im2col and one batched matmul."""
-    if input.dim() not in (3, 4):
-        raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
-                           f"input of size: {list(input.shape)}")
-    if input.dim() == 3:
-        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
-                      groups).squeeze(0)
+    return _convnd(2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor
+
+    3-D cross-correlation of input (N, C_in, D, H, W) or (C_in, D, H, W) with weight
+    (C_out, C_in / groups, kD, kH, kW), plus bias (C_out); padding may be 'same' or
+    'valid'."""
+    return _convnd(3, input, weight, bias, stride, padding, dilation, groups)
+
+
+_SIDES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, groups,
+                      dilation):
+    """The transposed convolution over the last ``nd`` dims, after PyTorch's checks."""
+    name = f"conv_transpose{nd}d"
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    if input.dim() == nd + 1:
+        return _conv_transposend(nd, input.unsqueeze(0), weight, bias, stride, padding,
+                                 output_padding, groups, dilation).squeeze(0)
     if bias is not None and bias.dtype != input.dtype:
         raise RuntimeError(f"Input type ({_ctype(input)}) and bias type ({_ctype(bias)}) should "
                            "be the same")
-    stride, dilation = _conv_pair("stride", stride), _conv_pair("dilation", dilation)
-    kernel = tuple(weight.shape[2:]) if weight.dim() == 4 else (1, 1)
-    geom = _ConvGeom(stride, _conv_pads(padding, kernel, stride, dilation), dilation, int(groups))
-    _check_conv(input, weight, bias, geom)
-    return Conv2d.apply(input, weight, bias, geom)
+    stride, dilation = _conv_tuple("stride", stride, nd), _conv_tuple("dilation", dilation, nd)
+    out_pad = _conv_tuple("output_padding", output_padding, nd)
+    pad = _conv_tuple("padding", padding, nd)
+    geom = _ConvGeom(stride, tuple(p for v in pad for p in (v, v)), dilation, int(groups))
+    _check_conv(input, weight, bias, geom, transposed=True)
+    if any(o >= s and o >= d for o, s, d in zip(out_pad, stride, dilation)):
+        sides = _SIDES[max(nd, 2)]  # PyTorch checks 1-d as 2-d with a unit height
+        lead = len(sides) - nd
+        vals = ((0,) * lead + out_pad, (1,) * lead + stride, (1,) * lead + dilation)
+        parts = [f"{what}_{side}: {v}" for what, vs in
+                 zip(("output_padding", "stride", "dilation"), vals)
+                 for side, v in zip(sides, vs)]
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but "
+                           "got " + " ".join(parts))
+    sizes = input.shape[2:]
+    kernel = weight.shape[2:]
+    out = tuple((n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in
+                zip(sizes, stride, pad, dilation, kernel, out_pad))
+    if min(out) < 1:
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, sizes))}). "
+                           f"Calculated output size per channel: "
+                           f"({' x '.join(map(str, out))}). Output size is too small")
+    out_shape = (input.shape[0], weight.shape[1] * int(groups)) + out
+    return ConvTranspose.apply(input, weight, bias, geom, out_shape)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+    groups=1, dilation=1) -> Tensor
+
+    The 1-D transposed convolution ("deconvolution") of input (N, C_in, L) or (C_in, L) with
+    weight (C_in, C_out / groups, kL): the gradient of conv1d with respect to its input."""
+    return _conv_transposend(1, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+    groups=1, dilation=1) -> Tensor
+
+    The 2-D transposed convolution of input (N, C_in, H, W) or (C_in, H, W) with weight
+    (C_in, C_out / groups, kH, kW): the gradient of conv2d with respect to its input."""
+    return _conv_transposend(2, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+    groups=1, dilation=1) -> Tensor
+
+    The 3-D transposed convolution of input (N, C_in, D, H, W) or (C_in, D, H, W) with weight
+    (C_in, C_out / groups, kD, kH, kW): the gradient of conv3d with respect to its input."""
+    return _conv_transposend(3, input, weight, bias, stride, padding, output_padding, groups,
+                             dilation)
 
 
 # ---- pooling: shared argument checks ---------------------------------------------------------
 
-def _pool_pair(value, what, name, allow_empty=False):
+_COUNT = {2: "two", 3: "three"}
+
+
+def _pool_tuple(value, what, name, nd=2, allow_empty=False):
     v = _list(value)
-    if not (len(v) in (1, 2) or allow_empty and not v):
+    if not (len(v) in (1, nd) or allow_empty and not v):
         raise RuntimeError(f"{name}: {what}")
-    return (int(v[0]), int(v[-1])) if v else None
+    return tuple(int(n) for n in (v * nd if len(v) == 1 else v)) if v else None
+
+
+def _pool_pair(value, what, name, allow_empty=False):
+    return _pool_tuple(value, what, name, 2, allow_empty)
 
 
 def _out_size(n, k, p, s, d, ceil_mode):
@@ -308,65 +491,110 @@ def _out_size(n, k, p, s, d, ceil_mode):
     return out
 
 
-def _pool_geometry(input, kernel, stride, padding, dilation, ceil_mode):
-    """out_hw of a pool, after PyTorch's pool2d_shape_check."""
-    planes, H, W = input.shape[-3:]
-    out_hw = tuple(_out_size(n, k, p, s, d, ceil_mode) for n, k, p, s, d in
-                   zip((H, W), kernel, padding, stride, dilation))
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
-    if kh <= 0 or kw <= 0:
-        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kh} kW: {kw}")
-    if sh <= 0 or sw <= 0:
-        raise RuntimeError(f"stride should be greater than zero, but got dH: {sh} dW: {sw}")
-    if dh <= 0 or dw <= 0:
-        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dh} "
-                           f"dilationW: {dw}")
+def _pool_geometry(input, kernel, stride, padding, dilation, ceil_mode, check_size=False):
+    """The output sizes of a 2-d or 3-d pool, after PyTorch's pool2d/pool3d_shape_check."""
+    nd = len(kernel)
+    planes, sizes = input.shape[-nd - 1], tuple(input.shape[-nd:])
+    out = tuple(_out_size(n, k, p, s, d, ceil_mode) for n, k, p, s, d in
+                zip(sizes, kernel, padding, stride, dilation))
+
+    def named(prefix, values, letters):
+        return " ".join(f"{prefix}{c}: {v}" for c, v in zip(letters, values))
+    letters = "HW" if nd == 2 else "THW"
+    if min(kernel) <= 0:
+        raise RuntimeError("kernel size should be greater than zero, but got "
+                           + named("k", kernel, letters))
+    if min(stride) <= 0:
+        raise RuntimeError("stride should be greater than zero, but got "
+                           + named("d", stride, letters))
+    if min(dilation) <= 0:
+        raise RuntimeError("dilation should be greater than zero, but got "
+                           + named("dilation", dilation, letters))
     shape = input.shape
-    if not (input.dim() in (3, 4) and all(shape[1:]) and (input.dim() == 4 or shape[0])):
-        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
-                           f"size for input, but got:{list(shape)}")
-    if kw // 2 < pw or kh // 2 < ph:
+    if not (input.dim() in (nd + 1, nd + 2) and all(shape[1:])
+            and (input.dim() == nd + 2 or shape[0])):
+        raise RuntimeError(f"Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with optional "
+                           f"0 dim batch size for input, but got:{list(shape)}")
+    if any(k // 2 < p for k, p in zip(kernel, padding)):
+        if nd == 2:
+            (kh, kw), (ph, pw) = kernel, padding
+            raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but "
+                               f"got padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}")
+        (kt, kh, kw), (pt, ph, pw) = kernel, padding
         raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got "
-                           f"padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}")
-    if min(out_hw) < 1:
-        raise RuntimeError(f"Given input size: ({planes}x{H}x{W}). Calculated output size: "
-                           f"({planes}x{out_hw[0]}x{out_hw[1]}). Output size is too small")
-    return out_hw
+                           f"kT: {kt} kW: {kw} kH: {kh} padT: {pt} padW: {pw} padH: {ph}")
+    if check_size and any(n < k for n, k in zip(sizes, kernel)):
+        raise RuntimeError(f"input image ({named('', sizes, letters)}) smaller than kernel size "
+                           f"({named('k', kernel, letters)})")
+    if min(out) < 1:
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, (planes,) + sizes))}). "
+                           f"Calculated output size: ({'x'.join(map(str, (planes,) + out))}). "
+                           "Output size is too small")
+    return out
 
 
-# ---- max_pool2d ------------------------------------------------------------------------------
+def _check1d(name, arg, value):
+    """PyTorch's check1d: a 1-d pool's argument is one int."""
+    v = _list(value)
+    if len(v) != 1:
+        raise RuntimeError(f"{name}() argument '{arg}' should contain one int (got {len(v)})")
+    return int(v[0])
+
+
+def _check_dim_range(input, name):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional "
+                           f"tensor for argument #1 'self' (while checking arguments for {name})")
+
+
+# ---- max pooling -----------------------------------------------------------------------------
 
 class MaxPool2d(ArrayFunction):
     node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
-        a = x._arr
-        y, idx = windows.max_pool2d(x._be.xp, _batched(a), kernel, stride, padding, dilation,
-                                    out_hw)
-        y, idx = y.reshape(a.shape[:-2] + out_hw), idx.reshape(a.shape[:-2] + out_hw)
-        ctx.idx, ctx.shape = idx, a.shape
-        ctx.overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+    def forward(ctx, x, kernel, stride, padding, dilation, out):
+        a, nd = x._arr, len(kernel)
+        y, idx = windows.max_pool(x._be.xp, _batched(a, nd), kernel, stride, padding, dilation,
+                                  out)
+        y, idx = y.reshape(a.shape[:-nd] + out), idx.reshape(a.shape[:-nd] + out)
+        overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+        ctx.args = (idx, a.shape, overlap, nd, _MAX_POOL_GRAD[nd])
         return y, idx
 
     @staticmethod
     def backward(ctx, gy, _gidx):
-        return None if gy is None else _MaxPoolGrad.apply(gy, ctx.idx, ctx.shape, ctx.overlap)
+        return None if gy is None else ctx.args[-1].apply(gy, *ctx.args)
+
+
+class MaxPool3d(MaxPool2d):
+    node_name = "MaxPool3DWithIndicesBackward0"
 
 
 class _MaxPoolGrad(ArrayFunction):
-    """max_pool2d's gradient: each gy scattered to its maximum's pixel."""
+    """A max pool's gradient: each gy scattered to its maximum's element."""
     node_name = "MaxPool2DWithIndicesBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, gy, idx, shape, overlap):
-        ctx.idx, ctx.shape, ctx.overlap = idx, shape, overlap
-        return windows.max_pool2d_backward(gy._be.xp, _batched(gy._arr), _batched(idx),
-                                           _shape4(shape), overlap).reshape(shape)
+    def forward(ctx, gy, idx, shape, overlap, nd, cls):
+        ctx.args = (idx, shape, overlap, nd, cls)
+        return windows.max_pool_backward(gy._be.xp, _batched(gy._arr, nd), _batched(idx, nd),
+                                         _shape_b(shape, nd), overlap).reshape(shape)
 
     @staticmethod
     def backward(ctx, gg):
-        return _MaxPoolGather.apply(gg, ctx.idx, ctx.shape, ctx.overlap)
+        return _MaxPoolGather.apply(gg, *ctx.args)
+
+
+class _MaxPool3dGrad(_MaxPoolGrad):
+    node_name = "MaxPool3DWithIndicesBackwardBackward0"
+
+
+class _AdaptiveMaxPoolGrad(_MaxPoolGrad):
+    node_name = "AdaptiveMaxPool2DBackwardBackward0"
+
+
+_MAX_POOL_GRAD = {2: _MaxPoolGrad, 3: _MaxPool3dGrad}
 
 
 class _MaxPoolGather(ArrayFunction):
@@ -374,14 +602,34 @@ class _MaxPoolGather(ArrayFunction):
     node_name = "GatherBackward0"
 
     @staticmethod
-    def forward(ctx, gg, idx, shape, overlap):
-        ctx.idx, ctx.shape, ctx.overlap = idx, shape, overlap
-        return windows.max_pool2d_double_backward(gg._be.xp, _batched(gg._arr),
-                                                  _batched(idx)).reshape(idx.shape)
+    def forward(ctx, gg, idx, shape, overlap, nd, cls):
+        ctx.args = (idx, shape, overlap, nd, cls)
+        return windows.max_pool_double_backward(gg._be.xp, _batched(gg._arr, nd),
+                                                _batched(idx, nd)).reshape(idx.shape)
 
     @staticmethod
     def backward(ctx, g):
-        return _MaxPoolGrad.apply(g, ctx.idx, ctx.shape, ctx.overlap)
+        return ctx.args[-1].apply(g, *ctx.args)
+
+
+def _max_poolnd(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    name, count = f"max_pool{nd}d", _COUNT[nd]
+    kernel = _pool_tuple(kernel_size, f"kernel_size must either be a single int, or a tuple "
+                         f"of {count} ints", name, nd)
+    stride = _pool_tuple(stride if stride is not None else [], "stride must either be "
+                         f"omitted, a single int, or a tuple of {count} ints", name, nd,
+                         True) or kernel
+    padding = _pool_tuple(padding, f"padding must either be a single int, or a tuple of "
+                          f"{count} ints", name, nd)
+    dilation = _pool_tuple(dilation, f"dilation must be either a single int, or a tuple of "
+                           f"{count} ints", name, nd)
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for "
+                           "input")
+    out = _pool_geometry(input, kernel, stride, padding, dilation, ceil_mode)
+    y, idx = (MaxPool2d if nd == 2 else MaxPool3d).apply(input, kernel, stride, padding,
+                                                         dilation, out)
+    return (y, idx) if return_indices else y
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -391,23 +639,234 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
     The maximum of each window (stride defaults to kernel_size; padding counts as -inf);
     (output, indices) when return_indices.  The gradient goes to the element that was taken."""
-    name = "max_pool2d"
-    kernel = _pool_pair(kernel_size, "kernel_size must either be a single int, or a tuple of "
-                        "two ints", name)
-    stride = _pool_pair(stride if stride is not None else [], "stride must either be omitted, "
-                        "a single int, or a tuple of two ints", name, True) or kernel
-    padding = _pool_pair(padding, "padding must either be a single int, or a tuple of two ints",
-                         name)
-    dilation = _pool_pair(dilation, "dilation must be either a single int, or a tuple of two "
-                          "ints", name)
-    if input.dim() not in (3, 4):
-        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
-    out_hw = _pool_geometry(input, kernel, stride, padding, dilation, ceil_mode)
-    y, idx = MaxPool2d.apply(input, kernel, stride, padding, dilation, out_hw)
+    return _max_poolnd(2, input, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+    return_indices=False) -> Tensor
+
+    The maximum of each 3-D window of input (N, C, D, H, W) or (C, D, H, W); (output,
+    indices into each D * H * W volume) when return_indices."""
+    return _max_poolnd(3, input, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices)
+
+
+def _check_max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """PyTorch's checks of max_pool1d without indices (the path taken without autograd)."""
+    shape = list(input.shape)
+    if not (input.dim() in (2, 3) and all(shape[1:]) and (input.dim() == 3 or shape[0])):
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{shape}")
+    for arg, v, what in (("kernel_size", kernel_size, "an int, list of ints or tuple"),
+                         ("stride", stride, "None, an int, list of ints, or tuple"),
+                         ("padding", padding, "an int, list of ints, or tuple"),
+                         ("dilation", dilation, "an int, list of ints or tuple")):
+        n = len(_list(v))
+        if n != 1 and not (arg == "stride" and n == 0):
+            raise RuntimeError(f"max_pool1d() {arg} must be {what} of ints of size 1 but got "
+                               f"size {n}")
+    k, p, d = _list(kernel_size)[0], _list(padding)[0], _list(dilation)[0]
+    s = _list(stride)[0] if _list(stride) else k
+    if k <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+    if s <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {s}")
+    if p < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but "
+                           f"got padding={p} and kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    if _out_size(shape[-1], k, p, s, d, ceil_mode) < 1:
+        raise RuntimeError("max_pool1d() Invalid computed output size: "
+                           f"{_out_size(shape[-1], k, p, s, d, ceil_mode)}")
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+    return_indices=False) -> Tensor
+
+    The maximum of each window of input (N, C, L) or (C, L): max_pool2d of the input
+    unsqueezed at -2, as PyTorch computes it; (output, indices) when return_indices."""
+    stride = [] if stride is None else stride
+    if not return_indices and not (input.requires_grad and _grad_enabled()):
+        _check_max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    k = _check1d("max_pool1d", "kernel_size", kernel_size)
+    s = _check1d("max_pool1d", "stride", stride) if _list(stride) else k
+    p = _check1d("max_pool1d", "padding", padding)
+    d = _check1d("max_pool1d", "dilation", dilation)
+    _check_dim_range(input, "max_pool1d")
+    y, idx = max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), (1, d), ceil_mode, True)
+    y, idx = y.squeeze(-2), idx.squeeze(-2)
     return (y, idx) if return_indices else y
 
 
-# ---- avg_pool2d ------------------------------------------------------------------------------
+def _grad_enabled():
+    from ..autograd.grad_mode import is_grad_enabled
+    return is_grad_enabled()
+
+
+# ---- adaptive max pooling --------------------------------------------------------------------
+
+class AdaptiveMaxPool2d(ArrayFunction):
+    node_name = "AdaptiveMaxPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, out):
+        a = x._arr
+        y, idx = windows.adaptive_max_pool(x._be.xp, _batched(a), out)
+        y, idx = y.reshape(a.shape[:-2] + out), idx.reshape(a.shape[:-2] + out)
+        ctx.args = (idx, a.shape, True, 2, _AdaptiveMaxPoolGrad)
+        return y, idx
+
+    @staticmethod
+    def backward(ctx, gy, _gidx):
+        return None if gy is None else _AdaptiveMaxPoolGrad.apply(gy, *ctx.args)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """adaptive_max_pool2d(input, output_size, return_indices=False) -> Tensor
+
+    Max pooling to the output size (an int or a pair; None keeps that input size), the
+    windows as adaptive_avg_pool2d's; (output, indices) when return_indices."""
+    size = _list(output_size)
+    if input.dim() not in (3, 4):
+        raise RuntimeError("adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
+                           f"{list(input.shape)}")
+    for i in range(1, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError("adaptive_max_pool2d(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but input has sizes {list(input.shape)} "
+                               f"with dimension {i} being empty")
+    if len(size) == 1 and isinstance(output_size, numbers.Integral):
+        size = size * 2
+    if len(size) != 2:
+        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
+    size = [input.shape[i - 2] if v is None else int(v) for i, v in enumerate(size)]
+    if min(size) < 0:
+        shape = list(input.shape[:-2]) + size
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                           f"{shape}")
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"adaptive_max_pool2d" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    y, idx = AdaptiveMaxPool2d.apply(input, tuple(size))
+    return (y, idx) if return_indices else y
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """adaptive_max_pool1d(input, output_size, return_indices=False) -> Tensor
+
+    Max pooling of input (N, C, L) or (C, L) to length output_size: adaptive_max_pool2d of
+    the input unsqueezed at -2, as PyTorch computes it."""
+    o = _check1d("adaptive_max_pool1d", "output_size", output_size)
+    _check_dim_range(input, "adaptive_max_pool1d")
+    y, idx = adaptive_max_pool2d(input.unsqueeze(-2), (1, o), True)
+    y, idx = y.squeeze(-2), idx.squeeze(-2)
+    return (y, idx) if return_indices else y
+
+
+# ---- max unpooling ---------------------------------------------------------------------------
+
+class MaxUnpool2d(ArrayFunction):
+    node_name = "MaxUnpool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, idx, shape):
+        ctx.args = (idx, shape, True, 2, _MaxPoolGrad)
+        return windows.max_unpool(x._be.xp, _batched(x._arr), _batched(idx),
+                                  _shape_b(shape)).reshape(shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _MaxPoolGather.apply(gy, *ctx.args)
+
+
+def _unpool_output_size(input, kernel, stride, padding, output_size):
+    """PyTorch's _unpool_output_size: the default size, or output_size checked against it."""
+    nd = len(kernel)
+    default = [(input.shape[-nd + d] - 1) * stride[d] + kernel[d] - 2 * padding[d]
+               for d in range(nd)]
+    if output_size is None:
+        return default
+    output_size = list(output_size)
+    if len(output_size) == nd + 2:
+        output_size = output_size[2:]
+    if len(output_size) != nd:
+        raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} "
+                         f"elements, but it has a length of '{len(output_size)}'")
+    for d in range(nd):
+        lo, hi = default[d] - stride[d], default[d] + stride[d]
+        if not lo < output_size[d] < hi:
+            raise ValueError(f'invalid output_size "{tuple(output_size)}" (dim {d} must be '
+                             f"between {lo} and {hi})")
+    return [int(v) for v in output_size]
+
+
+def _max_unpool2d(input, indices, size):
+    """PyTorch's max_unpool2d on a 3-d or 4-d input, its checks included."""
+    if indices.dtype.name != "int64":
+        raise RuntimeError("elements in indices should be type int64 but got: "
+                           f"{indices.dtype.scalar_name}")
+    if input.dim() not in (3, 4):
+        raise RuntimeError("Input to max_unpooling2d should be a 3d or 4d Tensor, but got a "
+                           f"tensor with {input.dim()} dimensions.")
+    if tuple(input.shape) != tuple(indices.shape):
+        raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    for i in range(1, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError("max_unpooling2d_forward_out_cpu(): Expected input to have "
+                               f"non-zero size for non-batch dimensions, but got "
+                               f"{list(input.shape)} with dimension {i} being empty.")
+    idx, plane = indices._arr, size[0] * size[1]
+    xp = indices._be.xp
+    bad = (idx < 0) | (idx >= plane)
+    if idx.size and bool(bad.any()):
+        first = int(idx.reshape(-1)[int(xp.argmax(bad.reshape(-1)))])
+        raise RuntimeError(f"Found an invalid max index: {first} (output volumes are of size "
+                           f"{size[0]}x{size[1]})")
+    return MaxUnpool2d.apply(input, idx, tuple(input.shape[:-2]) + tuple(size))
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None)
+    -> Tensor
+
+    A partial inverse of max_pool2d: each input value written where its index (from
+    max_pool2d's return_indices) says, zeros elsewhere."""
+    kernel = _pair(kernel_size)
+    stride = _pair(stride) if stride is not None else kernel
+    padding = _pair(padding)
+    size = _unpool_output_size(input, kernel, stride, padding, output_size)
+    return _max_unpool2d(input, indices, size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None)
+    -> Tensor
+
+    A partial inverse of max_pool1d: max_unpool2d of the input unsqueezed at -1, as PyTorch
+    computes it."""
+    kernel = (_list(kernel_size)[0],)
+    stride = (_list(stride)[0],) if stride is not None else kernel
+    padding = (_list(padding)[0],)
+    size = _unpool_output_size(input, kernel, stride, padding, output_size)
+    return _max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), size + [1]).squeeze(-1)
+
+
+def _pair(v):
+    v = _list(v)
+    return tuple(int(n) for n in (v * 2 if len(v) == 1 else v))
+
+
+# ---- average pooling -------------------------------------------------------------------------
 
 _AvgGeom = collections.namedtuple("_AvgGeom", "kernel stride padding out_hw count_include_pad "
                                               "divisor_override")
@@ -419,29 +878,64 @@ class AvgPool2d(ArrayFunction):
     @staticmethod
     def forward(ctx, x, geom):
         ctx.geom, ctx.shape = geom, x._arr.shape
-        a = x._arr
-        return windows.avg_pool2d(x._be.xp, _batched(a), *geom).reshape(
-            a.shape[:-2] + geom.out_hw)
+        a, nd = x._arr, len(geom.kernel)
+        return windows.avg_pool(x._be.xp, _batched(a, nd), *geom).reshape(
+            a.shape[:-nd] + geom.out_hw)
 
     @staticmethod
     def backward(ctx, gy):
-        return _AvgPoolGrad.apply(gy, ctx.geom, ctx.shape)
+        return _AVG_POOL[len(ctx.geom.kernel)][1].apply(gy, ctx.geom, ctx.shape)
+
+
+class AvgPool3d(AvgPool2d):
+    node_name = "AvgPool3DBackward0"
 
 
 class _AvgPoolGrad(ArrayFunction):
-    """avg_pool2d's gradient (its transpose): each gy spread over its window."""
+    """An avg pool's gradient (its transpose): each gy spread over its window."""
     node_name = "AvgPool2DBackwardBackward0"
 
     @staticmethod
     def forward(ctx, gy, geom, shape):
         ctx.geom = geom
         k, s, p, _, cip, div = geom
-        return windows.avg_pool2d_backward(gy._be.xp, _batched(gy._arr), _shape4(shape), k, s,
-                                           p, cip, div).reshape(shape)
+        return windows.avg_pool_backward(gy._be.xp, _batched(gy._arr, len(k)),
+                                         _shape_b(shape, len(k)), k, s, p, cip,
+                                         div).reshape(shape)
 
     @staticmethod
     def backward(ctx, gg):
-        return AvgPool2d.apply(gg, ctx.geom)
+        return _AVG_POOL[len(ctx.geom.kernel)][0].apply(gg, ctx.geom)
+
+
+class _AvgPool3dGrad(_AvgPoolGrad):
+    node_name = "AvgPool3DBackwardBackward0"
+
+
+_AVG_POOL = {2: (AvgPool2d, _AvgPoolGrad), 3: (AvgPool3d, _AvgPool3dGrad)}
+
+
+def _avg_poolnd(nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override):
+    name, count = f"avg_pool{nd}d", _COUNT[nd]
+    either = "either " if nd == 2 else ""
+    kernel = _pool_tuple(kernel_size, f"kernel_size must {either}be a single int, or a tuple "
+                         f"of {count} ints", name, nd)
+    stride = _pool_tuple(stride if stride is not None else [], f"stride must {either}be "
+                         f"omitted, a single int, or a tuple of {count} ints", name, nd,
+                         True) or kernel
+    padding = _pool_tuple(padding, f"padding must {either}be a single int, or a tuple of "
+                          f"{count} ints", name, nd)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    if nd == 2:
+        input.size(-3)  # PyTorch's IndexError for inputs of fewer than 3 dims
+    elif input.dim() not in (4, 5):
+        raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
+    out = _pool_geometry(input, kernel, stride, padding, (1,) * nd, ceil_mode, nd == 3)
+    geom = _AvgGeom(kernel, stride, padding, out, bool(count_include_pad),
+                    None if divisor_override is None else int(divisor_override))
+    return _AVG_POOL[nd][0].apply(input, geom)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -451,48 +945,134 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
     The mean of each window (stride defaults to kernel_size); count_include_pad counts the
     zero padding in the divisor, divisor_override replaces it."""
-    name = "avg_pool2d"
-    kernel = _pool_pair(kernel_size, "kernel_size must either be a single int, or a tuple of "
-                        "two ints", name)
-    stride = _pool_pair(stride if stride is not None else [], "stride must either be omitted, "
-                        "a single int, or a tuple of two ints", name, True) or kernel
-    padding = _pool_pair(padding, "padding must either be a single int, or a tuple of two ints",
-                         name)
-    if divisor_override is not None and divisor_override == 0:
-        raise RuntimeError("divisor must be not zero")
-    input.size(-3)  # PyTorch's IndexError for inputs of fewer than 3 dims
-    out_hw = _pool_geometry(input, kernel, stride, padding, (1, 1), ceil_mode)
-    geom = _AvgGeom(kernel, stride, padding, out_hw, bool(count_include_pad),
-                    None if divisor_override is None else int(divisor_override))
-    return AvgPool2d.apply(input, geom)
+    return _avg_poolnd(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override)
 
 
-# ---- adaptive_avg_pool2d ---------------------------------------------------------------------
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True, divisor_override=None) -> Tensor
+
+    The mean of each 3-D window of input (N, C, D, H, W) or (C, D, H, W), divided as
+    avg_pool2d's."""
+    return _avg_poolnd(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+    count_include_pad=True) -> Tensor
+
+    The mean of each window of input (N, C, L) or (C, L): avg_pool2d of the input
+    unsqueezed at -2, as PyTorch computes it."""
+    k = _check1d("avg_pool1d", "kernel_size", kernel_size)
+    s = _check1d("avg_pool1d", "stride", stride) if stride is not None and _list(stride) else k
+    p = _check1d("avg_pool1d", "padding", padding)
+    _check_dim_range(input, "avg_pool1d")
+    return avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode,
+                      count_include_pad).squeeze(-2)
+
+
+# ---- lp pooling ------------------------------------------------------------------------------
+
+def _lp_pool(pool, avg, input, norm_type, kernel_size, stride, ceil_mode, count):
+    """PyTorch's lp_pool composite: max pools for p = +-inf, else avg_pool of x ** p."""
+    if norm_type == float("inf"):
+        return pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -float("inf"):
+        return -pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (elementwise.sign(out) * elementwise.relu(out.abs())).mul(count).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor
+
+    The power-average (sum of x ** p over each window) ** (1 / p) of input (N, C, L) or
+    (C, L); p = inf is max pooling of |x|, p = -inf minus max pooling of -|x|."""
+    return _lp_pool(max_pool1d, avg_pool1d, input, norm_type, kernel_size, stride, ceil_mode,
+                    _list(kernel_size)[0])
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor
+
+    The power-average (sum of x ** p over each window) ** (1 / p) of input (N, C, H, W) or
+    (C, H, W); p = inf is max pooling of |x|, p = -inf minus max pooling of -|x|."""
+    kw, kh = _pair(kernel_size)
+    return _lp_pool(max_pool2d, avg_pool2d, input, norm_type, kernel_size, stride, ceil_mode,
+                    kw * kh)
+
+
+# ---- adaptive average pooling ----------------------------------------------------------------
 
 class AdaptiveAvgPool2d(ArrayFunction):
     node_name = "AdaptiveAvgPool2DBackward0"
 
     @staticmethod
     def forward(ctx, x, out_hw):
-        ctx.shape = x._arr.shape
-        return windows.adaptive_avg_pool2d(x._be.xp, x._arr, out_hw)
+        ctx.shape, ctx.nd = x._arr.shape, len(out_hw)
+        return windows.adaptive_avg_pool(x._be.xp, x._arr, out_hw)
 
     @staticmethod
     def backward(ctx, gy):
-        return _AdaptiveAvgPoolGrad.apply(gy, ctx.shape)
+        return _ADAPTIVE_AVG[ctx.nd][1].apply(gy, ctx.shape, ctx.nd)
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
+    node_name = "AdaptiveAvgPool3DBackward0"
 
 
 class _AdaptiveAvgPoolGrad(ArrayFunction):
     node_name = "AdaptiveAvgPool2DBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, gy, shape):
-        ctx.out_hw = gy._arr.shape[-2:]
-        return windows.adaptive_avg_pool2d_backward(gy._be.xp, gy._arr, shape)
+    def forward(ctx, gy, shape, nd=2):
+        ctx.out_hw, ctx.nd = gy._arr.shape[-nd:], nd
+        return windows.adaptive_avg_pool_backward(gy._be.xp, gy._arr, shape, nd)
 
     @staticmethod
     def backward(ctx, gg):
-        return AdaptiveAvgPool2d.apply(gg, ctx.out_hw)
+        return _ADAPTIVE_AVG[ctx.nd][0].apply(gg, ctx.out_hw)
+
+
+class _AdaptiveAvgPool3dGrad(_AdaptiveAvgPoolGrad):
+    node_name = "AdaptiveAvgPool3DBackwardBackward0"
+
+
+_ADAPTIVE_AVG = {2: (AdaptiveAvgPool2d, _AdaptiveAvgPoolGrad),
+                 3: (AdaptiveAvgPool3d, _AdaptiveAvgPool3dGrad)}
+
+
+def _adaptive_avg_poolnd(nd, input, output_size):
+    name = f"adaptive_avg_pool{nd}d"
+    size = _list(output_size)
+    if len(size) == 1:
+        size = size * nd
+    if len(size) != nd:
+        raise RuntimeError(f"{name}: output_size must be {nd}")
+    size = [input.shape[i - nd] if v is None else int(v) for i, v in enumerate(size)]
+    if min(size) < 0:
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 "
+                           "but received {" + (", " if nd == 2 else ",").join(
+                               [", ".join(map(str, size[:-1])), str(size[-1])]) + "}")
+    if size == [1] * nd:  # as PyTorch: MeanBackward1
+        return input.mean(tuple(range(-1, -nd - 1, -1)), keepdim=True)
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got "
+                           f"{list(input.shape)}")
+    for i in range(-nd, 0):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {i + input.dim()} being empty")
+    if not input.is_floating_point():
+        kernel = name if nd == 2 else name + "_cpu"
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    return _ADAPTIVE_AVG[nd][0].apply(input, tuple(size))
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -500,31 +1080,37 @@ def adaptive_avg_pool2d(input, output_size):
 
     Average pooling to the output size (an int or a pair; None keeps that input size), the
     windows as PyTorch's: rows floor(i * H / oH) to ceil((i + 1) * H / oH)."""
-    size = _list(output_size)
-    if len(size) == 1:
-        size = size * 2
-    if len(size) != 2:
-        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
-    size = [input.shape[i - 2] if v is None else int(v) for i, v in enumerate(size)]
-    if min(size) < 0:
-        raise RuntimeError("adaptive_avg_pool2d: elements of output_size must be greater than "
-                           f"or equal to 0 but received {{{size[0]}, {size[1]}}}")
-    if size == [1, 1]:
-        return input.mean((-1, -2), keepdim=True)  # as PyTorch: MeanBackward1
-    if input.dim() not in (3, 4):
-        raise RuntimeError("adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
-                           f"{list(input.shape)}")
-    for i in (-2, -1):
-        if input.shape[i] == 0:
-            raise RuntimeError("adaptive_avg_pool2d(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but input has sizes {list(input.shape)} "
-                               f"with dimension {i + input.dim()} being empty")
-    if not input.is_floating_point():
-        raise NotImplementedError(f'"adaptive_avg_pool2d" not implemented for '
-                                  f"'{input.dtype.scalar_name}'")
-    return AdaptiveAvgPool2d.apply(input, tuple(size))
+    return _adaptive_avg_poolnd(2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """adaptive_avg_pool3d(input, output_size) -> Tensor
+
+    Average pooling of input (N, C, D, H, W) or (C, D, H, W) to the output size (an int or a
+    triple; None keeps that input size), the windows as adaptive_avg_pool2d's."""
+    return _adaptive_avg_poolnd(3, input, output_size)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """adaptive_avg_pool1d(input, output_size) -> Tensor
+
+    Average pooling of input (N, C, L) or (C, L) to length output_size: adaptive_avg_pool2d
+    of the input unsqueezed at -2, as PyTorch computes it."""
+    o = _check1d("adaptive_avg_pool1d", "output_size", output_size)
+    _check_dim_range(input, "adaptive_avg_pool1d")
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, o)).squeeze(-2)
 
 
 METHODS = {}
-FUNCTIONS = {"conv2d": conv2d, "max_pool2d": max_pool2d, "avg_pool2d": avg_pool2d,
-             "adaptive_avg_pool2d": adaptive_avg_pool2d}
+FUNCTIONS = {"conv1d": conv1d, "conv2d": conv2d, "conv3d": conv3d,
+             "conv_transpose1d": conv_transpose1d, "conv_transpose2d": conv_transpose2d,
+             "conv_transpose3d": conv_transpose3d, "max_pool1d": max_pool1d,
+             "max_pool2d": max_pool2d, "max_pool3d": max_pool3d, "avg_pool1d": avg_pool1d,
+             "adaptive_avg_pool1d": adaptive_avg_pool1d, "adaptive_max_pool1d":
+             adaptive_max_pool1d, "avg_pool2d": avg_pool2d, "adaptive_avg_pool2d":
+             adaptive_avg_pool2d}
+FUNCTIONAL = {f.__name__: f for f in (
+    conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, max_pool1d,
+    max_pool2d, max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d, adaptive_avg_pool1d,
+    adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
+    max_unpool1d, max_unpool2d, lp_pool1d, lp_pool2d)}

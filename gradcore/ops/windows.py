@@ -1,151 +1,208 @@
 """The array math of convolution and pooling windows, over ``xp`` (NumPy or CuPy): im2col and
-its transpose col2im, conv2d's input gradient, and max / avg / adaptive-avg pooling with their
-backwards -- what ops/conv.py's Functions compute on arrays.  Each function takes the array
-module first and leaves its inputs alone.
+its transpose col2im, the convolution's input gradient, and max / avg / adaptive pooling with
+their backwards -- what ops/conv.py's Functions compute on arrays.  Each function takes the
+array module first and leaves its inputs alone.
 
-Inputs are (N, C, H, W).  ``kernel``, ``stride``, ``dilation``, ``out_hw`` and ``padding``
-are (h, w) pairs; ``padding`` counts the rows/cols added before the input, and after it
-as many are added as the windows reach (so asymmetric 'same' padding and ceil_mode need
-nothing more).  Loops run over kernel offsets only, never over pixels or the batch.
+Inputs are (N, C, *spatial) with any number d of spatial dims (1, 2 or 3 in use).  ``kernel``,
+``stride``, ``dilation``, ``out`` and ``padding`` are d-tuples; ``padding`` counts the
+elements added before the input along each dim, and after it as many are added as the windows
+reach (so asymmetric 'same' padding and ceil_mode need nothing more).  Loops run over kernel
+offsets only, never over pixels or the batch.
 """
+import itertools
 import math
 
 import numpy as np
 
 
-def _pad_windows(xp, x, kernel, stride, padding, dilation, out_hw, value=0):
+def _reach(o, s, d, k):
+    """How far (o) windows of stride s and dilated size d * (k - 1) + 1 reach."""
+    return (o - 1) * s + d * (k - 1) + 1
+
+
+def _padded_sizes(sizes, kernel, stride, padding, dilation, out):
+    """Each dim's size after the leading padding and whatever the windows reach past it."""
+    return tuple(max(p + n, _reach(o, s, d, k)) for n, k, s, p, d, o in
+                 zip(sizes, kernel, stride, padding, dilation, out))
+
+
+def _inner(padding, sizes):
+    """The slices of the input inside its padded copy."""
+    return tuple(slice(p, p + n) for p, n in zip(padding, sizes))
+
+
+def _taps(kernel):
+    """Every kernel offset (i, j, ...), in C order."""
+    return itertools.product(*(range(k) for k in kernel))
+
+
+def _tap_slices(tap, dilation, stride, out):
+    """The slices of a padded input that kernel offset ``tap`` reads for every output."""
+    return tuple(slice(i * d, i * d + (o - 1) * s + 1, s)
+                 for i, d, s, o in zip(tap, dilation, stride, out))
+
+
+def _pad_windows(xp, x, kernel, stride, padding, dilation, out, value=0):
     """``x`` padded with ``value``: ``padding`` before, and after up to the last window."""
-    after = [max(0, (o - 1) * s + d * (k - 1) + 1 - n - p) for o, s, d, k, n, p in
-             zip(out_hw, stride, dilation, kernel, x.shape[-2:], padding)]
-    if not any(padding) and not any(after):
+    sizes = x.shape[2:]
+    shape = _padded_sizes(sizes, kernel, stride, padding, dilation, out)
+    if shape == sizes:
         return x
-    N, C, H, W = x.shape
-    (ph, pw), (ah, aw) = padding, after
-    shape = (N, C, ph + H + ah, pw + W + aw)
     if value == 0:
-        out = xp.zeros(shape, dtype=x.dtype)
+        buf = xp.zeros(x.shape[:2] + shape, dtype=x.dtype)
     else:  # np.full without its Python wrapper
-        out = xp.empty(shape, dtype=x.dtype)
-        out.fill(value)
-    out[:, :, ph:ph + H, pw:pw + W] = x
-    return out
+        buf = xp.empty(x.shape[:2] + shape, dtype=x.dtype)
+        buf.fill(value)
+    buf[(slice(None), slice(None)) + _inner(padding, sizes)] = x
+    return buf
 
 
-def _windows(xp, xpad, kernel, stride, dilation, out_hw):
-    """Strided view (N, C, kh, kw, OH, OW): [n, c, i, j, oh, ow] is
-    xpad[n, c, oh * sh + i * dh, ow * sw + j * dw]."""
-    sn, sc, sh, sw = xpad.strides
+def _windows(xp, xpad, kernel, stride, dilation, out):
+    """Strided view (N, C, *kernel, *out): [n, c, i, j, .., oh, ow, ..] is
+    xpad[n, c, oh * sh + i * dh, ow * sw + j * dw, ..]."""
+    st = xpad.strides[2:]
     return xp.lib.stride_tricks.as_strided(
-        xpad, xpad.shape[:2] + tuple(kernel) + tuple(out_hw),
-        (sn, sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1]))
+        xpad, xpad.shape[:2] + tuple(kernel) + tuple(out),
+        xpad.strides[:2] + tuple(s * d for s, d in zip(st, dilation))
+        + tuple(s * t for s, t in zip(st, stride)))
 
 
-def im2col(xp, x, kernel, stride, padding, dilation, out_hw):
-    """The windows of ``x`` (zero padding) as a C-contiguous (N, C, kh, kw, OH, OW) array."""
-    if (tuple(kernel) == (1, 1) and tuple(stride) == (1, 1) and not any(padding)
-            and x.shape[-2:] == tuple(out_hw)):
-        return x.reshape(x.shape[:2] + (1, 1) + x.shape[-2:])
-    xpad = _pad_windows(xp, x, kernel, stride, padding, dilation, out_hw)
-    return xp.ascontiguousarray(_windows(xp, xpad, kernel, stride, dilation, out_hw))
+def im2col(xp, x, kernel, stride, padding, dilation, out):
+    """The windows of ``x`` (zero padding) as a C-contiguous (N, C, *kernel, *out) array."""
+    if (all(k == 1 for k in kernel) and all(s == 1 for s in stride) and not any(padding)
+            and x.shape[2:] == tuple(out)):
+        return x.reshape(x.shape[:2] + tuple(kernel) + x.shape[2:])
+    xpad = _pad_windows(xp, x, kernel, stride, padding, dilation, out)
+    return xp.ascontiguousarray(_windows(xp, xpad, kernel, stride, dilation, out))
 
 
-def im2col_batch_last(xp, x, kernel, stride, padding, dilation, out_hw):
-    """The windows of ``x`` (zero padding) as a C-contiguous (OH, OW, C, kh, kw, N) array:
-    x transposed once to (Hp, Wp, C, N), so the window copy moves runs of N values."""
-    N, C, H, W = x.shape
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (OH, OW) = kernel, stride, padding, dilation, out_hw
-    Hp = max(ph + H, (OH - 1) * sh + dh * (kh - 1) + 1)
-    Wp = max(pw + W, (OW - 1) * sw + dw * (kw - 1) + 1)
-    xt = xp.zeros((Hp, Wp, C, N), dtype=x.dtype)
-    xt[ph:ph + H, pw:pw + W] = x.transpose(2, 3, 1, 0)
-    s0, s1, s2, s3 = xt.strides
+def im2col_batch_last(xp, x, kernel, stride, padding, dilation, out):
+    """The windows of ``x`` (zero padding) as a C-contiguous (*out, C, *kernel, N) array:
+    x transposed once to (*padded, C, N), so the window copy moves runs of N values."""
+    N, C = x.shape[:2]
+    nd = x.ndim - 2
+    sizes = _padded_sizes(x.shape[2:], kernel, stride, padding, dilation, out)
+    xt = xp.zeros(sizes + (C, N), dtype=x.dtype)
+    xt[_inner(padding, x.shape[2:])] = x.transpose(tuple(range(2, 2 + nd)) + (1, 0))
+    st = xt.strides
     return xp.ascontiguousarray(xp.lib.stride_tricks.as_strided(
-        xt, (OH, OW, C, kh, kw, N), (s0 * sh, s1 * sw, s2, s0 * dh, s1 * dw, s3)))
+        xt, tuple(out) + (C,) + tuple(kernel) + (N,),
+        tuple(s * t for s, t in zip(st[:nd], stride)) + (st[nd],)
+        + tuple(s * d for s, d in zip(st[:nd], dilation)) + (st[nd + 1],)))
 
 
 def col2im(xp, cols, shape, stride, padding, dilation):
-    """The transpose of im2col: every window value of ``cols`` (N, C, kh, kw, OH, OW) added
-    to the pixel of an input of ``shape`` (N, C, H, W) it was taken from."""
-    N, C, kh, kw, OH, OW = cols.shape
-    H, W = shape[-2:]
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    Hp = max(ph + H, (OH - 1) * sh + dh * (kh - 1) + 1)
-    Wp = max(pw + W, (OW - 1) * sw + dw * (kw - 1) + 1)
-    out = xp.zeros((N, C, Hp, Wp), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out[:, :, i * dh:i * dh + (OH - 1) * sh + 1:sh,
-                j * dw:j * dw + (OW - 1) * sw + 1:sw] += cols[:, :, i, j]
-    if (Hp, Wp) == (H, W):
-        return out
-    return xp.ascontiguousarray(out[:, :, ph:ph + H, pw:pw + W])
+    """The transpose of im2col: every window value of ``cols`` (N, C, *kernel, *out) added
+    to the element of an input of ``shape`` (N, C, *spatial) it was taken from."""
+    nd = len(shape) - 2
+    kernel, out = cols.shape[2:2 + nd], cols.shape[2 + nd:]
+    sizes = tuple(shape[2:])
+    padded = _padded_sizes(sizes, kernel, stride, padding, dilation, out)
+    buf = xp.zeros(cols.shape[:2] + padded, dtype=cols.dtype)
+    every = (slice(None), slice(None))
+    for tap in _taps(kernel):
+        buf[every + _tap_slices(tap, dilation, stride, out)] += cols[every + tap]
+    if padded == sizes:
+        return buf
+    return xp.ascontiguousarray(buf[every + _inner(padding, sizes)])
 
 
 def conv_input_grad(xp, gy, w, shape, stride, padding, dilation):
-    """conv2d's input gradient: the transposed convolution of gy (N, O, OH, OW) with w
-    (O, C / g, kh, kw).  For a batch at least as wide as the output rows the batch goes
-    innermost: one small matmul per output position (each under OpenBLAS's threading
-    size, as the forward's) gives the columns as (OH, OW, C, kh, kw, N), and each tap is
-    added to an (Hp, Wp, C, N) buffer in runs of N values, not of OW as col2im's."""
-    N, O, OH, OW = gy.shape
-    C, H, W = shape[1:]
-    _, Cg, kh, kw = w.shape
+    """The convolution's input gradient (a transposed convolution): gy (N, O, *out) with w
+    (O, C / g, *kernel) onto an input of ``shape`` (N, C, *spatial).  For a batch at least
+    as wide as the last output dim the batch goes innermost: one small matmul per output
+    position (each under OpenBLAS's threading size, as the forward's) gives the columns as
+    (*out, C, *kernel, N), and each tap is added to a (*padded, C, N) buffer in runs of N
+    values, not of the last output dim as col2im's."""
+    N, O = gy.shape[:2]
+    out = gy.shape[2:]
+    nd = len(out)
+    C, sizes = shape[1], tuple(shape[2:])
+    Cg, kernel = w.shape[1], w.shape[2:]
     g = C // Cg
-    wt = w.reshape(g, O // g, Cg * kh * kw).transpose(0, 2, 1)
-    if N < OW:
-        cols = xp.matmul(wt, gy.reshape(N, g, O // g, OH * OW))
-        return col2im(xp, cols.reshape(N, C, kh, kw, OH, OW), shape, stride, padding,
+    wt = w.reshape(g, O // g, Cg * math.prod(kernel)).transpose(0, 2, 1)
+    L = math.prod(out)
+    if N < out[-1]:
+        cols = xp.matmul(wt, gy.reshape(N, g, O // g, L))
+        return col2im(xp, cols.reshape((N, C) + kernel + out), shape, stride, padding,
                       dilation)
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    Hp = max(ph + H, (OH - 1) * sh + dh * (kh - 1) + 1)
-    Wp = max(pw + W, (OW - 1) * sw + dw * (kw - 1) + 1)
-    gyt = xp.ascontiguousarray(gy.transpose(2, 3, 1, 0)).reshape(OH * OW, g, O // g, N)
-    cols = xp.matmul(wt, gyt).reshape(OH, OW, C, kh, kw, N)
-    out = xp.zeros((Hp, Wp, C, N), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out[i * dh:i * dh + (OH - 1) * sh + 1:sh,
-                j * dw:j * dw + (OW - 1) * sw + 1:sw] += cols[:, :, :, i, j]
-    return xp.ascontiguousarray(out[ph:ph + H, pw:pw + W].transpose(3, 2, 0, 1))
+    padded = _padded_sizes(sizes, kernel, stride, padding, dilation, out)
+    gyt = xp.ascontiguousarray(gy.transpose(tuple(range(2, 2 + nd)) + (1, 0)))
+    cols = xp.matmul(wt, gyt.reshape(L, g, O // g, N)).reshape(out + (C,) + kernel + (N,))
+    buf = xp.zeros(padded + (C, N), dtype=cols.dtype)
+    lead = (slice(None),) * (nd + 1)
+    for tap in _taps(kernel):
+        buf[_tap_slices(tap, dilation, stride, out)] += cols[lead + tap]
+    inner = buf[_inner(padding, sizes)]
+    return xp.ascontiguousarray(inner.transpose((nd + 1, nd) + tuple(range(nd))))
 
 
-def max_pool2d(xp, x, kernel, stride, padding, dilation, out_hw):
-    """(values, int64 indices into each H*W plane): per window the first maximum, a NaN
-    beating any number (the last NaN wins), padding never winning -- PyTorch's CPU rule."""
-    is_float = x.dtype.kind == "f"
-    low = -np.inf if is_float else np.iinfo(x.dtype).min
-    xpad = _pad_windows(xp, x, kernel, stride, padding, dilation, out_hw, low)
-    win = _windows(xp, xpad, kernel, stride, dilation, out_hw)
-    (kh, kw), (dh, dw), (H, W) = kernel, dilation, x.shape[-2:]
-    # one contiguous plane per kernel tap: every pass below is then a fast SIMD loop
-    taps = xp.ascontiguousarray(win.transpose(2, 3, 0, 1, 4, 5)).reshape(
-        (kh * kw,) + x.shape[:2] + tuple(out_hw))
+def _first_max(xp, taps, valid=None):
+    """(best, k): per output the maximum over the taps (P, N, C, *out) and the tap it was
+    first found at, ``valid(p)`` (a mask, or None) excluding taps that read padding; a NaN
+    beats any number (the last NaN wins) -- PyTorch's CPU rule."""
+    P = taps.shape[0]
     best = taps.max(axis=0)
-    rows = xp.arange(out_hw[0], dtype=np.int64)[:, None] * stride[0] - padding[0]
-    cols = xp.arange(out_hw[1], dtype=np.int64)[None, :] * stride[1] - padding[1]
-    k = xp.zeros(best.shape, dtype=np.int8 if kh * kw < 128 else np.int32)
-    for p in range(kh * kw - 1, -1, -1):  # backwards: the first tap hit is written last
+    k = xp.zeros(best.shape, dtype=np.int8 if P < 128 else np.int32)
+    for p in range(P - 1, -1, -1):  # backwards: the first tap hit is written last
         hit = taps[p] == best
-        if xpad is not x:
-            r, c = rows + p // kw * dh, cols + p % kw * dw
-            hit &= (r >= 0) & (r < H) & (c >= 0) & (c < W)
+        mask = None if valid is None else valid(p)
+        if mask is not None:
+            hit &= mask
         k += hit * (k.dtype.type(p) - k)
-    if is_float:
+    if taps.dtype.kind == "f":
         nan = xp.isnan(best)
         if nan.any():
-            for p in range(kh * kw):
+            for p in range(P):
                 k = xp.where(xp.isnan(taps[p]), k.dtype.type(p), k)
+    return best, k
+
+
+def _plane_strides(sizes):
+    """The flat index step of each spatial dim in a C-order (*sizes) plane."""
+    return tuple(math.prod(sizes[i + 1:]) for i in range(len(sizes)))
+
+
+def max_pool(xp, x, kernel, stride, padding, dilation, out):
+    """(values, int64 indices into each flattened spatial plane): per window the first
+    maximum, a NaN beating any number (the last NaN wins), padding never winning."""
+    is_float = x.dtype.kind == "f"
+    low = -np.inf if is_float else np.iinfo(x.dtype).min
+    xpad = _pad_windows(xp, x, kernel, stride, padding, dilation, out, low)
+    win = _windows(xp, xpad, kernel, stride, dilation, out)
+    nd, sizes = len(kernel), x.shape[2:]
+    P = math.prod(kernel)
+    # one contiguous plane per kernel tap: every pass below is then a fast SIMD loop
+    taps = xp.ascontiguousarray(win.transpose(
+        tuple(range(2, 2 + nd)) + (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)))).reshape(
+        (P,) + x.shape[:2] + tuple(out))
+    # each output's window corner along each dim, broadcast against the others
+    corner = [(xp.arange(o, dtype=np.int64) * s - p).reshape(
+        (o,) + (1,) * (nd - 1 - i)) for i, (o, s, p) in enumerate(zip(out, stride, padding))]
+    offsets = list(_taps(kernel))
+    edges = [i for i, (p, n) in enumerate(zip(padding, sizes)) if p or xpad.shape[2 + i] != n]
+
+    def valid(p):  # the taps' elements that lie inside the input (None: all of them)
+        mask = None
+        for i in edges:
+            r = corner[i] + offsets[p][i] * dilation[i]
+            m = (r >= 0) & (r < sizes[i])
+            mask = m if mask is None else mask & m
+        return mask
+    best, k = _first_max(xp, taps, valid)
+    plane = _plane_strides(sizes)
+    base = sum(c * s for c, s in zip(corner, plane))
     # each tap's offset from its window's corner, looked up (int64 // and % cost 5x more)
-    taps_off = xp.asarray([p // kw * dh * W + p % kw * dw for p in range(kh * kw)],
-                          dtype=np.int64)
-    return best, rows * W + cols + taps_off[k]
+    taps_off = xp.asarray([sum(i * d * s for i, d, s in zip(tap, dilation, plane))
+                           for tap in offsets], dtype=np.int64)
+    return best, base + taps_off[k]
 
 
-def max_pool2d_backward(xp, gy, idx, shape, overlap=True):
-    """Each gy added to the input pixel its window's maximum came from (``overlap``: the
-    windows may share pixels, so the sums go through bincount)."""
+def max_pool_backward(xp, gy, idx, shape, overlap=True):
+    """Each gy added to the input element its window's maximum came from (``overlap``: the
+    windows may share elements, so the sums go through bincount)."""
     N, C = gy.shape[:2]
-    plane = shape[-2] * shape[-1]
+    plane = math.prod(shape[2:])
     flat = (idx.reshape(N * C, math.prod(idx.shape[2:]))
             + xp.arange(N * C, dtype=np.int64)[:, None] * plane)
     if not overlap:
@@ -156,74 +213,132 @@ def max_pool2d_backward(xp, gy, idx, shape, overlap=True):
     return out.astype(gy.dtype, copy=False).reshape(shape)
 
 
-def max_pool2d_double_backward(xp, gg, idx):
-    """gg at each window's maximum: the backward of max_pool2d_backward (a gather)."""
+def max_pool_double_backward(xp, gg, idx):
+    """gg at each window's maximum: the backward of max_pool_backward (a gather)."""
     N, C = idx.shape[:2]
     out = xp.take_along_axis(gg.reshape(N, C, math.prod(gg.shape[2:])),
                              idx.reshape(N, C, math.prod(idx.shape[2:])), 2)
     return out.reshape(idx.shape)
 
 
-def _avg_pool_divisor(xp, shape, kernel, stride, padding, out_hw, count_include_pad,
+def max_unpool(xp, x, idx, shape):
+    """Each x written to the element of an output of ``shape`` (N, C, *spatial) that its
+    index names within its plane (the transpose of the gather; a repeated index keeps one)."""
+    N, C = x.shape[:2]
+    plane = math.prod(shape[2:])
+    flat = (idx.reshape(N * C, -1) + xp.arange(N * C, dtype=np.int64)[:, None] * plane)
+    out = xp.zeros(shape, dtype=x.dtype)
+    out.reshape(-1)[flat.reshape(-1)] = x.reshape(-1)
+    return out
+
+
+def _avg_pool_divisor(xp, shape, kernel, stride, padding, out, count_include_pad,
                       divisor_override):
     """What each window's sum is divided by: the override, or the window's size counting
-    padding (not what ceil_mode adds past it) or counting input pixels only."""
+    padding (not what ceil_mode adds past it) or counting input elements only."""
     if divisor_override:
         return divisor_override
-    lens = []
-    for n, k, s, p, o in zip(shape[-2:], kernel, stride, padding, out_hw):
+    nd = len(kernel)
+    div = None
+    for i, (n, k, s, p, o) in enumerate(zip(shape[2:], kernel, stride, padding, out)):
         start = xp.arange(o, dtype=np.int64) * s - p
         end = xp.minimum(start + k, n + p)
-        lens.append(end - start if count_include_pad
-                    else xp.minimum(end, n) - xp.maximum(start, 0))
-    return lens[0][:, None] * lens[1][None, :]
+        lens = (end - start if count_include_pad
+                else xp.minimum(end, n) - xp.maximum(start, 0)).reshape((o,) + (1,) * (nd - 1 - i))
+        div = lens if div is None else div * lens
+    return div
 
 
-def avg_pool2d(xp, x, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
+def avg_pool(xp, x, kernel, stride, padding, out, count_include_pad, divisor_override):
     """Window sums over the zero-padded input, divided as _avg_pool_divisor says (integer
     inputs: the quotient rounded toward zero, as PyTorch)."""
-    win = _windows(xp, _pad_windows(xp, x, kernel, stride, padding, (1, 1), out_hw),
-                   kernel, stride, (1, 1), out_hw)
+    ones = (1,) * len(kernel)
+    win = _windows(xp, _pad_windows(xp, x, kernel, stride, padding, ones, out),
+                   kernel, stride, ones, out)
     acc = np.float32 if x.dtype == np.float16 else x.dtype
-    total = win[:, :, 0, 0].astype(acc)
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            if i or j:
-                total += win[:, :, i, j]
-    div = _avg_pool_divisor(xp, x.shape, kernel, stride, padding, out_hw, count_include_pad,
+    every = (slice(None), slice(None))
+    total = win[every + (0,) * len(kernel)].astype(acc)
+    for tap in _taps(kernel):
+        if any(tap):
+            total += win[every + tap]
+    div = _avg_pool_divisor(xp, x.shape, kernel, stride, padding, out, count_include_pad,
                             divisor_override)
     if x.dtype.kind != "f":
         return (xp.sign(total) * (xp.abs(total) // div)).astype(x.dtype, copy=False)
     return (total / xp.asarray(div, dtype=acc)).astype(x.dtype, copy=False)
 
 
-def avg_pool2d_backward(xp, gy, shape, kernel, stride, padding, count_include_pad,
-                        divisor_override):
+def avg_pool_backward(xp, gy, shape, kernel, stride, padding, count_include_pad,
+                      divisor_override):
     """Each gy / divisor spread over its window: col2im of the broadcast gradient."""
-    div = _avg_pool_divisor(xp, shape, kernel, stride, padding, gy.shape[-2:],
+    nd = len(kernel)
+    div = _avg_pool_divisor(xp, shape, kernel, stride, padding, gy.shape[2:],
                             count_include_pad, divisor_override)
     g = gy / xp.asarray(div, dtype=gy.dtype)
-    cols = xp.broadcast_to(g[:, :, None, None], g.shape[:2] + tuple(kernel) + g.shape[-2:])
-    return col2im(xp, cols, shape, stride, padding, (1, 1))
+    cols = xp.broadcast_to(g.reshape(g.shape[:2] + (1,) * nd + g.shape[2:]),
+                           g.shape[:2] + tuple(kernel) + g.shape[2:])
+    return col2im(xp, cols, shape, stride, padding, (1,) * nd)
+
+
+def _adaptive_bounds(xp, n, o):
+    """Adaptive window i along a dim of n onto o: floor(i * n / o) .. ceil((i + 1) * n / o)."""
+    i = xp.arange(o, dtype=np.int64)
+    return i * n // o, -(-(i + 1) * n // o)
 
 
 def _adaptive_pool_matrix(xp, n, o, dtype):
     """(o, n): row i averages the inputs floor(i * n / o) .. ceil((i + 1) * n / o) - 1."""
-    i = xp.arange(o, dtype=np.int64)[:, None]
-    start, end = i * n // o, -(-(i + 1) * n // o)
+    start, end = _adaptive_bounds(xp, n, o)
+    start, end = start[:, None], end[:, None]
     pos = xp.arange(n, dtype=np.int64)[None, :]
     return (((pos >= start) & (pos < end)) / (end - start)).astype(dtype)
 
 
-def adaptive_avg_pool2d(xp, x, out_hw):
-    """A @ x @ B.T with the averaging matrices of the two dims."""
-    a = _adaptive_pool_matrix(xp, x.shape[-2], out_hw[0], x.dtype)
-    b = _adaptive_pool_matrix(xp, x.shape[-1], out_hw[1], x.dtype)
-    return xp.matmul(a, x @ b.T)
+def _along(xp, x, mats):
+    """x with each spatial dim i (the last len(mats)) multiplied by mats[i] (o_i, n_i)."""
+    nd = len(mats)
+    if nd == 2:  # A @ x @ B.T: two batched matmuls, no transposes
+        return xp.matmul(mats[0], x @ mats[1].T)
+    for i, m in enumerate(mats):
+        axis = x.ndim - nd + i
+        x = xp.moveaxis(xp.moveaxis(x, axis, -1) @ m.T, -1, axis)
+    return xp.ascontiguousarray(x)
 
 
-def adaptive_avg_pool2d_backward(xp, gy, shape):
-    """A.T @ gy @ B: the transpose of adaptive_avg_pool2d."""
-    a = _adaptive_pool_matrix(xp, shape[-2], gy.shape[-2], gy.dtype)
-    b = _adaptive_pool_matrix(xp, shape[-1], gy.shape[-1], gy.dtype)
-    return xp.matmul(a.T, gy @ b)
+def adaptive_avg_pool(xp, x, out):
+    """The averaging matrices of the spatial dims applied along each of them."""
+    nd = len(out)
+    return _along(xp, x, [_adaptive_pool_matrix(xp, n, o, x.dtype)
+                          for n, o in zip(x.shape[-nd:], out)])
+
+
+def adaptive_avg_pool_backward(xp, gy, shape, nd):
+    """The transpose of adaptive_avg_pool over the last ``nd`` dims: each matrix transposed."""
+    return _along(xp, gy, [_adaptive_pool_matrix(xp, n, o, gy.dtype).T
+                           for n, o in zip(shape[-nd:], gy.shape[-nd:])])
+
+
+def adaptive_max_pool(xp, x, out):
+    """(values, int64 flat plane indices) of adaptive max pooling: window i along a dim
+    covers floor(i * n / o) .. ceil((i + 1) * n / o) - 1; one gather per offset into the
+    widest window (shorter windows repeat their last element, which never changes which
+    maximum comes first)."""
+    nd, sizes = len(out), x.shape[2:]
+    plane = _plane_strides(sizes)
+    pos = []  # per dim: (widest, o) positions, clamped into each window
+    for i, (n, o) in enumerate(zip(sizes, out)):
+        start, end = _adaptive_bounds(xp, n, o)
+        width = int(max(-(-n // o) + 1, 1)) if o else 1
+        off = xp.arange(width, dtype=np.int64)[:, None]
+        pos.append(xp.minimum(start[None, :] + off, end[None, :] - 1))
+    taps, flat = [], []
+    for tap in _taps([p.shape[0] for p in pos]):
+        ix = [p[t].reshape((-1,) + (1,) * (nd - 1 - i)) for i, (p, t) in enumerate(zip(pos, tap))]
+        taps.append(x[(slice(None), slice(None)) + tuple(ix)])
+        flat.append(sum(a * s for a, s in zip(ix, plane)))
+    best, k = _first_max(xp, xp.stack(taps))
+    flat = xp.stack([xp.broadcast_to(f, tuple(out)) for f in flat])  # (P, *out)
+    NC, L = best.shape[0] * best.shape[1], math.prod(out)
+    idx = flat.reshape(len(taps), L)[k.reshape(NC, L).astype(np.int64),
+                                     xp.arange(L, dtype=np.int64)[None, :]]
+    return best, idx.reshape(best.shape)
