@@ -638,7 +638,8 @@ register("composite_shared_input", lambda lib, x: x * x.exp() - x.sin() / 2,
          lambda make: [S(make(2, 3))])
 
 # the families' own entry files (each registers into OP_DB when imported)
-for _family in ("unary_math", "binary_math", "sorting", "scan", "structure", "contraction"):
+for _family in ("unary_math", "binary_math", "sorting", "scan", "structure", "contraction",
+                "activation"):
     importlib.import_module("op_db_" + _family)
 
 OP_BY_NAME = {op.name: op for op in OP_DB}

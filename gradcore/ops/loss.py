@@ -1,5 +1,8 @@
 """Loss functions, under torch.nn.functional's names: mse_loss, l1_loss, smooth_l1_loss,
-nll_loss, cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits.
+nll_loss, cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss,
+soft_margin_loss, multi_margin_loss (ops with their own node, as PyTorch's), and the
+compositions kl_div, poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss,
+margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss.
 
 As in PyTorch, mse / smooth L1 / nll / the two BCEs are ops with their own node, while l1_loss
 and cross_entropy are compositions (cross_entropy = log_softmax + nll_loss, with label
@@ -17,7 +20,11 @@ from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import _state
 from ..backend.kernels import kernel
 from .declare import TENSOR
-from .elementwise import abs as _abs, clamp_min, exp, log, minimum, sigmoid
+from ..tensor import _wrap
+from .activation import log_sigmoid
+from .binary_math import xlogy
+from .elementwise import abs as _abs, clamp_min, exp, log, minimum, sigmoid, where
+from .factories import ones_like, zeros_like
 from .indexing import masked_fill
 from .shape import broadcast_shapes, expand
 from .softmax import log_softmax
@@ -625,5 +632,386 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                               _as(pos_weight, dt), reduction)
 
 
+# ---- more pointwise and margin losses -------------------------------------------------------
+
+class _Derivative:
+    """A loss derivative ``grad(F, x, t, gy, reduction, *params)`` written once in the
+    declarations' vocabulary, in the shape _PointwiseLoss takes a registered kernel in (its
+    ``reference`` on Tensors, a call on a backend), for a derivative with no CUDA functor."""
+
+    def __init__(self, fn):
+        self.reference = fn
+        self.__doc__ = fn.__doc__
+
+    def __call__(self, be, *args):
+        return self.reference(be.xp, *args)
+
+
+@_Derivative
+def huber_loss_backward(F, x, t, gy, reduction, delta):
+    """d huber_loss / dx = clip(x - t, -delta, delta) gy (/ x.size for a mean)."""
+    n = math.prod(x.shape)
+    norm = 1.0 / n if reduction == "mean" and n else 1.0
+    return F.clip(x - t, -delta, delta) * norm * gy
+
+
+class HuberLoss(_PointwiseLoss):
+    node_name = "HuberLossBackward0"
+    grad = huber_loss_backward
+
+    @staticmethod
+    def f(xp, d, delta):
+        z = xp.abs(d)
+        return xp.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """huber_loss(input, target, reduction='mean', delta=1.0, weight=None) -> Tensor
+
+    Per element, with d = input - target: 0.5 * d ** 2 where |d| < delta, else
+    delta * (|d| - 0.5 * delta) (smooth_l1_loss times delta), reduced by ``reduction``;
+    ``weight`` (input's shape) scales each element.  Gradient: clip(d, -delta, delta) * gy
+    (/ numel for 'mean')."""
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    input, target, _ = _pointwise_args(input, target, None, None, reduction, "huber")
+    if weight is None:
+        return HuberLoss.apply(input, target, _reduction_enum(reduction), float(delta))
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    loss = HuberLoss.apply(input, target, "none", float(delta)) * weight
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', "
+                         f"'sum'.")
+    return _apply_reduction(loss, reduction)
+
+
+def _apply_reduction(loss, reduction):
+    """PyTorch's apply_loss_reduction for the composed losses."""
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+class SoftMarginLoss(ArrayFunction):
+    """log(1 + exp(-y x)) per element, reduced."""
+    node_name = "SoftMarginLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        ctx.save_for_backward(x, y)
+        ctx.reduction = reduction
+        xp = x._be.xp
+        with np.errstate(over="ignore"):
+            loss = xp.log1p(xp.exp(-y._arr * x._arr))
+        return _reduce(xp, loss, reduction)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        return -y * sigmoid(-y * x) * (gy * _mean_scale(ctx.reduction, x)), None
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """soft_margin_loss(input, target, size_average=None, reduce=None, reduction='mean')
+        -> Tensor
+
+    The two-class logistic loss log(1 + exp(-y * x)) per element, for targets y of +1 / -1
+    (broadcast to input), reduced ('mean' by default).  Gradient: -y * sigmoid(-y x) * gy
+    (/ numel for 'mean'); the target gets none."""
+    reduction = _reduction(reduction, size_average, reduce)
+    _no_grad_arg("soft_margin_loss", "target", target)
+    if target.shape != input.shape:
+        target = expand(target, broadcast_shapes(input.shape, target.shape))
+    if target.dtype is not input.dtype:
+        target = target.to(input.dtype)
+    return SoftMarginLoss.apply(input, target, reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    """multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+        reduction='mean') -> Tensor
+
+    -(y log sigmoid(x) + (1 - y) log sigmoid(-x)) per element (times ``weight``), averaged
+    over the classes (the last dim), then reduced over the samples (a composition, as
+    PyTorch's)."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(reduction, size_average, reduce)
+    loss = -(target * log_sigmoid(input) + (1 - target) * log_sigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(class_dim) / input.size(class_dim)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not valid")
+    return _apply_reduction(loss, reduction)
+
+
+class MultiMarginLoss(ArrayFunction):
+    """sum over i != y of max(0, margin - x[y] + x[i]) ** p (times weight[y]), / C per sample;
+    input (N, C) (a (C,) input is one sample)."""
+    node_name = "MultiMarginLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, target, weight, p, margin, reduction):
+        xp = x._be.xp
+        a = x._arr.reshape(-1, x._arr.shape[-1]) if x._arr.ndim else x._arr.reshape(1, 1)
+        t = target._arr.reshape(-1).astype(np.int64, copy=False)
+        c = a.shape[1]
+        if t.size and bool(((t < 0) | (t >= c)).any()):
+            raise RuntimeError("target out of range")
+        z = margin - xp.take_along_axis(a, t[:, None], axis=1) + a
+        keep = (z > 0) & (xp.arange(c)[None, :] != t[:, None])
+        h = xp.where(keep, z if p == 1 else z * z, 0)
+        if weight is not None:
+            h = h * weight._arr[t][:, None]
+        loss = h.sum(axis=1) / c
+        ctx.save_for_backward(x)
+        ctx.t, ctx.keep, ctx.weight, ctx.p, ctx.margin, ctx.reduction = (
+            t, keep, weight, p, margin, reduction)
+        if reduction == "none":
+            return loss.reshape(target._arr.shape if x._arr.ndim > 1 else ())
+        return _reduce(xp, loss, reduction)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        be, t = x._be, ctx.t
+        n, c = len(t), (x.shape[-1] if x.ndim else 1)
+        a = x.reshape(n, c)
+        keep = _wrap(ctx.keep.astype(x._arr.dtype), be)
+        if ctx.p == 1:
+            coef = keep
+        else:
+            tt = _wrap(t[:, None], be)
+            coef = 2 * (ctx.margin - a.gather(1, tt) + a) * keep
+        if ctx.weight is not None:
+            coef = coef * _wrap(ctx.weight._arr[t][:, None], be)
+        g = gy.reshape(n, 1) if ctx.reduction == "none" else gy
+        if ctx.reduction == "mean":
+            g = g / n
+        coef = coef * (g / c)
+        onehot = _wrap((be.xp.arange(c)[None, :] == t[:, None]).astype(x._arr.dtype), be)
+        gx = (coef - onehot * coef.sum(1, True)).reshape(x.shape)
+        return (gx, None) + ((None,) if ctx.weight is not None else ())
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """multi_margin_loss(input, target, p=1, margin=1, weight=None, size_average=None,
+        reduce=None, reduction='mean') -> Tensor
+
+    The multi-class hinge loss: per sample, sum over the classes i != y of
+    max(0, margin - x[y] + x[i]) ** p (p = 1 or 2; times weight[y]) divided by C, for input
+    (N, C) or (C,) and class-index targets (N,) / ().  Gradient: p * max(0, ...) ** (p - 1)
+    at each violating class, minus their sum at the target class."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    nd = input.ndim
+    if nd > 2 or (nd == 2 and input.shape[1] == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch "
+                           f"size, but got: {list(input.shape)}")
+    n = input.shape[0] if nd == 2 else 1
+    c = input.shape[-1] if nd else 1
+    if target.ndim > 1 or target.numel() != n:
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to "
+                           f"the number of input samples (batch size). Expected target size "
+                           f"[{n}], but got {list(target.shape)}. Input has shape "
+                           f"{list(input.shape)}.")
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(f"inconsistent weight size, expected {c} but got "
+                           f"{list(weight.shape)}")
+    return MultiMarginLoss.apply(input, target, weight, p, float(margin), reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+        reduction='mean') -> Tensor
+
+    max(0, -y * (x1 - x2) + margin) per element, y = +1 (x1 should rank higher) or -1,
+    reduced (a composition, as PyTorch's)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {input1.size()}, input2: {input2.size()}, "
+                           f"target: {target.size()} ")
+    return _apply_reduction(clamp_min(-target * (input1 - input2) + margin, 0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+        reduction='mean') -> Tensor
+
+    x where y == 1, max(0, margin - x) where y == -1 (both terms where y is neither), per
+    element, reduced (a composition, as PyTorch's)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    zeros = zeros_like(input)
+    margin_clamp = clamp_min(margin - input, 0)
+    out = where(target != 1, margin_clamp, zeros) + where(target != -1, input, zeros)
+    return _apply_reduction(out, reduction)
+
+
+_COSINE_EPS = 1e-12
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """cosine_embedding_loss(input1, input2, target, margin=0, size_average=None,
+        reduce=None, reduction='mean') -> Tensor
+
+    1 - cos(x1, x2) where y == 1, max(0, cos(x1, x2) - margin) where y == -1, per pair of
+    rows (inputs (N, D) with targets (N,), or (D,) with a 0-d target), reduced; the squared
+    norms get 1e-12 added (a composition, as PyTorch's)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    td = target.dim()
+    if td not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if td == 1 and (input1.dim() != 2 or input2.dim() != 2):
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with "
+                           f"sizes {list(input1.shape)} and {list(input2.shape)}.")
+    if td == 0 and (input1.dim() != 1 or input2.dim() != 1):
+        raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with "
+                           f"sizes {list(input1.shape)} and {list(input2.shape)}.")
+    prod_sum = (input1 * input2).sum(td)
+    mag1 = (input1 * input1).sum(td) + _COSINE_EPS
+    mag2 = (input2 * input2).sum(td) + _COSINE_EPS
+    cos = prod_sum / (mag1 * mag2).sqrt()
+    zeros = zeros_like(cos)
+    out = where(target == 1, 1 - cos, zeros) + where(target == -1, clamp_min(cos - margin, 0),
+                                                     zeros)
+    return _apply_reduction(out, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False,
+        size_average=None, reduce=None, reduction='mean') -> Tensor
+
+    max(0, margin + d(a, p) - d(a, n)) per triplet, d the pairwise p-norm distance (with eps
+    added to the difference); ``swap`` takes min(d(a, n), d(p, n)) for the negative distance.
+    Reduced (a composition, as PyTorch's)."""
+    from .distance import pairwise_distance
+    reduction = _reduction(reduction, size_average, reduce)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, pd, nd = anchor.dim(), positive.dim(), negative.dim()
+    if not a == pd == nd:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {a}D, positive {pd}D, "
+                           f"and negative {nd}D inputs")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _apply_reduction(clamp_min(margin + d_pos - d_neg, 0), reduction)
+
+
+# ---- likelihood losses ----------------------------------------------------------------------
+
+_KL_MEAN_WARNING = ("reduction: 'mean' divides the total loss by both the batch size and the "
+                    "support size.'batchmean' divides only by the batch size, and aligns with "
+                    "the KL div math definition.'mean' will be changed to behave the same as "
+                    "'batchmean' in the next major release.")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """kl_div(input, target, size_average=None, reduce=None, reduction='mean',
+        log_target=False) -> Tensor
+
+    The Kullback-Leibler divergence of log-probabilities ``input`` from ``target``: per
+    element target * (log(target) - input) (0 where target is 0), or with log_target=True
+    exp(target) * (target - input); reduced by 'mean' (over every element, with PyTorch's
+    warning), 'batchmean' (the sum over the batch size, the KL divergence itself), 'sum' or
+    'none' (a composition, as PyTorch's)."""
+    if size_average is not None or reduce is not None:
+        red = _legacy_reduction(reduction, size_average, reduce)
+    else:
+        if reduction == "mean":
+            warnings.warn(_KL_MEAN_WARNING, stacklevel=2)
+        red = "sum" if reduction == "batchmean" else _reduction_enum(reduction)
+    if log_target:
+        loss = exp(target) * (target - input)
+    else:
+        loss = xlogy(target, target) - target * input
+    out = _apply_reduction(loss, red)
+    if reduction == "batchmean" and input.dim() != 0:
+        out = out / input.size()[0]
+    return out
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """poisson_nll_loss(input, target, log_input=True, full=False, size_average=None,
+        eps=1e-08, reduce=None, reduction='mean') -> Tensor
+
+    The negative log likelihood of a Poisson target: exp(input) - target * input for a log
+    rate (log_input=True), else input - target * log(input + eps); ``full`` adds the Stirling
+    term target log target - target + 0.5 log(2 pi target) where target > 1.  Reduced (a
+    composition, as PyTorch's)."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(reduction, size_average, reduce)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if log_input:
+        loss = exp(input) - target * input
+    else:
+        loss = input - target * log(input + eps)
+    if full:
+        stirling = target * log(target) - target + 0.5 * log(2 * math.pi * target)
+        loss = loss + masked_fill(stirling, target <= 1, 0)
+    return _apply_reduction(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """gaussian_nll_loss(input, target, var, full=False, eps=1e-06, reduction='mean') -> Tensor
+
+    The negative log likelihood of ``target`` under N(input, var): 0.5 * (log(var) +
+    (input - target) ** 2 / var) per element (plus 0.5 log(2 pi) when ``full``); ``var`` (a
+    float, input's shape, or one dim short / one size-1 dim: homoscedastic) is clamped at
+    eps without stopping its gradient.  Reduced (a composition, as PyTorch's)."""
+    from ..autograd.grad_mode import no_grad
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * ones_like(input)
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif input.ndim == var.ndim and sum(
+                y for x, y in zip(input.shape, var.shape) if x != y) == 1:
+            pass
+        else:
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    with no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _apply_reduction(loss, reduction)
+
+
 METHODS = {}
-FUNCTIONS = {}
+FUNCTIONS = {"kl_div": kl_div, "poisson_nll_loss": poisson_nll_loss,
+             "margin_ranking_loss": margin_ranking_loss,
+             "hinge_embedding_loss": hinge_embedding_loss,
+             "cosine_embedding_loss": cosine_embedding_loss,
+             "triplet_margin_loss": triplet_margin_loss}
+FUNCTIONAL = {
+    "huber_loss": huber_loss, "soft_margin_loss": soft_margin_loss,
+    "multilabel_soft_margin_loss": multilabel_soft_margin_loss,
+    "multi_margin_loss": multi_margin_loss, "margin_ranking_loss": margin_ranking_loss,
+    "hinge_embedding_loss": hinge_embedding_loss, "cosine_embedding_loss": cosine_embedding_loss,
+    "triplet_margin_loss": triplet_margin_loss, "kl_div": kl_div,
+    "poisson_nll_loss": poisson_nll_loss, "gaussian_nll_loss": gaussian_nll_loss,
+}

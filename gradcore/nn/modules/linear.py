@@ -1,14 +1,15 @@
-"""Linear, Identity, Flatten, Unflatten."""
+"""Linear, Identity, Flatten, Unflatten, Bilinear."""
 import math
 
 from ...ops import factories
+from ...ops.distance import bilinear
 from ...ops.normalization import linear
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
 
-__all__ = ["Linear", "Identity", "Flatten", "Unflatten"]
+__all__ = ["Linear", "Identity", "Flatten", "Unflatten", "Bilinear"]
 
 class Identity(Module):
     """Identity(*args, **kwargs)
@@ -157,3 +158,63 @@ class Unflatten(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Bilinear(Module):
+    """Bilinear(in1_features, in2_features, out_features, bias=True, device=None, dtype=None)
+
+    A bilinear map of two inputs: ``y[..., o] = x1 @ weight[o] @ x2 + bias[o]``.
+
+    Args:
+        in1_features: the size of each sample of the first input (> 0).
+        in2_features: the size of each sample of the second input.
+        out_features: the size of each output sample.
+        bias: whether to learn an additive bias. Default: True.
+        device: the device of the parameters. Default: the default device.
+        dtype: the dtype of the parameters. Default: the default dtype.
+
+    Shape:
+        input1 (*, in1_features), input2 (*, in2_features) with the same * ->
+        (*, out_features).
+
+    Attributes:
+        weight: (out_features, in1_features, in2_features), U(-k, k) with
+            k = 1 / sqrt(in1_features).
+        bias: (out_features,), U(-k, k); None when ``bias=False``.
+
+    Example:
+        >>> m = nn.Bilinear(20, 30, 40)
+        >>> m(torch.randn(128, 20), torch.randn(128, 30)).shape
+        gradcore.Size([128, 40])
+    """
+    __constants__ = ["in1_features", "in2_features", "out_features"]
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self.weight = Parameter(factories.empty((out_features, in1_features, in2_features),
+                                                device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(factories.empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.in1_features <= 0:
+            raise ValueError(f"in1_features must be > 0, but got (in1_features="
+                             f"{self.in1_features})")
+        bound = 1 / math.sqrt(self.weight.size(1))
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

@@ -1,13 +1,15 @@
-"""Embedding: a lookup table of ``num_embeddings`` vectors of size ``embedding_dim``."""
+"""Embedding: a lookup table of ``num_embeddings`` vectors of size ``embedding_dim``;
+EmbeddingBag: the sums, means or maxima of bags of its rows."""
 from ...autograd.grad_mode import no_grad
 from ...ops import factories
+from ...ops.distance import embedding_bag
 from ...ops.normalization import embedding, _padding_index
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
 
-__all__ = ["Embedding"]
+__all__ = ["Embedding", "EmbeddingBag"]
 
 class Embedding(Module):
     """Embedding(num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -108,3 +110,88 @@ class Embedding(Module):
         return cls(num_embeddings=rows, embedding_dim=cols, _weight=embeddings, _freeze=freeze,
                    padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
+class EmbeddingBag(Embedding):
+    """EmbeddingBag(num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,
+    scale_grad_by_freq=False, mode='mean', sparse=False, _weight=None,
+    include_last_offset=False, padding_idx=None, device=None, dtype=None)
+
+    The sum, mean or max of bags of embedding rows, per bag: ``y[b] = reduce_{k in bag b}
+    weight[x[k]]`` (times per_sample_weights[k] for 'sum').
+
+    Args:
+        num_embeddings: the number of rows.
+        embedding_dim: the size of each row.
+        max_norm: looked-up rows with a larger norm are renormalized to it, in place.
+            Default: None.
+        norm_type: the p of the p-norm for ``max_norm``. Default: 2.0.
+        scale_grad_by_freq: divide each row's gradient by its count in the batch.
+            Default: False.
+        mode: ``'sum'``, ``'mean'`` or ``'max'``. Default: ``'mean'``.
+        sparse: sparse gradients; gradcore has none: True raises at forward. Default: False.
+        _weight: a tensor to use as ``weight``. Default: None.
+        include_last_offset: offsets has one more entry, the end of the last bag.
+            Default: False.
+        padding_idx: a row that starts at zero, gets no gradient and is left out of its bags
+            (and of their counts for 'mean'). Default: None.
+        device: the device of the weight. Default: the default device.
+        dtype: the dtype of the weight. Default: the default dtype.
+
+    Shape:
+        input (B, N) (B bags of N indices) with offsets None, or (L,) with offsets (B,)
+        (B + 1 with include_last_offset); per_sample_weights input's shape -> (B,
+        embedding_dim).
+
+    Attributes:
+        weight: (num_embeddings, embedding_dim), N(0, 1), the ``padding_idx`` row zero.
+
+    Example:
+        >>> bag = nn.EmbeddingBag(10, 3, mode="sum")
+        >>> bag(torch.tensor([1, 2, 4, 5, 4, 3, 2, 9]), torch.tensor([0, 4])).shape
+        gradcore.Size([2, 3])
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, mode="mean", sparse=False, _weight=None,
+                 include_last_offset=False, padding_idx=None, device=None, dtype=None):
+        super().__init__(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
+                         scale_grad_by_freq, sparse, _weight, False, device, dtype)
+        self.mode = mode
+        self.include_last_offset = include_last_offset
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        if self.sparse:
+            raise NotImplementedError("gradcore has no sparse tensors: use sparse=False")
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                             self.scale_grad_by_freq, self.mode, self.sparse,
+                             per_sample_weights, self.include_last_offset, self.padding_idx)
+
+    def extra_repr(self):
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm!r}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type!r}"
+        if self.scale_grad_by_freq is not False:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq!r}"
+        s += f", mode={self.mode!r}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx!r}"
+        return s
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, mode="mean", sparse=False,
+                        include_last_offset=False, padding_idx=None):
+        """An EmbeddingBag whose weight is the 2-D tensor ``embeddings`` (shared, not
+        copied), frozen (requires_grad=False) unless ``freeze=False``."""
+        if embeddings.dim() != 2:
+            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        rows, cols = embeddings.shape
+        bag = cls(num_embeddings=rows, embedding_dim=cols, _weight=embeddings,
+                  max_norm=max_norm, norm_type=norm_type,
+                  scale_grad_by_freq=scale_grad_by_freq, mode=mode, sparse=sparse,
+                  include_last_offset=include_last_offset, padding_idx=padding_idx)
+        bag.weight.requires_grad = not freeze
+        return bag
