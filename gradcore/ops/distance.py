@@ -12,14 +12,14 @@ import numpy as np
 from .. import _dtype
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, _wrap
-from . import elementwise as E
+from . import elementwise as E, reduction as _reduction
 from .factories import zeros
 from .join import cat
 from .normalization import _padding_index, embedding
 
 def _vector_norm(x, p, dim, keepdim):
-    from ..linalg import vector_norm
-    return vector_norm(x, p, dim, keepdim)
+    """linalg.vector_norm's op (ops/reduction.py's norm; ops import nothing above them)."""
+    return _reduction.norm(x, float(p), dim, keepdim)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
