@@ -27,6 +27,7 @@ from .serialization import save, load
 from . import linalg, nn, optim, utils  # noqa: E402  (they use the namespace above)
 from . import distributions  # noqa: E402  (it uses nn.functional)
 from . import special  # noqa: E402,F811  (torch.special; after distributions)
+from . import return_types  # noqa: E402
 
 __version__ = "0.1.0"
 

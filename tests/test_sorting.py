@@ -290,3 +290,14 @@ def _same_error(torch, fn, exc):
 ])
 def test_errors_match_torch(torch, fn, exc):
     _same_error(torch, fn, exc)
+
+
+def test_results_are_instances_of_gradcore_return_types(torch):
+    for lib in (gradcore, torch):
+        x = lib.tensor([[3.0, 1.0], [2.0, 5.0]])
+        rt = lib.return_types
+        pairs = [(x.max(0), rt.max), (x.min(0), rt.min), (x.sort(), rt.sort),
+                 (x.topk(1), rt.topk), (x.kthvalue(1), rt.kthvalue), (x.median(0), rt.median),
+                 (x.nanmedian(0), rt.nanmedian), (x.mode(0), rt.mode), (x.cummax(0), rt.cummax),
+                 (x.cummin(0), rt.cummin), (lib.aminmax(x), rt.aminmax)]
+        assert all(isinstance(r, t) for r, t in pairs)
