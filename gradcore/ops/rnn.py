@@ -19,6 +19,9 @@ grows its state with the initial states of the sequences that start.
 ``lstm_cell``, ``gru_cell``, ``rnn_tanh_cell`` and ``rnn_relu_cell`` are PyTorch's
 ``torch.lstm_cell`` etc.: one step from the raw weights.
 """
+import numpy as np
+
+from ..autograd.function import ArrayFunction
 from . import elementwise as E
 from .activation import dropout as _dropout
 from .join import cat, split, stack, unbind
@@ -50,6 +53,66 @@ def _lstm_step(xp, state, w_hh, b_hh, w_hr):
     i, f, g, o = split(gates, c.shape[1], 1)
     c = E.sigmoid(f) * c + E.sigmoid(i) * E.tanh(g)
     h = E.sigmoid(o) * E.tanh(c)
+    if w_hr is not None:
+        h = h.matmul(w_hr.t())
+    return h, c
+
+
+class _LSTMPointwise(ArrayFunction):
+    """An LSTM step after its gate matmul, as one node: (h', c') from the gates (N, 4H) and c.
+
+    The layers run their time loop through it (11 nodes a step become 2: the engine's cost per
+    node is what a small LSTM step spends its time on); LSTMCell keeps the composite ops, whose
+    node names are PyTorch's.  Backward: with t = tanh(c'), dc = gc + gh * o * (1 - t^2),
+    the gates' gradient is (dc g i(1-i), dc c f(1-f), dc i (1-g^2), gh t o(1-o)) and c's dc f;
+    written once on arrays for first order and, under create_graph, recomputed in Tensor ops."""
+    node_name = "LstmStepBackward0"
+
+    @staticmethod
+    def forward(ctx, gates, c):
+        ctx.save_for_backward(gates, c)
+        xp, a, n = gates._be.xp, gates._arr, c._arr.shape[1]
+        sig = 1 / (1 + xp.exp(-a))  # overflow to inf is fine: gradcore's filter drops it
+        i, f, o = sig[:, :n], sig[:, n:2 * n], sig[:, 3 * n:]
+        g = xp.tanh(a[:, 2 * n:3 * n])
+        c_new = f * c._arr + i * g
+        t = xp.tanh(c_new)
+        ctx.acts = i, f, g, o, t
+        return o * t, c_new
+
+    @staticmethod
+    def array_backward(ctx, gh, gc):
+        i, f, g, o, t = ctx.acts
+        _, c = ctx.saved_arrays
+        xp = np if type(t) is np.ndarray else ctx._be.xp
+        if gh is None:
+            gh = xp.zeros_like(t)
+        dc = gh * o * (1 - t * t)
+        if gc is not None:
+            dc = dc + gc
+        d = xp.concatenate((dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
+                            gh * t * o * (1 - o)), axis=1)
+        return d, dc * f
+
+    @staticmethod
+    def backward(ctx, gh, gc):
+        gates, c = ctx.saved_tensors
+        i, f, g, o = split(gates, c.shape[1], 1)
+        i, f, g, o = E.sigmoid(i), E.sigmoid(f), E.tanh(g), E.sigmoid(o)
+        t = E.tanh(f * c + i * g)
+        if gh is None:
+            gh = t * 0
+        dc = gh * o * (1 - t * t)
+        if gc is not None:
+            dc = dc + gc
+        d = cat((dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
+                 gh * t * o * (1 - o)), 1)
+        return d, dc * f
+
+
+def _lstm_layer_step(xp, state, w_hh, b_hh, w_hr):
+    h, c = state
+    h, c = _LSTMPointwise.apply(_gates(xp, h, w_hh), c)
     if w_hr is not None:
         h = h.matmul(w_hr.t())
     return h, c
@@ -205,7 +268,7 @@ def _rnn(mode, input, batch_sizes, hx, params, has_biases, num_layers, dropout, 
     packed sequence when ``batch_sizes`` (a list of ints) is given; hx: a tuple of the initial
     states, (h0,) or (h0, c0), each (num_layers * num_directions, N, *); params: the flat
     weights in PyTorch's order.  Returns (output, tuple of final states)."""
-    step = _STEPS[mode]
+    step = _lstm_layer_step if mode == "LSTM" else _STEPS[mode]
     dirs = 2 if bidirectional else 1
     layers = _layer_params(params, has_biases, mode == "LSTM" and
                            len(params) == num_layers * dirs * (3 + 2 * has_biases))
