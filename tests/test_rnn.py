@@ -508,3 +508,13 @@ def test_utils_errors(torch):
     both("pad_packed_sequence",
          lambda lib: (lib.nn.utils.rnn.pack_padded_sequence(lib.zeros(4, 3), [3, 2, 1]),),
          total_length=2)
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_a_zero_length_sequence_is_refused_as_torch(torch, cls):
+    errors = []
+    for lib in (gradcore, torch):
+        with pytest.raises(RuntimeError) as e:
+            getattr(lib.nn, cls)(3, 4)(lib.randn(0, 2, 3))
+        errors.append(str(e.value))
+    assert errors[0] == errors[1]

@@ -273,6 +273,8 @@ def _rnn(mode, input, batch_sizes, hx, params, has_biases, num_layers, dropout, 
     layers = _layer_params(params, has_biases, mode == "LSTM" and
                            len(params) == num_layers * dirs * (3 + 2 * has_biases))
     time_dim = 1 if batch_first and batch_sizes is None else 0
+    if batch_sizes is None and input.shape[time_dim] == 0:
+        raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
     states0 = [unbind(s, 0) for s in hx]
     finals = [[] for _ in hx]
     x = input
