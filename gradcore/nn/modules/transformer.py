@@ -1,11 +1,14 @@
-"""Attention and transformers: MultiheadAttention, TransformerEncoder/DecoderLayer, TransformerEncoder/Decoder, Transformer.
+"""Attention and transformers: MultiheadAttention, TransformerEncoder/DecoderLayer,
+TransformerEncoder/Decoder, Transformer.
 
 The layers are PyTorch's compositions (ops/attention.py's multi_head_attention_forward,
 Linear, LayerNorm, Dropout), with its parameter names, state_dict keys and reprs.  PyTorch's
-inference fast paths give the same numbers as the composed path and are not separate here,
-with one visible exception kept: TransformerEncoder in evaluation without autograd, given a
-left-aligned ``src_key_padding_mask`` (PyTorch's nested-tensor path), returns zeros at the
-padded positions (before its final norm).
+inference fast paths are not separate here: they give the composed path's numbers, with two
+exceptions.  Kept: TransformerEncoder in evaluation without autograd, given a left-aligned
+``src_key_padding_mask`` (PyTorch's nested-tensor path), returns zeros at the padded positions
+(before its final norm).  Not kept: a TransformerEncoderLayer alone, in that mode, gives nan
+for a batch element whose keys are all masked (PyTorch's fused kernel); gradcore gives the
+composed path's finite values, which PyTorch itself gives with grad enabled.
 """
 import copy
 import warnings
