@@ -613,3 +613,22 @@ def test_functional_namespace():
                  "lp_pool2d"):
         assert getattr(F, name) is getattr(G, name), name
     assert F.conv2d is G.conv2d and F.max_pool2d is G.max_pool2d
+
+
+def test_a_max_pool_window_of_padding_only_gets_no_gradient():
+    """dilation + padding + ceil_mode can make a window read padding only: its value is -inf,
+    its index -1, and no gradient goes anywhere from it (PyTorch returns an out-of-range index
+    there and its 3-d backward can crash, so there is no reference to compare with)."""
+    x = gradcore.tensor(np.ones((1, 2, 1, 2)), requires_grad=True)
+    y, i = gradcore.nn.functional.max_pool2d(x, (1, 2), 1, (0, 1), (1, 3),
+                                             return_indices=True)
+    assert i.tolist() == [[[[-1]], [[-1]]]] and bool((y == -np.inf).all())
+    y.backward(gradcore.ones_like(y))
+    assert x.grad.tolist() == [[[[0.0, 0.0]], [[0.0, 0.0]]]]
+    # next to ordinary windows, in a second channel: nothing leaks into the first channel
+    x = gradcore.tensor(np.arange(12.0).reshape(1, 2, 1, 6), requires_grad=True)
+    y, i = gradcore.nn.functional.max_pool2d(x, (1, 2), 2, (0, 1), (1, 4), ceil_mode=True,
+                                             return_indices=True)
+    (y[y > -np.inf]).sum().backward()
+    g = x.grad.numpy()
+    assert g.sum() == float((y > -np.inf).sum()) and (g >= 0).all()

@@ -236,3 +236,11 @@ def test_normalize_out(torch, rng):
     assert r is out
     np.testing.assert_allclose(out.numpy(), torch.nn.functional.normalize(torch.tensor(a)).numpy(),
                                **TOL["float64"])
+
+
+def test_group_norm_of_an_empty_batch(torch):
+    for lib in (gradcore, torch):
+        x = lib.randn(0, 6, 4, 4, requires_grad=True)
+        y = lib.nn.GroupNorm(3, 6)(x)
+        y.sum().backward()
+        assert tuple(y.shape) == tuple(x.grad.shape) == (0, 6, 4, 4)

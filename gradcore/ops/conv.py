@@ -558,7 +558,10 @@ class MaxPool2d(ArrayFunction):
         y, idx = windows.max_pool(x._be.xp, _batched(a, nd), kernel, stride, padding, dilation,
                                   out)
         y, idx = y.reshape(a.shape[:-nd] + out), idx.reshape(a.shape[:-nd] + out)
-        overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+        # windows sharing elements -- or reading only padding (-1 indices, which the bincount
+        # path drops) -- scatter through bincount
+        overlap = (any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+                   or (any(padding) and bool((idx < 0).any())))
         ctx.args = (idx, a.shape, overlap, nd, _MAX_POOL_GRAD[nd])
         return y, idx
 

@@ -15,6 +15,8 @@ rms_norm, local_response_norm, normalize, embedding.
   are composites of Tensor ops, as in PyTorch (their nodes are Mul / Div).
 * embedding gathers rows; its backward is indexing's scatter-add (IndexGrad).
 """
+import math
+
 import numpy as np
 
 from .. import _dtype
@@ -256,7 +258,7 @@ class NativeGroupNorm(ArrayFunction):
     def forward(ctx, x, w, b, groups, eps):
         ctx.save_for_backward(x, w)
         a = x._arr
-        gshape = (a.shape[0], groups, a.shape[1] // groups, -1)
+        gshape = (a.shape[0], groups, a.shape[1] // groups, math.prod(a.shape[2:]))
         ar = a.reshape(gshape)
         mean, var = _moments(ar.astype(_opmath(x.dtype).np, copy=False), (2, 3))
         rstd = _rstd(x._be.xp, var, eps)

@@ -195,13 +195,25 @@ def max_pool(xp, x, kernel, stride, padding, dilation, out):
     # each tap's offset from its window's corner, looked up (int64 // and % cost 5x more)
     taps_off = xp.asarray([sum(i * d * s for i, d, s in zip(tap, dilation, plane))
                            for tap in offsets], dtype=np.int64)
-    return best, base + taps_off[k]
+    idx = base + taps_off[k]
+    if edges:  # a window that reads only padding (dilation, ceil_mode) has no element: -1
+        seen = None
+        for p in range(P):
+            m = valid(p)
+            seen = m if seen is None else seen | m
+        if seen is not None and not bool(seen.all()):
+            idx = xp.where(seen, idx, -1)
+    return best, idx
 
 
 def max_pool_backward(xp, gy, idx, shape, overlap=True):
     """Each gy added to the input element its window's maximum came from (``overlap``: the
-    windows may share elements, so the sums go through bincount)."""
+    windows may share elements, so the sums go through bincount).  An index of -1 (a window
+    of padding only: its -inf depends on no element) gets no gradient."""
     N, C = gy.shape[:2]
+    if overlap and idx.size and int(idx.min()) < 0:
+        keep = idx >= 0
+        gy, idx = gy * keep, xp.where(keep, idx, 0)
     plane = math.prod(shape[2:])
     flat = (idx.reshape(N * C, math.prod(idx.shape[2:]))
             + xp.arange(N * C, dtype=np.int64)[:, None] * plane)
@@ -216,9 +228,12 @@ def max_pool_backward(xp, gy, idx, shape, overlap=True):
 def max_pool_double_backward(xp, gg, idx):
     """gg at each window's maximum: the backward of max_pool_backward (a gather)."""
     N, C = idx.shape[:2]
+    keep = idx >= 0 if idx.size and int(idx.min()) < 0 else None
+    if keep is not None:
+        idx = xp.where(keep, idx, 0)
     out = xp.take_along_axis(gg.reshape(N, C, math.prod(gg.shape[2:])),
-                             idx.reshape(N, C, math.prod(idx.shape[2:])), 2)
-    return out.reshape(idx.shape)
+                             idx.reshape(N, C, math.prod(idx.shape[2:])), 2).reshape(idx.shape)
+    return out if keep is None else out * keep
 
 
 def max_unpool(xp, x, idx, shape):
