@@ -22,7 +22,6 @@ exp2, expm1, log1p = _U.exp2, _U.expm1, _U.log1p
 i0, sinc, round = _U.i0, _U.sinc, _E.round
 xlogy = _B.xlogy
 logsumexp = _R.logsumexp
-_ = (softmax, log_softmax, gammainc)  # re-exported as they are
 
 _SQRT2 = math.sqrt(2.0)
 

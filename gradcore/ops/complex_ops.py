@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .. import _dtype
-from ..tensor import Tensor, _wrap
+from ..tensor import _wrap
 
 
 def _need_complex(t, what):

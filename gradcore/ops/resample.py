@@ -15,6 +15,7 @@ pixel_shuffle / pixel_unshuffle.
   graph, backward differentiates it (so double backward works).
 * unfold / fold are ops/windows.py's im2col / col2im, each the other's backward.
 """
+import functools
 import math
 import numbers
 import warnings
@@ -109,18 +110,20 @@ class _IndexPadGrad(ArrayFunction):
         return cls.fwd_cls.apply(gg, ctx.maps)
 
 
-_PAD_CLASSES = {}
+@functools.lru_cache(maxsize=None)
+def _linear_pair(base, grad_base, node):
+    """The Function of a linear resampling op named ``node`` (a subclass of ``base``) and its
+    gradient's (of ``grad_base``, named as PyTorch names the backward's backward), each the
+    other's backward; made once per node name."""
+    name = node[:-len("Backward0")]
+    cls = type(name, (base,), {"node_name": node})
+    grad = type(name + "Backward", (grad_base,), {"node_name": name + "BackwardBackward0"})
+    cls.grad_cls, grad.fwd_cls = grad, cls
+    return cls
 
 
 def _pad_class(node):
-    cls = _PAD_CLASSES.get(node)
-    if cls is None:
-        name = node[:-len("Backward0")]
-        cls = type(name, (_IndexPad,), {"node_name": node})
-        grad = type(name + "Backward", (_IndexPadGrad,), {"node_name": node[:-1] + "Backward0"})
-        cls.grad_cls, grad.fwd_cls = grad, cls
-        _PAD_CLASSES[node] = cls
-    return cls
+    return _linear_pair(_IndexPad, _IndexPadGrad, node)
 
 
 _MODE_NODES = {"reflect": "ReflectionPad{}DBackward0", "replicate": "ReplicationPad{}DBackward0",
@@ -297,19 +300,8 @@ class _UpsampleGrad(ArrayFunction):
         return cls.fwd_cls.apply(gg, ctx.mats)
 
 
-_UPSAMPLE_CLASSES = {}
-
-
 def _upsample_class(node):
-    cls = _UPSAMPLE_CLASSES.get(node)
-    if cls is None:
-        name = node[:-len("Backward0")]
-        cls = type(name, (_Upsample,), {"node_name": node})
-        grad = type(name + "Backward", (_UpsampleGrad,),
-                    {"node_name": name + "BackwardBackward0"})
-        cls.grad_cls, grad.fwd_cls = grad, cls
-        _UPSAMPLE_CLASSES[node] = cls
-    return cls
+    return _linear_pair(_Upsample, _UpsampleGrad, node)
 
 
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")

@@ -4,7 +4,7 @@ from ..backend.kernels import kernel
 from .optimizer import (Optimizer, _arrays, _bump, _check_betas, _check_flags,
                         _check_nonnegative, _number, _step_tensor)
 from . import array_ops
-from .array_ops import sliced, update_grad, lerp_, addcmul_, addcdiv_
+from .array_ops import sliced, adam_moments_, addcdiv_
 
 
 @kernel("adam", dtypes="fd")
@@ -15,14 +15,8 @@ def adam_step_(xp, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, b
             adam_step_.reference, xp, (p, g, exp_avg, exp_avg_sq, max_exp_avg_sq),
             (step, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled)):
         return
-    if weight_decay != 0 and decoupled:
-        xp.multiply(p, 1 - lr * weight_decay, out=p)
-        weight_decay = 0
-    d, scratch = update_grad(xp, p, g, weight_decay, maximize)
-    tmp = xp.empty_like(exp_avg)
-    lerp_(xp, exp_avg, d, 1 - beta1, tmp)
-    xp.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-    addcmul_(xp, exp_avg_sq, d, d, 1 - beta2, tmp)
+    d, scratch, tmp = adam_moments_(xp, p, g, exp_avg, exp_avg_sq, lr, beta1, beta2,
+                                 weight_decay, decoupled, maximize)
     step_size = lr / (1 - beta1 ** step)
     bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
     if amsgrad:

@@ -68,6 +68,23 @@ def update_grad(xp, p, g, weight_decay, maximize):
     return g, None
 
 
+def adam_moments_(xp, p, g, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay, decoupled,
+                  maximize):
+    """The moment updates Adam's family shares, in place: decoupled weight decay on ``p``
+    (AdamW's), the gradient used (update_grad), ``exp_avg`` lerped toward it and
+    ``exp_avg_sq`` toward its square.  Returns (d, scratch, tmp) as update_grad's plus a
+    scratch array of the moments' shape."""
+    if weight_decay != 0 and decoupled:
+        xp.multiply(p, 1 - lr * weight_decay, out=p)
+        weight_decay = 0
+    d, scratch = update_grad(xp, p, g, weight_decay, maximize)
+    tmp = xp.empty_like(exp_avg)
+    lerp_(xp, exp_avg, d, 1 - beta1, tmp)
+    xp.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+    addcmul_(xp, exp_avg_sq, d, d, 1 - beta2, tmp)
+    return d, scratch, tmp
+
+
 def lerp_(xp, a, b, weight, tmp):
     """a = lerp(a, b, weight) in place with PyTorch's two-sided formula."""
     w = a.dtype.type(weight)

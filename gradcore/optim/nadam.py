@@ -4,7 +4,7 @@ its running product kept (as PyTorch keeps it) in a scalar tensor of the step's 
 from .optimizer import (Optimizer, _check_betas, _check_flags, _check_nonnegative, _number,
                         _step_tensor)
 from . import array_ops
-from .array_ops import sliced, update_grad, lerp_, addcmul_, addcdiv_
+from .array_ops import sliced, adam_moments_, addcdiv_
 
 
 def nadam_step_(xp, p, g, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
@@ -15,14 +15,8 @@ def nadam_step_(xp, p, g, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_dec
             (lr, beta1, beta2, eps, weight_decay, decoupled, maximize, bias_correction2,
              grad_coef, avg_coef)):
         return
-    if weight_decay != 0 and decoupled:
-        xp.multiply(p, 1 - lr * weight_decay, out=p)
-        weight_decay = 0
-    d, _ = update_grad(xp, p, g, weight_decay, maximize)
-    tmp = xp.empty_like(exp_avg)
-    lerp_(xp, exp_avg, d, 1 - beta1, tmp)
-    xp.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-    addcmul_(xp, exp_avg_sq, d, d, 1 - beta2, tmp)
+    d, _, tmp = adam_moments_(xp, p, g, exp_avg, exp_avg_sq, lr, beta1, beta2,
+                           weight_decay, decoupled, maximize)
     denom = xp.divide(exp_avg_sq, bias_correction2)
     xp.sqrt(denom, out=denom)
     xp.add(denom, eps, out=denom)

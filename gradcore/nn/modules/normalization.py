@@ -10,6 +10,24 @@ from ..parameter import Parameter
 
 __all__ = ["LayerNorm", "RMSNorm", "GroupNorm", "LocalResponseNorm"]
 
+def _affine_parameters(module, shape, affine, bias, device, dtype):
+    """A norm layer's ``weight`` and ``bias`` (parameters of ``shape``, bias only with
+    ``bias``), registered as None without ``affine``; reset_parameters fills them."""
+    kw = {"device": device, "dtype": dtype}
+    module.register_parameter("weight", Parameter(factories.empty(shape, **kw)) if affine
+                              else None)
+    module.register_parameter("bias", Parameter(factories.empty(shape, **kw))
+                              if affine and bias else None)
+
+
+def _reset_affine(module):
+    """weight to ones, bias to zeros (where they exist)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class LayerNorm(Module):
     """LayerNorm(normalized_shape, eps=1e-05, elementwise_affine=True, bias=True, device=None,
     dtype=None)
@@ -47,24 +65,11 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(factories.empty(self.normalized_shape, device=device,
-                                                    dtype=dtype))
-            if bias:
-                self.bias = Parameter(factories.empty(self.normalized_shape, device=device,
-                                                      dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -165,22 +170,11 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(factories.empty(num_channels, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(factories.empty(num_channels, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, num_channels, affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
