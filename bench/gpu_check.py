@@ -93,6 +93,14 @@ def kernel_cases(be, cp, n):
     amax = m2.max(1)
     p, st1, st2 = a.copy(), cp.zeros(n, f32), cp.zeros(n, f32)
     B = 4 * n
+    H = 1024                         # recurrent steps: batch x hidden = n / 4 (LSTM), n / 3 (GRU)
+    gates, c4, gh4 = a.reshape(n // (4 * H), 4 * H), b[:n // 4].reshape(-1, H), gy[:n // 4]
+    gh4 = gh4.reshape(-1, H)
+    act4 = be.lstm_cell_forward(gates, c4)[2]
+    n3 = n // (3 * H) * H
+    xg, hg = a[:3 * n3].reshape(-1, 3 * H), b[:3 * n3].reshape(-1, 3 * H)
+    h3, gh3 = b[:n3].reshape(-1, H), gy[:n3].reshape(-1, H)
+    act3 = be.gru_cell_forward(xg, hg, h3)[1]
     ew = "elementwise"
     return [
         ("relu_backward", ew, lambda: be.relu_backward(pos, gy), 3 * B),
@@ -138,6 +146,14 @@ def kernel_cases(be, cp, n):
             p, gy, st1, 1e-9, 0.9, 0, False, 0, False, False), 5 * B),
         ("adam_step_", "optimizer", lambda: be.adam_step_(
             p, gy, st1, st2, None, 5, 1e-9, 0.9, 0.999, 1e-8, 0, False, False, False), 7 * B),
+        ("lstm_cell_forward (n/4096, 4096)", "rnn", lambda: be.lstm_cell_forward(gates, c4),
+         3 * B),
+        ("lstm_cell_backward", "rnn", lambda: be.lstm_cell_backward(gh4, gh4, act4, c4),
+         13 * B // 4),
+        ("gru_cell_forward (n/3072, 3072)", "rnn", lambda: be.gru_cell_forward(xg, hg, h3),
+         11 * 4 * n3),
+        ("gru_cell_backward", "rnn", lambda: be.gru_cell_backward(gh3, act3, hg, h3),
+         13 * 4 * n3),  # h_n alone of hg is read
     ]
 
 

@@ -8,22 +8,27 @@ import os as _os
 import warnings as _warnings
 from builtins import bool as _bool, int as _int
 
-from . import _dtype
+from . import _deterministic, _dtype
 from ._device import device
 from ._dtype import (dtype, float32, float64, float16, int64, int32, int16, int8, uint8,  # noqa
+                     bfloat16,
                      bool, float, double, half, long, int, short, complex64, complex128, cfloat,
                      cdouble,
                      get_default_dtype, set_default_dtype, promote_types)
 from ._info import finfo, iinfo
 from .tensor import Tensor, Size
+from .sparse import layout, strided, sparse_coo, sparse_coo_tensor  # noqa: F401
 from . import autograd, cuda, ops
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from .autograd import (is_inference_mode_enabled, is_anomaly_enabled,  # noqa: F401
                        is_anomaly_check_nan_enabled, set_anomaly_enabled)
 from ._tensor_str import set_printoptions, get_printoptions
-from .backend import manual_seed as _manual_seed
-from ._generator import Generator, default_generator, _seed_value
+from ._generator import Generator, default_generator
+from . import random  # noqa: E402  (torch.random)
+from .random import (manual_seed, seed, initial_seed, get_rng_state, set_rng_state,  # noqa
+                     fork_rng)
 from .serialization import save, load
+from ._settings import *  # noqa: F401,F403  (compile, set_default_device ...)
 from . import linalg, nn, optim, utils  # noqa: E402  (they use the namespace above)
 from . import distributions  # noqa: E402  (it uses nn.functional)
 from . import special  # noqa: E402,F811  (torch.special; after distributions)
@@ -40,46 +45,9 @@ _warnings.filterwarnings("ignore", r"(divide by zero|invalid value|overflow|unde
                          "encountered", RuntimeWarning, r"gradcore(\.|$)")
 
 globals().update(ops.FUNCTIONS)
-
-
-def manual_seed(seed):
-    """manual_seed(seed) -> Generator
-
-    Seed every device's global generator (CPU and CUDA) with the int ``seed``, so rand, randn,
-    dropout, shuffling ... repeat; returns the default (CPU) generator."""
-    _manual_seed(_seed_value(seed))
-    return default_generator
-
-
-def initial_seed():
-    """initial_seed() -> int
-
-    The seed the default CPU generator was last seeded with (by manual_seed or seed)."""
-    return default_generator.initial_seed()
-
-
-def seed():
-    """seed() -> int
-
-    Seed every device's global generator from OS entropy (non-deterministic); returns the
-    seed used."""
-    s = default_generator.seed()
-    _manual_seed(s)
-    return s
-
-
-def get_rng_state():
-    """get_rng_state() -> Tensor
-
-    The default CPU generator's state as a uint8 tensor, to restore with set_rng_state."""
-    return default_generator.get_state()
-
-
-def set_rng_state(new_state):
-    """set_rng_state(new_state) -> None
-
-    Restore the default CPU generator to a state from get_rng_state (a uint8 tensor)."""
-    default_generator.set_state(new_state)
+from .legacy import *  # noqa: E402,F401,F403  (FloatTensor ..., asarray, range)
+globals().update(ops.out.wrap_namespace(dict(linalg.TORCH_FUNCTIONS)))  # det, logdet, slogdet
+globals().update(ops.out.wrap_namespace(dict(special.TORCH_FUNCTIONS)))  # mvlgamma, igamma
 
 
 def is_tensor(obj):
@@ -117,12 +85,12 @@ def can_cast(from_, to):
 def is_floating_point(input):
     """is_floating_point(input) -> bool
 
-    True when tensor ``input`` has a floating-point dtype (float16, float32, float64)."""
+    True when tensor ``input`` has a floating-point dtype (float16, bfloat16, float32,
+    float64)."""
     return input.is_floating_point()
 
 
 _threads = [_os.cpu_count() or 1]
-_deterministic = [False, False]  # mode, warn_only
 
 
 def set_num_threads(int):  # noqa: A002  (PyTorch's argument name)
@@ -152,20 +120,21 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
 
     Ask for deterministic algorithms only.  gradcore's CPU ops are deterministic and its CUDA
     backward reductions sum in a fixed order without atomics; on CUDA, index_add_ and
-    scatter_add (cupyx.scatter_add) use atomics.  This records the setting only: nothing
-    warns or refuses yet, and empty tensors are not filled with nan as PyTorch's are."""
-    _deterministic[:] = [_bool(mode), _bool(warn_only)]
+    scatter_add (cupyx.scatter_add) use atomics.  Nothing warns or refuses yet; as PyTorch,
+    empty, empty_like, new_empty and empty_strided fill their result with NaN (an integer
+    dtype's largest value) while utils.deterministic.fill_uninitialized_memory is True."""
+    _deterministic.state.update(mode=_bool(mode), warn_only=_bool(warn_only))
 
 
 def are_deterministic_algorithms_enabled():
     """are_deterministic_algorithms_enabled() -> bool
 
     What use_deterministic_algorithms last set."""
-    return _deterministic[0]
+    return _deterministic.state["mode"]
 
 
 def is_deterministic_algorithms_warn_only_enabled():
     """is_deterministic_algorithms_warn_only_enabled() -> bool
 
     The warn_only of use_deterministic_algorithms' last call."""
-    return _deterministic[1]
+    return _deterministic.state["warn_only"]

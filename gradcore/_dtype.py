@@ -5,14 +5,37 @@ operands are split into dimensioned tensors, zero-dim tensors and Python scalars
 lower "kind" of operand only decides the result when it is of a higher category
 (bool < integer < floating).  So a Python float never turns a float32 tensor into float64,
 and ``int_tensor * 1.5`` is float32 (the default dtype).
+
+bfloat16 is ``ml_dtypes.bfloat16`` (an optional dependency: ``pip install ml_dtypes``; CuPy
+14 uses the same NumPy dtype).  Its NumPy kind is 'V', not 'f': whether an array is floating
+is asked of ``is_floating(arr.dtype)``, never of ``dtype.kind``.  Without ml_dtypes
+``gradcore.bfloat16`` still exists, and using it raises ``ImportError`` naming the install.
+
+float16 and bfloat16 compute as PyTorch does: in float32 (their "opmath" type), rounded
+once to the storage type at the end of an op -- ``opmath(np_dtype)`` says which type an op
+computes in, ``in_opmath(fn, xp, *arrays)`` runs an array function that way.
 """
 import builtins as _b
 
 import numpy as np
 
+try:
+    import ml_dtypes as _ml_dtypes
+except ImportError:  # bfloat16 then exists as a dtype object that refuses to be used
+    _ml_dtypes = None
+
+_BF16_INSTALL = ("gradcore.bfloat16 needs the ml_dtypes package (NumPy's bfloat16): "
+                 "pip install ml_dtypes  (or: pip install gradcore[bf16])")
+# the NumPy type chars of gradcore's floating dtypes: float16, float32, float64 and
+# ml_dtypes' bfloat16 ('E'; its kind is 'V', and ml_dtypes' float8_e5m2 has kind 'f')
+_FLOAT_CHARS = "efdE"
+REDUCED_CHARS = "eE"  # float16, bfloat16: computed in float32, rounded once (a hot test:
+# ``arr.dtype.char in REDUCED_CHARS``, before calling ``in_opmath``)
+
 _builtin_float, _builtin_int, _builtin_bool = _b.float, _b.int, _b.bool
 
-__all__ = ["dtype", "float32", "float", "float64", "double", "float16", "half", "int64", "long",
+__all__ = ["dtype", "float32", "float", "float64", "double", "float16", "half", "bfloat16",
+           "int64", "long",
            "int32", "int", "int16", "short", "int8", "uint8", "bool", "complex64", "cfloat",
            "complex128", "cdouble"]
 
@@ -23,7 +46,7 @@ class dtype:
     """dtype(name, np_dtype, cat, scalar_name): an element type, such as gradcore.float32.
 
     gradcore's dtypes are the module constants (float32/float, float64/double, float16/half,
-    int64/long, int32/int, int16/short, int8, uint8, bool); don't construct new ones.
+    bfloat16, int64/long, int32/int, int16/short, int8, uint8, bool); don't construct new ones.
     Attributes: ``itemsize`` (bytes), ``is_floating_point``, ``is_signed``, ``np`` (the NumPy
     dtype).  Example:
 
@@ -40,7 +63,7 @@ class dtype:
         self.itemsize = self.np.itemsize
         self.is_floating_point = cat == _FLOAT
         self.is_complex = cat == _COMPLEX
-        self.is_signed = self.np.kind in "fic"
+        self.is_signed = cat != _BOOL and self.np.kind != "u"
         self._cat = cat
 
     def __repr__(self):
@@ -71,6 +94,28 @@ class dtype:
 float32 = dtype("float32", np.float32, _FLOAT, "Float")
 float64 = dtype("float64", np.float64, _FLOAT, "Double")
 float16 = dtype("float16", np.float16, _FLOAT, "Half")
+
+
+class _MissingBFloat16(dtype):
+    """bfloat16 without ml_dtypes installed: the dtype object exists (comparisons, repr,
+    finfo's name), its NumPy dtype does not -- reading ``.np`` raises ImportError naming the
+    install command."""
+    __slots__ = ()
+
+    def __init__(self):
+        self.name, self.scalar_name, self.itemsize = "bfloat16", "BFloat16", 2
+        self.is_floating_point, self.is_complex, self.is_signed = True, False, True
+        self._cat = _FLOAT
+
+    @property
+    def np(self):
+        raise ImportError(_BF16_INSTALL)
+
+
+if _ml_dtypes is not None:
+    bfloat16 = dtype("bfloat16", _ml_dtypes.bfloat16, _FLOAT, "BFloat16")
+else:
+    bfloat16 = _MissingBFloat16()
 int64 = dtype("int64", np.int64, _INT, "Long")
 int32 = dtype("int32", np.int32, _INT, "Int")
 int16 = dtype("int16", np.int16, _INT, "Short")
@@ -83,14 +128,67 @@ cfloat, cdouble = complex64, complex128
 float, double, half, long, int, short = float32, float64, float16, int64, int32, int16  # noqa: A001
 
 # the C++ type names PyTorch's messages use
-CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+             "bfloat16": "c10::BFloat16", "int64": "long int",
              "int32": "int", "int16": "short int", "int8": "signed char",
              "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
              "complex128": "c10::complex<double>"}
 
-_ALL = (float32, float64, float16, int64, int32, int16, int8, uint8, bool, complex64,
+_ALL = (float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool, complex64,
         complex128)
-_FROM_NP = {d.np: d for d in _ALL}
+_FROM_NP = {d.np: d for d in _ALL if not isinstance(d, _MissingBFloat16)}
+
+
+def is_floating(np_dtype):
+    """is_floating(np_dtype) -> bool
+
+    Whether a NumPy/CuPy array dtype is one of gradcore's floating dtypes (float16, bfloat16,
+    float32, float64) -- the one test for it: ml_dtypes' bfloat16 has NumPy kind 'V'."""
+    return np_dtype.char in _FLOAT_CHARS
+
+
+def opmath(np_dtype):
+    """opmath(np_dtype) -> NumPy dtype
+
+    The type an op on ``np_dtype`` computes in (PyTorch's opmath type): float32 for float16
+    and bfloat16, the dtype itself otherwise."""
+    return _F32 if np_dtype.char in REDUCED_CHARS else np_dtype
+
+
+def in_opmath(fn, xp, *arrays):
+    """in_opmath(fn, xp, *arrays) -> array or tuple of arrays
+
+    ``fn(xp, *arrays)`` as PyTorch computes an op on float16 and bfloat16: when the first
+    array is of such a dtype, every array of that dtype is widened to float32, ``fn`` runs
+    there (elementwise math, accumulation), and each float32 result is rounded once back to
+    that dtype; for any other dtype it is ``fn(xp, *arrays)`` itself.  The arrays share the
+    dtype the op promoted them to; other arguments (integer arrays such as indices, axes,
+    Python numbers) pass as they are, and so do integer results."""
+    dt = arrays[0].dtype
+    if dt.char not in REDUCED_CHARS:
+        return fn(xp, *arrays)
+    out = fn(xp, *[a.astype(_F32) if getattr(a, "dtype", None) == dt else a for a in arrays])
+    if type(out) is tuple:
+        return tuple(_round_to(o, dt) for o in out)
+    return _round_to(out, dt)
+
+
+def is_reduced(np_dtype):
+    """is_reduced(np_dtype) -> bool
+
+    Whether an array dtype is float16 or bfloat16: the dtypes PyTorch computes in float32
+    (see ``in_opmath``)."""
+    return np_dtype.char in REDUCED_CHARS
+
+
+def _round_to(out, dt):
+    if getattr(out, "dtype", None) != _F32:
+        return out
+    with np.errstate(over="ignore"):  # beyond float16's range: inf, silently, as PyTorch
+        return out.astype(dt)
+
+
+_F32 = np.dtype(np.float32)
 
 
 def _by_name(name):
@@ -110,8 +208,8 @@ def get_default_dtype():
 def set_default_dtype(d):
     """set_default_dtype(d) -> None
 
-    Make the floating dtype ``d`` (float16, float32 or float64) the default for new float
-    tensors and for Python floats; other dtypes raise TypeError."""
+    Make the floating dtype ``d`` (float16, bfloat16, float32 or float64) the default for new
+    float tensors and for Python floats; other dtypes raise TypeError."""
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
     _default_dtype[0] = d
@@ -155,6 +253,9 @@ def promote_types(a, b):
         a, b = b, a
     if a._cat != b._cat and not (a.is_complex and b.is_floating_point):
         return a  # the higher category's type, whatever the sizes (int with float: the float)
+    if b is bfloat16 or a is bfloat16:  # without asking NumPy: ml_dtypes may be missing
+        other = a if b is bfloat16 else b
+        return float32 if other is float16 else other
     # same category, or complex with float: complex64 + float64 is complex128
     return _FROM_NP[np.promote_types(a.np, b.np)]
 

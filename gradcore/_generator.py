@@ -1,24 +1,24 @@
 """Generator: a random-number stream of its own, as ``torch.Generator``.
 
-A Generator draws with its device backend's RNG kind (NumPy's ``default_rng`` on the CPU,
-CuPy's on CUDA): it holds a shallow copy of that backend whose ``_rng`` is its own, so the
-backend's draw methods (``rand``, ``randn``, ``randint``, ``randperm``, and any CUDA kernel
-that replaces them) run unchanged on the generator's stream.  Factories take it as
-``generator=`` (see ``draw_backend``).
+A Generator draws with its device backend's stream kind -- on the CPU PyTorch's own algorithm
+(backend/mt19937.py: mt19937 seeded as PyTorch seeds it, PyTorch's transforms), on CUDA
+CuPy's generator (backend/xp_stream.py) -- and holds a shallow copy of that backend whose
+``_rng`` (the stream) is its own, so the backend's draw methods run unchanged on the
+generator's stream.  Samplers take it as ``generator=`` (``draw_backend``, ``draw_stream``).
 
-``get_state()`` returns a CPU uint8 tensor (as PyTorch), here the JSON text of the bit
-generator's state and the initial seed.  A backend whose RNG state is not a NumPy-style
-``bit_generator.state`` dict can provide ``rng_get_state(rng)`` / ``rng_set_state(rng, state)``
-(JSON-able values); without them get_state/set_state raise RuntimeError on that device.
+``get_state()`` returns a CPU uint8 tensor (as PyTorch): on the CPU PyTorch's 5056-byte
+``CPUGeneratorImplState`` (``torch.set_rng_state`` accepts it, and the other way round); on
+CUDA the JSON text of CuPy's bit-generator state and the initial seed.
 """
 import copy
 import json
 import operator
-import os
 
 import numpy as np
 
 from .backend import get_backend, cpu_backend, DEFAULT_SEED as default_seed
+from .backend.mt19937 import MT19937Stream
+from .backend.numpy_backend import nondeterministic_seed
 from .tensor import Tensor, _wrap
 
 _MASK = 0xFFFF_FFFF_FFFF_FFFF
@@ -62,31 +62,37 @@ class Generator:
         return self
 
     def seed(self):
-        """Seed from OS entropy; returns the seed used."""
-        s = int.from_bytes(os.urandom(8), "little") & ((1 << 63) - 1)
+        """Seed from OS entropy (64 bits, as PyTorch); returns the seed used."""
+        s = nondeterministic_seed()
         self.manual_seed(s)
         return s
 
     def initial_seed(self):
+        """The seed this generator was last seeded with."""
         return self._be.initial_seed
 
     def get_state(self):
-        be = self._be
-        hook = getattr(be, "rng_get_state", None)
-        if hook is not None:
-            state = hook(be._rng)
-        else:
-            state = getattr(getattr(be._rng, "bit_generator", None), "state", None)
-            if not isinstance(state, dict):
-                raise RuntimeError(f"get_state() is not supported for {self.device.type} "
-                                   f"generators: this backend's RNG state cannot be read")
+        """The generator's state as a CPU uint8 tensor (on the CPU PyTorch's layout)."""
+        rng = self._be._rng
+        if isinstance(rng, MT19937Stream):
+            return _wrap(rng.get_state(), cpu_backend())
+        try:
+            state = rng.get_state()
+        except (AttributeError, RuntimeError):
+            raise RuntimeError(f"get_state() is not supported for {self.device.type} "
+                               f"generators: this backend's RNG state cannot be read") from None
         text = json.dumps({"seed": self.initial_seed(), "rng": state})
         return _wrap(np.frombuffer(text.encode(), dtype=np.uint8).copy(), cpu_backend())
 
     def set_state(self, new_state):
+        """Restore a state from get_state (on the CPU also one from torch.get_rng_state)."""
         if not isinstance(new_state, Tensor) or new_state.dtype.name != "uint8":
             raise TypeError("RNG state must be a gradcore.ByteTensor")
         raw = new_state._be.to_host(new_state._arr).tobytes()
+        if isinstance(self._be._rng, MT19937Stream):
+            self._be._rng.set_state(raw)
+            self._be.initial_seed = self._be._rng.seed
+            return self
         try:
             rec = json.loads(raw.decode())
             seed, state = _seed_value(rec["seed"]), rec["rng"]
@@ -95,12 +101,8 @@ class Generator:
                                f"found an input RNG state of {len(raw)} bytes that is not "
                                f"one") from None
         be = self._be
-        hook = getattr(be, "rng_set_state", None)
         try:
-            if hook is not None:
-                hook(be._rng, state)
-            else:
-                be._rng.bit_generator.state = state
+            be._rng.set_state(state)
         except (ValueError, TypeError, KeyError, AttributeError) as e:
             raise RuntimeError(f"Invalid RNG state for a {self.device.type} generator: "
                                f"{e}") from None
@@ -136,3 +138,8 @@ def draw_backend(be, generator, name="rand"):
                            f"'{gd.type}'" if gd.type != d.type else
                            f"Expected a generator on {d} but found one on {gd}")
     return generator._be
+
+
+def draw_stream(be, generator, name="rand"):
+    """The stream (backend/mt19937.py or xp_stream.py) that draws for a tensor on ``be``."""
+    return draw_backend(be, generator, name)._rng

@@ -1,7 +1,13 @@
-"""finfo and iinfo: the numerical limits of gradcore's dtypes, as torch.finfo / torch.iinfo."""
+"""finfo and iinfo: the numerical limits of gradcore's dtypes, as torch.finfo / torch.iinfo
+(bfloat16's written here, so finfo(bfloat16) needs no ml_dtypes)."""
 import numpy as np
 
 from . import _dtype
+
+
+# bfloat16: 8 exponent bits, 7 stored mantissa bits (bits, eps, max, smallest normal, decimal
+# digits of precision), as np.finfo(ml_dtypes.bfloat16) and torch.finfo(torch.bfloat16) give
+_BFLOAT16 = (16, 2.0 ** -7, (2 - 2.0 ** -7) * 2.0 ** 127, 2.0 ** -126, 2)
 
 
 def _check(d, want_float, name, other):
@@ -22,11 +28,16 @@ class finfo:
 
     def __init__(self, type=None):
         d = _check(type, True, "finfo", "iinfo")
-        f = np.finfo(d.np)
-        self.bits, self.dtype = f.bits, d.name
-        self.eps, self.max, self.min = float(f.eps), float(f.max), float(f.min)
-        self.tiny = self.smallest_normal = float(f.smallest_normal)
-        self.resolution = 10.0 ** -f.precision
+        if d is _dtype.bfloat16:  # its limits without ml_dtypes (an optional dependency)
+            bits, eps, big, tiny, precision = _BFLOAT16
+        else:
+            f = np.finfo(d.np)
+            bits, eps, big, tiny, precision = (f.bits, f.eps, f.max, f.smallest_normal,
+                                               f.precision)
+        self.bits, self.dtype = int(bits), d.name
+        self.eps, self.max, self.min = float(eps), float(big), -float(big)
+        self.tiny = self.smallest_normal = float(tiny)
+        self.resolution = 10.0 ** -int(precision)
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "

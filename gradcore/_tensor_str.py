@@ -17,7 +17,7 @@ _PROFILES = {
 }
 _OPTS = dict(_PROFILES["default"], sci_mode=None)
 
-_FLOAT_DTYPES = ("float16", "float32", "float64")
+_FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 _DEFAULT_DTYPES = ("float32", "int64", "bool", "complex64")  # dtypes whose name isn't printed
 
 

@@ -108,7 +108,10 @@ class _Encoder:
                 raise TypeError(f"gradcore.save: cannot save a tensor of type "
                                 f"'{cls.__module__}.{cls.__qualname__}' (at {path}); only "
                                 f"Tensor and nn.Parameter")
-            self.tensors.append({"array": self._array(t._be.to_host(t._arr)),
+            host = t._be.to_host(t._arr)
+            if t.dtype is _dtype.bfloat16:  # .npy has no bfloat16: its bits, as uint16
+                host = host.view(np.uint16)
+            self.tensors.append({"array": self._array(host),
                                  "dtype": t.dtype.name, "device": str(t.device),
                                  "requires_grad": bool(t.requires_grad),
                                  "type": "Parameter" if cls is not Tensor else "Tensor"})
@@ -277,6 +280,8 @@ def _placer(map_location):
 
 def _check_tensor_record(rec, arrays):
     dt = _dtypes_by_name.get(rec.get("dtype"))
+    if dt is _dtype.bfloat16 and arrays[rec["array"]].dtype == np.uint16:  # saved as its bits
+        arrays[rec["array"]] = arrays[rec["array"]].view(dt.np)
     _check(dt is not None and arrays[rec["array"]].dtype == dt.np,
            f"array {rec['array']} has a bad dtype")
     _check(rec.get("type") in ("Tensor", "Parameter"), f"bad tensor type {rec.get('type')!r}")

@@ -7,6 +7,9 @@ from .distributions._standard_gamma import gammainc
 from .nn.functional import log_softmax, softmax
 from .ops import elementwise as _E, reduction as _R, special as _S, unary_math as _U
 from .ops import binary_math as _B
+from .ops.inplace import inplace as _inplace
+from .ops.out import wrap_namespace as _wrap_namespace
+from .tensor import Tensor as _Tensor
 
 __all__ = ["digamma", "psi", "polygamma", "gammaln", "multigammaln", "gammainc", "gammaincc",
            "erf", "erfc", "erfinv", "ndtr", "ndtri", "log_ndtr", "expit", "logit", "exp2",
@@ -87,7 +90,7 @@ def xlog1py(input, other):
     """xlog1py(input, other) -> Tensor
 
     input * log1p(other), 0 where input is 0 (nan other stays nan)."""
-    out = input * _U.log1p(other)
+    out = input * (_U.log1p(other) if isinstance(other, _Tensor) else math.log1p(other))
     return _E.where((input == 0) & (other == other), 0.0, out)
 
 
@@ -100,3 +103,23 @@ def multigammaln(input, p):
     for j in range(p):
         total = total + _U.lgamma(input - j / 2)
     return total
+
+
+def _in_place(fn, name, sig):
+    def method(self, *args):
+        return _inplace(self, lambda t: fn(t, *args))
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"{sig} -> Tensor\n\n{fn.__name__} done in place on self; returns self."
+    return method
+
+
+# torch.mvlgamma / igamma / igammac (gradcore/__init__ adds TORCH_FUNCTIONS), their Tensor
+# methods and in-place forms
+TORCH_FUNCTIONS = {"mvlgamma": multigammaln, "igamma": gammainc, "igammac": gammaincc}
+for _name, _fn in TORCH_FUNCTIONS.items():
+    setattr(_Tensor, _name, _fn)
+_Tensor.mvlgamma_ = _in_place(multigammaln, "mvlgamma_", "mvlgamma_(p)")
+_Tensor.igamma_ = _in_place(gammainc, "igamma_", "igamma_(other)")
+_Tensor.igammac_ = _in_place(gammaincc, "igammac_", "igammac_(other)")
+
+_wrap_namespace(globals(), "special.")  # out= where torch.special has one (ops/out.py)

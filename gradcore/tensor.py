@@ -172,7 +172,7 @@ class Tensor:
         """is_floating_point() -> bool
 
         True when the dtype is a floating-point one (float16, float32, float64)."""
-        return self._arr.dtype.kind == "f"
+        return _dtype.is_floating(self._arr.dtype)
 
     def is_contiguous(self):
         """is_contiguous() -> bool
@@ -225,7 +225,7 @@ class Tensor:
             return self
         if requires_grad and self._vc is not None and self._vc.inference:
             self._vc.check_requires_grad()  # refused outside inference mode
-        if requires_grad and self._arr.dtype.kind != "f":
+        if requires_grad and not _dtype.is_floating(self._arr.dtype):
             if self._arr.dtype.kind == "c":
                 raise RuntimeError("gradcore's autograd does not support complex tensors yet "
                                    f"(got {self.dtype}): compute on .real and .imag")
@@ -367,11 +367,15 @@ class Tensor:
             if not force:
                 raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
                                 "Tensor.cpu() to copy the tensor to host memory first.")
-            return self._be.to_host(self._arr)
-        if self._rg and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
-                               "tensor.detach().numpy() instead.")
-        return self._arr
+            arr = self._be.to_host(self._arr)
+        else:
+            if self._rg and not force:
+                raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                                   "tensor.detach().numpy() instead.")
+            arr = self._arr
+        if _from_np.get(arr.dtype) is _dtype.bfloat16:  # ml_dtypes' type, not NumPy's: as torch
+            raise TypeError("Got unsupported ScalarType BFloat16")
+        return arr
 
     def __array__(self, dtype=None, copy=None):
         arr = self.numpy()
@@ -455,7 +459,12 @@ def zero_grads(params, set_to_none=True):
                 g.detach_()
             else:
                 g.requires_grad_(False)
-            g.zero_()
+            empty = getattr(g._arr, "zero_", None)  # a sparse gradient's (sparse.CooArray)
+            if empty is not None:
+                empty()
+                g._bump_version()
+            else:
+                g.zero_()
 
 
 def _wrap(arr, be, rg=False, cls=None, node=None, out_nr=0):

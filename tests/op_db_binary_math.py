@@ -1,5 +1,5 @@
 """OpInfo entries for gradcore/ops/binary_math.py (registered into op_db.OP_DB)."""
-from op_db import S, binary, nonzero, positive, real, register, with_scalars
+from op_db import S, binary, distinct, nonzero, positive, real, register, with_scalars
 
 M = "binary_math"
 
@@ -50,3 +50,8 @@ register("addcdiv", lambda lib, a, b, c, **k: lib.addcdiv(a, b, c, **k), addc_va
          domain=(real, real, nonzero), module=M)
 register("addcdiv_method", lambda lib, a, b, c: a.addcdiv(b, c, value=0.5), ternary,
          domain=(real, real, nonzero), module=M)
+# fmax / fmin: away from ties (input == other sends all of gy to input, a kink)
+register("fmax", lambda lib, a, b: lib.fmax(a, b), binary, domain=distinct, module=M)
+register("fmax_method", lambda lib, a, b: a.fmax(b), binary, domain=distinct, module=M)
+register("fmin", lambda lib, a, b: lib.fmin(a, b), binary, domain=distinct, module=M)
+register("fmin_method", lambda lib, a, b: a.fmin(b), binary, domain=distinct, module=M)

@@ -163,3 +163,12 @@ register("linalg_norm", lambda lib, A, *a, **k: lib.linalg.norm(A, *a, **k),
                        S(make(2, 3), args=("fro",)), S(make(2, 3), dim=1),
                        S(make(2, 2, 2), args=(1,), dim=(1, 2))],
          domain=distinct, module="linalg")
+register("linalg_matrix_exp", lambda lib, A: lib.linalg.matrix_exp(A),
+         lambda make: [S(make(3, 3)), S(make(2, 2, 2)), S(make(4, 4) * 3, desc="squared"),
+                       S(make(1, 1))],
+         module="linalg")
+register("linalg_householder_product",
+         lambda lib, A, tau: lib.linalg.householder_product(A, tau),
+         lambda make: [S(make(4, 3), make(2, i=1)), S(make(3, 3), make(3, i=1)),
+                       S(make(2, 4, 2), make(2, 2, i=1)), S(make(3, 1), make(1, i=1))],
+         module="linalg")

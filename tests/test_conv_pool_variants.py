@@ -1,6 +1,6 @@
 """conv1d/conv3d, conv_transpose1d/2d/3d, the 1-d and 3-d pools, adaptive max pools, max
-unpooling and LP pools (gradcore/ops/conv.py) and their modules (gradcore/nn/modules/conv.py,
-pooling.py): outputs, indices, node names and gradients (input, weight, bias) against PyTorch
+unpooling and LP pools in 1, 2 and 3 dims (gradcore/ops/conv.py) and their modules
+(gradcore/nn/modules/conv.py, pooling.py): outputs, indices, node names and gradients (input, weight, bias) against PyTorch
 from identical weights over strides, paddings ('same' / 'valid' and the padding modes),
 output paddings, dilations, groups, ceil_mode, count_include_pad, divisor_override and
 unbatched inputs, in float32 and float64; unpool round trips; gradcheck / gradgradcheck in
@@ -309,6 +309,13 @@ POOLS = [  # (id, function name, input shape, kwargs)
                                                                       return_indices=True)),
     ("amax2-int", "adaptive_max_pool2d", (1, 2, 9, 7), dict(output_size=4,
                                                             return_indices=True)),
+    ("amax3", "adaptive_max_pool3d", (2, 2, 5, 7, 6), dict(output_size=(2, 3, 4),
+                                                           return_indices=True)),
+    ("amax3-none", "adaptive_max_pool3d", (1, 2, 5, 4, 6), dict(output_size=(3, None, 2))),
+    ("amax3-larger-unbatched", "adaptive_max_pool3d", (2, 3, 2, 4),
+     dict(output_size=(4, 3, 5), return_indices=True)),
+    ("amax3-int", "adaptive_max_pool3d", (1, 2, 7, 5, 6), dict(output_size=3,
+                                                               return_indices=True)),
     ("lp1", "lp_pool1d", (2, 3, 9), dict(norm_type=2, kernel_size=3, stride=2)),
     ("lp1-p3-ceil", "lp_pool1d", (2, 3, 10), dict(norm_type=3, kernel_size=3, ceil_mode=True)),
     ("lp1-inf", "lp_pool1d", (2, 3, 8), dict(norm_type=float("inf"), kernel_size=2)),
@@ -317,6 +324,11 @@ POOLS = [  # (id, function name, input shape, kwargs)
                                                         stride=1)),
     ("lp2-neg-inf", "lp_pool2d", (3, 6, 6), dict(norm_type=-float("inf"), kernel_size=3,
                                                  stride=2, ceil_mode=True)),
+    ("lp3", "lp_pool3d", (2, 2, 5, 6, 4), dict(norm_type=2, kernel_size=(2, 3, 2))),
+    ("lp3-p1.5-stride-ceil", "lp_pool3d", (1, 2, 5, 6, 5),
+     dict(norm_type=1.5, kernel_size=2, stride=(1, 2, 2), ceil_mode=True)),
+    ("lp3-inf-unbatched", "lp_pool3d", (2, 4, 4, 6), dict(norm_type=float("inf"),
+                                                          kernel_size=2)),
 ]
 
 
@@ -340,6 +352,11 @@ POOL_GRADCHECK = {
     "adaptive_max_pool1d": lambda x: G.adaptive_max_pool1d(x[0], 3),
     "max_unpool2d": lambda x: G.max_unpool2d(*G.max_pool2d(x, 2, return_indices=True), 2),
     "lp_pool2d": lambda x: G.lp_pool2d(x, 2, 2, 1),
+    "adaptive_max_pool3d": lambda x: G.adaptive_max_pool3d(x.unsqueeze(2), (1, 3, 2)),
+    "max_unpool3d": lambda x: G.max_unpool3d(
+        *G.max_pool3d(x.unsqueeze(2).expand(-1, -1, 2, -1, -1) * 1, 2, return_indices=True),
+        2, output_size=(2, 5, 4)),
+    "lp_pool3d": lambda x: G.lp_pool3d(x.unsqueeze(2), 2, (1, 2, 2), 1),
 }
 
 
@@ -370,6 +387,12 @@ def test_adaptive_max_pool2d_second_derivatives_match_torch(torch, device):
                   lambda L, x: _F(L).adaptive_max_pool2d(x, (3, 2)).square(), x)
 
 
+def test_adaptive_max_pool3d_second_derivatives_match_torch(torch, device):
+    x = _arrays("second-amax3", (2, 2, 5, 4, 6), distinct=True)
+    _second_order(torch, device,
+                  lambda L, x: _F(L).adaptive_max_pool3d(x, (2, 3, 4)).square(), x)
+
+
 # ---- max unpooling ---------------------------------------------------------------------------
 
 UNPOOL = [  # (id, dims, input shape, pool kwargs, output_size)
@@ -381,6 +404,10 @@ UNPOOL = [  # (id, dims, input shape, pool kwargs, output_size)
     ("2d-stride-pad", 2, (2, 2, 7, 6), dict(kernel_size=3, stride=2, padding=1), [7, 6]),
     ("2d-output-size", 2, (1, 2, 7, 5), dict(kernel_size=2), [1, 2, 7, 5]),
     ("2d-unbatched", 2, (3, 6, 4), dict(kernel_size=(2, 1), stride=(2, 1)), None),
+    ("3d", 3, (2, 2, 4, 6, 4), dict(kernel_size=2), None),
+    ("3d-stride-pad", 3, (1, 2, 5, 7, 6), dict(kernel_size=3, stride=2, padding=1), [5, 7, 6]),
+    ("3d-output-size", 3, (2, 1, 5, 4, 7), dict(kernel_size=(2, 2, 3)), [2, 1, 5, 4, 7]),
+    ("3d-unbatched", 3, (3, 4, 6, 4), dict(kernel_size=(2, 3, 1), stride=(2, 3, 1)), None),
 ]
 
 
@@ -406,8 +433,12 @@ def test_max_unpool_round_trip_matches_torch(torch, device, case, dtype):
 
 def test_max_unpool_modules_match_torch(torch, device):
     x, = _arrays("unpool-mod", (2, 3, 6, 8), distinct=True)
+    x3, = _arrays("unpool-mod3", (2, 3, 4, 6, 4), distinct=True)
     for pool, unpool, xx in ((("MaxPool2d", 2, 2), ("MaxUnpool2d", 2, 2), x),
-                             (("MaxPool1d", 3, 2, 1), ("MaxUnpool1d", 3, 2, 1), x[:, :, 0])):
+                             (("MaxPool1d", 3, 2, 1), ("MaxUnpool1d", 3, 2, 1), x[:, :, 0]),
+                             (("MaxPool3d", 2), ("MaxUnpool3d", 2), x3),
+                             (("MaxPool3d", (2, 3, 2), (2, 3, 2)),
+                              ("MaxUnpool3d", (2, 3, 2), (2, 3, 2)), x3)):
         tp, tu = getattr(torch.nn, pool[0])(*pool[1:], return_indices=True), \
             getattr(torch.nn, unpool[0])(*unpool[1:])
         gp, gu = getattr(nn, pool[0])(*pool[1:], return_indices=True), \
@@ -435,6 +466,10 @@ POOL_MODULES = [
     ("AdaptiveMaxPool2d", (2,), dict(return_indices=True), (3, 7, 5)),
     ("LPPool1d", (2, 3), dict(stride=2), (2, 3, 9)),
     ("LPPool2d", (2, (2, 3)), dict(stride=1, ceil_mode=True), (2, 3, 7, 6)),
+    ("AdaptiveMaxPool3d", ((3, None, 2),), {}, (2, 3, 7, 5, 4)),
+    ("AdaptiveMaxPool3d", (2,), dict(return_indices=True), (3, 5, 7, 5)),
+    ("LPPool3d", (2, 2), {}, (2, 3, 4, 6, 4)),
+    ("LPPool3d", (3, (2, 3, 2)), dict(stride=1, ceil_mode=True), (1, 2, 4, 5, 4)),
 ]
 
 
@@ -591,6 +626,45 @@ ERRORS = [  # (id, fn(F, L), exception type)
                                                            _i(L, 1, 2, 2, fill=-1), 2),
      RuntimeError),
     ("lp2-too-small", lambda F, L: F.lp_pool2d(_r(L, 1, 2, 2, 2), 2, 3), RuntimeError),
+    ("amp3-3d", lambda F, L: F.adaptive_max_pool3d(_r(L, 2, 4, 4), 2), RuntimeError),
+    ("amp3-size-len", lambda F, L: F.adaptive_max_pool3d(_r(L, 1, 2, 4, 4, 4), (2, 2)),
+     RuntimeError),
+    ("amp3-negative", lambda F, L: F.adaptive_max_pool3d(_r(L, 1, 2, 4, 4, 4), (2, 3, -1)),
+     RuntimeError),
+    ("amp3-empty", lambda F, L: F.adaptive_max_pool3d(_r(L, 1, 2, 0, 4, 4), 2), RuntimeError),
+    ("amp3-int", lambda F, L: F.adaptive_max_pool3d(_r(L, 1, 2, 4, 4, 4, dtype=L.int64), 2),
+     NotImplementedError),
+    ("unpool3-bad-index", lambda F, L: F.max_unpool3d(_r(L, 1, 2, 2, 2, 2),
+                                                      _i(L, 1, 2, 2, 2, 2, fill=64), 2),
+     RuntimeError),
+    ("unpool3-negative-index", lambda F, L: F.max_unpool3d(_r(L, 1, 2, 2, 2, 2),
+                                                           _i(L, 1, 2, 2, 2, 2, fill=-1), 2),
+     RuntimeError),
+    ("unpool3-float-index", lambda F, L: F.max_unpool3d(_r(L, 1, 2, 2, 2, 2),
+                                                        _r(L, 1, 2, 2, 2, 2), 2), RuntimeError),
+    ("unpool3-index-shape", lambda F, L: F.max_unpool3d(_r(L, 1, 2, 2, 2, 2),
+                                                        _i(L, 1, 2, 2, 2, 3), 2), RuntimeError),
+    ("unpool3-3d", lambda F, L: F.max_unpool3d(_r(L, 2, 2, 2), _i(L, 2, 2, 2), 2),
+     RuntimeError),
+    ("unpool3-empty", lambda F, L: F.max_unpool3d(_r(L, 1, 0, 2, 2, 2), _i(L, 1, 0, 2, 2, 2),
+                                                  2), RuntimeError),
+    ("unpool3-output-size", lambda F, L: F.max_unpool3d(
+        _r(L, 1, 2, 2, 2, 2), _i(L, 1, 2, 2, 2, 2), 2, output_size=(9, 4, 4)), ValueError),
+    ("unpool3-output-size-len", lambda F, L: F.max_unpool3d(
+        _r(L, 1, 2, 2, 2, 2), _i(L, 1, 2, 2, 2, 2), 2, output_size=(4, 4)), ValueError),
+    ("unpool3-stride-0", lambda F, L: F.max_unpool3d(_r(L, 1, 2, 2, 2, 2),
+                                                     _i(L, 1, 2, 2, 2, 2, fill=99), 2, 0),
+     RuntimeError),
+    ("unpool3-kernel-len", lambda F, L: F.max_unpool3d(_r(L, 1, 2, 2, 2, 2),
+                                                       _i(L, 1, 2, 2, 2, 2), (2, 2)),
+     RuntimeError),
+    ("unpool3-int", lambda F, L: F.max_unpool3d(_r(L, 1, 2, 2, 2, 2, dtype=L.int64),
+                                                _i(L, 1, 2, 2, 2, 2, fill=99), 2),
+     NotImplementedError),
+    ("unpool2-int", lambda F, L: F.max_unpool2d(_r(L, 1, 2, 2, 2, dtype=L.int64),
+                                                _i(L, 1, 2, 2, 2, fill=99), 2),
+     NotImplementedError),
+    ("lp3-too-small", lambda F, L: F.lp_pool3d(_r(L, 1, 2, 2, 2, 2), 2, 3), RuntimeError),
 ]
 
 
@@ -605,14 +679,18 @@ def test_errors_match_torch(torch, case):
 
 
 def test_functional_namespace():
+    """nn.functional serves ops/conv.py's pools (through an out= wrapper where PyTorch's
+    function takes out=: inspect.unwrap sees through it)."""
+    import inspect
+
     import gradcore.nn.functional as F
     for name in ("conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                  "conv_transpose3d", "max_pool1d", "max_pool3d", "avg_pool1d", "avg_pool3d",
                  "adaptive_avg_pool1d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
                  "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d", "lp_pool1d",
-                 "lp_pool2d"):
-        assert getattr(F, name) is getattr(G, name), name
-    assert F.conv2d is G.conv2d and F.max_pool2d is G.max_pool2d
+                 "lp_pool2d", "adaptive_max_pool3d", "max_unpool3d", "lp_pool3d",
+                 "conv2d", "max_pool2d"):
+        assert inspect.unwrap(getattr(F, name)) is getattr(G, name), name
 
 
 def test_a_max_pool_window_of_padding_only_gets_no_gradient():

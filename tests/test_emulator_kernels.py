@@ -254,6 +254,35 @@ def test_optimizers_exact(emu, rng, dtype):
                 _close(got, want, exact=True)
 
 
+# ---- recurrent steps -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64], ids=str)
+def test_rnn_cells(emu, rng, dtype):
+    """lstm/gru_cell_forward/backward: N x H = 5 x 67 (more than a block, not a multiple of
+    one), saturated gates (exp(-x) overflowing), each absent-gradient form, and views (made
+    contiguous by the launcher)."""
+    N, H = 5, 67
+    gates, c = _arr(rng, (N, 4 * H), dtype) * 3, _arr(rng, (N, H), dtype)
+    gates[0, :4] = [40, -40, 0, -100]
+    _close(emu.lstm_cell_forward(gates, c), REF.lstm_cell_forward(gates, c))
+    _, _, act = REF.lstm_cell_forward(gates, c)
+    gh, gc = _arr(rng, (N, H), dtype), _arr(rng, (N, H), dtype)
+    for a, b in ((gh, gc), (gh, None), (None, gc), (gh.T.copy().T, gc[::-1])):
+        _close(emu.lstm_cell_backward(a, b, act, c), REF.lstm_cell_backward(a, b, act, c))
+    wide = _arr(rng, (N, 8 * H), dtype)[:, ::2]
+    _close(emu.lstm_cell_forward(wide, c.T.copy().T), REF.lstm_cell_forward(wide, c))
+    xg, hg, h = _arr(rng, (N, 3 * H), dtype) * 3, _arr(rng, (N, 3 * H), dtype), \
+        _arr(rng, (N, H), dtype)
+    xg[0, :3] = [40, -40, 0]
+    _close(emu.gru_cell_forward(xg, hg, h), REF.gru_cell_forward(xg, hg, h))
+    _close(emu.gru_cell_forward(xg[::-1], hg, h), REF.gru_cell_forward(xg[::-1], hg, h))
+    _, act = REF.gru_cell_forward(xg, hg, h)
+    _close(emu.gru_cell_backward(gh, act, hg, h), REF.gru_cell_backward(gh, act, hg, h))
+    ct = cb.CTYPES[np.dtype(dtype).char]
+    _launched(emu, *(f"{k}<{ct}>" for k in ("lstm_cell_forward", "lstm_cell_backward",
+                                            "gru_cell_forward", "gru_cell_backward")))
+
+
 # ---- the loader itself -----------------------------------------------------------------------
 
 def test_argument_checks_against_the_cpp_signature(rng):

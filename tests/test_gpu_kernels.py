@@ -255,6 +255,47 @@ def test_optimizer_steps(cuda, rng, dtype):
     assert {f"sgd_step<{c}>", f"adam_step<{c}>"} <= set(cuda.launched)
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_rnn_cells(cuda, rng, dtype):
+    """lstm/gru_cell_forward/backward (kernels/rnn.cu) against the reference, with saturated
+    gates, each absent-gradient form and batch x hidden sizes around a block."""
+    c = cb.CTYPES[np.dtype(dtype).char]
+    for N, H in ((1, 1), (3, 67), (64, 257)):
+        gates, cs = _data(rng, (N, 4 * H), dtype), _data(rng, (N, H), dtype)
+        gates[0, 0] = 60
+        _check(cuda, "lstm_cell_forward", gates, cs, kernel=f"lstm_cell_forward<{c}>")
+        act = REF.lstm_cell_forward(gates, cs)[2]
+        gh, gc = _data(rng, (N, H), dtype), _data(rng, (N, H), dtype)
+        for a, b in ((gh, gc), (gh, None), (None, gc)):
+            _check(cuda, "lstm_cell_backward", a, b, act, cs, kernel=f"lstm_cell_backward<{c}>")
+        xg, hg = _data(rng, (N, 3 * H), dtype), _data(rng, (N, 3 * H), dtype)
+        xg[0, 0] = -60
+        _check(cuda, "gru_cell_forward", xg, hg, cs, kernel=f"gru_cell_forward<{c}>")
+        act = REF.gru_cell_forward(xg, hg, cs)[1]
+        _check(cuda, "gru_cell_backward", gh, act, hg, cs, kernel=f"gru_cell_backward<{c}>")
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU"])
+def test_rnn_layers_cuda_vs_cpu(cuda, cls):
+    """A bidirectional two-layer LSTM/GRU, forward and backward, on cuda against the CPU: the
+    fused step kernels run once per step and direction each way."""
+    def run(device):
+        gradcore.manual_seed(0)
+        m = getattr(gradcore.nn, cls)(5, 7, num_layers=2, bidirectional=True).double()
+        m = m.to(device)
+        x = gradcore.tensor(np.random.default_rng(1).standard_normal((6, 3, 5)), device=device,
+                            requires_grad=True)
+        out, _ = m(x)
+        (out * out).sum().backward()
+        return [out.detach().cpu().numpy(), x.grad.cpu().numpy()] + [
+            p.grad.cpu().numpy() for p in m.parameters()]
+    for c, g in zip(run("cpu"), run("cuda")):
+        np.testing.assert_allclose(g, c, rtol=1e-10, atol=1e-12)
+    k = cls.lower()
+    assert cuda.launched.count(f"{k}_cell_forward<double>") == 6 * 2 * 2
+    assert cuda.launched.count(f"{k}_cell_backward<double>") == 6 * 2 * 2
+
+
 # ---- through the autograd engine: cuda against cpu ------------------------------------------
 # (tests/test_kernel_routing.py runs the same two workloads on an emulated cuda:0)
 

@@ -325,3 +325,192 @@ def test_gaussian_var_clamp_passes_gradient(torch):
                                           L.ones(3, dtype=L.float64), var).backward()
         out.append(var.grad)
     _close(_host(out[1]), out[0].numpy(), "var grad", "float64")
+
+
+# ---- multilabel_margin_loss ---------------------------------------------------------------
+
+def _multilabel_targets(rng, n, c):
+    """Per row a few distinct classes then -1 (and junk after it, which is ignored), one row
+    with a repeated class and one that starts with -1."""
+    t = np.full((n, c), -1)
+    for i in range(n):
+        k = rng.integers(1, c)
+        t[i, :k] = rng.permutation(c)[:k]
+        if k + 1 < c:
+            t[i, k + 1:] = rng.integers(0, c, c - k - 1)
+    t[0, :3] = [2, 2, -1]
+    t[-1, 0] = -1
+    return t
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(5, 6), (6,), ()])
+def test_multilabel_margin_matches_torch(torch, shape, reduction, dtype):
+    rng = _rng("mlm", shape)
+    n, c = (shape[0] if len(shape) == 2 else 1), (shape[-1] if shape else 1)
+    a = rng.standard_normal((n, c)) * 0.6
+    t = _multilabel_targets(rng, n, c) if c > 2 else np.array([[0]])
+    a, t = a.reshape(shape), t.reshape(shape)
+    out = []
+    for lib in (torch, gradcore):
+        x = lib.tensor(a, dtype=getattr(lib, dtype), requires_grad=True)
+        y = lib.nn.functional.multilabel_margin_loss(x, lib.tensor(t), reduction=reduction)
+        gy = _rng("mlm-gy").standard_normal(tuple(y.shape)) + 1.5
+        y.backward(lib.tensor(gy, dtype=y.dtype))
+        out.append((y, x))
+    (yt, xt), (yg, xg) = out
+    _close(_host(yg), yt.detach().numpy(), "multilabel_margin forward", dtype)
+    _close(_host(xg.grad), xt.grad.numpy(), "multilabel_margin grad", dtype)
+    assert yg.grad_fn.name() == type(yt.grad_fn).__name__ == "MultilabelMarginLossBackward0"
+    if shape == (5, 6):
+        assert np.abs(xt.grad.numpy()).max() > 0  # some margins are violated
+
+
+def test_multilabel_margin_empty_batch_and_gradcheck(torch):
+    empty = (gradcore.zeros(0, 3), gradcore.zeros(0, 3, dtype=gradcore.int64))
+    yt = torch.nn.functional.multilabel_margin_loss(torch.zeros(0, 3), torch.zeros(
+        0, 3, dtype=torch.long), reduction="none")
+    _close(_host(GF.multilabel_margin_loss(*empty, reduction="none")), yt.numpy(), "empty",
+           "float32")
+    # PyTorch leaves its 'sum' and 'mean' of no samples unwritten (any number comes out):
+    # here the sum over nothing and 0 / 0
+    assert _host(GF.multilabel_margin_loss(*empty, reduction="sum")) == 0
+    assert np.isnan(_host(GF.multilabel_margin_loss(*empty)))
+    rng = _rng("mlm-gc")
+    t = gradcore.tensor(_multilabel_targets(rng, 4, 5))
+    x = gradcore.tensor(rng.standard_normal((4, 5)) * 0.6, requires_grad=True)
+    for reduction in REDUCTIONS:
+        assert gradcheck(lambda x: GF.multilabel_margin_loss(x, t, reduction=reduction), (x,))
+
+
+def test_multilabel_margin_on_device(torch, device):
+    rng = _rng("mlm-device")
+    a, t = rng.standard_normal((5, 6)) * 0.6, _multilabel_targets(rng, 5, 6)
+    xt = torch.tensor(a, requires_grad=True)
+    torch.nn.functional.multilabel_margin_loss(xt, torch.tensor(t), reduction="sum").backward()
+    x = gradcore.tensor(a, device=device, requires_grad=True)
+    y = GF.multilabel_margin_loss(x, gradcore.tensor(t, device=device), reduction="sum")
+    y.backward()
+    assert x.grad.device == x.device
+    _close(_host(x.grad), xt.grad.numpy(), "multilabel_margin grad on device", "float64")
+
+
+def test_multilabel_margin_double_backward_raises_as_torch(torch):
+    errors = []
+    for lib in (torch, gradcore):
+        x = lib.tensor([[0.1, 0.2, 0.4, 0.8]], requires_grad=True)
+        y = lib.nn.functional.multilabel_margin_loss(x, lib.tensor([[3, 0, -1, 1]]))
+        g, = lib.autograd.grad(y, x, create_graph=True)
+        assert g.requires_grad and g.grad_fn.name() == "torch::autograd::NotImplemented"
+        with pytest.raises(RuntimeError) as e:
+            g.sum().backward()
+        errors.append(str(e.value))
+    assert errors[0] == errors[1]
+
+
+def test_multilabel_margin_errors_match_torch(torch):
+    a = _rng("mlm-errors").standard_normal((3, 4))
+    y = [[3, 0, -1, 1], [1, 2, 3, -1], [-1, 1, 2, 0]]
+    x = {torch: torch.tensor(a), gradcore: gradcore.tensor(a)}
+    t = {torch: torch.tensor(y), gradcore: gradcore.tensor(y)}
+    cases = [
+        lambda L, F: F.multilabel_margin_loss(x[L][None], t[L][None]),
+        lambda L, F: F.multilabel_margin_loss(x[L][:, :0], t[L][:, :0]),
+        lambda L, F: F.multilabel_margin_loss(x[L], t[L][:2]),
+        lambda L, F: F.multilabel_margin_loss(x[L][0], t[L][0, :2]),
+        lambda L, F: F.multilabel_margin_loss(x[L][0], t[L][:1]),
+        lambda L, F: F.multilabel_margin_loss(x[L][0, 0], t[L][:1, :1]),
+        lambda L, F: F.multilabel_margin_loss(x[L], t[L] + 1),
+        lambda L, F: F.multilabel_margin_loss(x[L], t[L] - 1),
+        lambda L, F: F.multilabel_margin_loss(x[L], L.tensor([[0, -1, 9, 9]] * 3)),
+        lambda L, F: F.multilabel_margin_loss(x[L], t[L].int()),
+        lambda L, F: F.multilabel_margin_loss(x[L], t[L].float()),
+        lambda L, F: F.multilabel_margin_loss(t[L], t[L].int()),
+        lambda L, F: F.multilabel_margin_loss(x[L].half(), t[L]),
+        lambda L, F: F.multilabel_margin_loss(x[L], t[L], reduction="bad"),
+    ]
+    for case in cases:
+        _same_error(lambda: case(torch, torch.nn.functional), lambda: case(gradcore, GF))
+
+
+# ---- triplet_margin_with_distance_loss --------------------------------------------------------
+
+def _cosine_distance(L):
+    return lambda a, b: 1 - L.nn.functional.cosine_similarity(a, b)
+
+
+def _l1_distance(L):
+    return lambda a, b: (a - b).abs().sum(-1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("distance,swap", [(None, False), (None, True), ("l1", True),
+                                           ("cosine", False)])
+def test_triplet_with_distance_matches_torch(torch, distance, swap, reduction, dtype):
+    rng = _rng("twd", distance, swap)
+    arrays = [rng.standard_normal((6, 4)) for _ in range(3)]
+    out = []
+    for L in (torch, gradcore):
+        xs = [L.tensor(a, dtype=getattr(L, dtype), requires_grad=True) for a in arrays]
+        fn = {None: None, "l1": _l1_distance(L), "cosine": _cosine_distance(L)}[distance]
+        y = L.nn.functional.triplet_margin_with_distance_loss(
+            *xs, distance_function=fn, margin=0.8, swap=swap, reduction=reduction)
+        y.backward(L.ones_like(y) * 1.3)
+        out.append((y, xs))
+    (yt, xt), (yg, xg) = out
+    _close(_host(yg), yt.detach().numpy(), "triplet_with_distance forward", dtype)
+    for i, (t, g) in enumerate(zip(xt, xg)):
+        _close(_host(g.grad), t.grad.numpy(), f"triplet_with_distance grad {i}", dtype)
+    assert yg.grad_fn.name() == type(yt.grad_fn).__name__
+
+
+def test_triplet_with_distance_gradcheck():
+    rng = _rng("twd-gc")
+    xs = tuple(gradcore.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+               for _ in range(3))
+    for fn in (None, _l1_distance(gradcore)):
+        def loss(a, p, n):
+            return GF.triplet_margin_with_distance_loss(a, p, n, distance_function=fn,
+                                                        margin=1.5, swap=True)
+        assert gradcheck(loss, xs)
+        assert gradgradcheck(loss, xs)
+
+
+def test_new_loss_modules_match_torch(torch):
+    rng = _rng("new-modules")
+    a, p, n = (rng.standard_normal((5, 3)) for _ in range(3))
+    t = _multilabel_targets(rng, 5, 3)
+    for L_kw in (dict(), dict(margin=0.5, swap=True, reduction="sum")):
+        mods = [L.nn.TripletMarginWithDistanceLoss(**L_kw) for L in (torch, gradcore)]
+        assert repr(mods[1]) == repr(mods[0])
+        got = mods[1](*(gradcore.tensor(v) for v in (a, p, n)))
+        want = mods[0](*(torch.tensor(v) for v in (a, p, n)))
+        _close(_host(got), want.numpy(), "TripletMarginWithDistanceLoss", "float64")
+    pairs = [(L.nn.TripletMarginWithDistanceLoss(distance_function=L.nn.PairwiseDistance(p=1)),
+              L.nn.TripletMarginWithDistanceLoss(distance_function=_l1_distance(L)))
+             for L in (torch, gradcore)]
+    for tm, gm in zip(*pairs):
+        assert repr(gm) == repr(tm)
+        assert [k for k, _ in gm.named_modules()] == [k for k, _ in tm.named_modules()]
+    for kw in ({}, dict(reduction="none")):
+        tm, gm = torch.nn.MultiLabelMarginLoss(**kw), gradcore.nn.MultiLabelMarginLoss(**kw)
+        assert repr(gm) == repr(tm)
+        _close(_host(gm(gradcore.tensor(a), gradcore.tensor(t))),
+               tm(torch.tensor(a), torch.tensor(t)).numpy(), "MultiLabelMarginLoss", "float64")
+
+
+def test_triplet_with_distance_errors_match_torch(torch):
+    a = _rng("twd-errors").standard_normal((3, 4))
+    x = {torch: torch.tensor(a), gradcore: gradcore.tensor(a)}
+    cases = [
+        lambda L, F: F.triplet_margin_with_distance_loss(x[L], x[L], x[L], margin=0),
+        lambda L, F: F.triplet_margin_with_distance_loss(x[L], x[L], x[L], reduction="bad"),
+        lambda L, F: F.triplet_margin_with_distance_loss(x[L], x[L], x[L][0]),
+        lambda L, F: L.nn.TripletMarginWithDistanceLoss(margin=-1.0),
+    ]
+    for case in cases:
+        _same_error(lambda: case(torch, torch.nn.functional), lambda: case(gradcore, GF))
+    with pytest.raises(TypeError):
+        GF.triplet_margin_with_distance_loss(x[gradcore], x[gradcore], x[gradcore], None)

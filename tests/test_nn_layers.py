@@ -284,7 +284,9 @@ def test_embedding_init_padding_and_double_backward(device, rng):
     w = _np(e.weight)
     assert np.all(w[5] == 0)
     rest = np.delete(w, 5, axis=0)
-    assert abs(rest.mean()) < 0.01 and abs(rest.std() - 1) < 0.01  # N(0, 1)
+    # N(0, 1): within 5 standard errors (1 / sqrt(63936) = 0.004 for the mean; PyTorch's own
+    # seed-3 weights, which these are bit for bit, have mean 0.0113: 2.5 errors was too tight)
+    assert abs(rest.mean()) < 0.02 and abs(rest.std() - 1) < 0.015
     weight = _t64(rng, (5, 3), device)
     idx = gradcore.tensor([[0, 1], [1, 4]], device=device)
     assert gradcheck(lambda wt: F.embedding(idx, wt), (weight,))

@@ -247,3 +247,43 @@ def test_samplers_refuse_integer_inputs_as_torch(torch):
     _same_error(torch, lambda L: L.poisson(L.tensor([-1.0])))
     _same_error(torch, lambda L: L.multinomial(L.tensor([1, 2]), 1))
     _same_error(torch, lambda L: L.multinomial(L.tensor([1.0, 2.0]), 2.0))
+
+
+# ---- the CUDA stream (backend/xp_stream.py), run on NumPy here -------------------------------
+
+def test_xp_stream_draws_each_distribution():
+    """CuPy's generator behind the CPU stream's methods: shapes, dtypes, ranges, repeatable."""
+    from gradcore.backend.xp_stream import XpStream
+
+    def draws(s):
+        w = np.array([[0.2, 0.0, 0.8], [1.0, 1.0, 1.0]])
+        return {"uniform": s.uniform((5, 3), np.float32, -2.0, 3.0),
+                "half": s.uniform((1000,), np.float16),
+                "normal": s.normal((4,), np.float64, 1.0, 0.5),
+                "log_normal": s.log_normal((4,), np.float32, 0.0, 1.0),
+                "randint": s.randint(-3, 4, (50,), np.int64),
+                "wide": s.randint(-2 ** 63, 2 ** 63, (5,), np.int64),
+                "full": s.random_full((20,), np.int8),
+                "perm": s.randperm(10, np.int64),
+                "bernoulli": s.bernoulli((30,), 0.3, np.float32),
+                "exponential": s.exponential((30,), np.float64, 2.0),
+                "cauchy": s.cauchy((5,), np.float32, 0.0, 1.0),
+                "geometric": s.geometric((30,), np.int64, 0.4),
+                "multi": s.multinomial(w, 2, False),
+                "multi_repl": s.multinomial(w, 6, True)}
+    s = XpStream(np, 5)
+    a = draws(s)
+    s.manual_seed(5)
+    b = draws(s)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    assert a["uniform"].dtype == np.float32 and a["uniform"].shape == (5, 3)
+    assert ((a["uniform"] >= -2) & (a["uniform"] < 3)).all()
+    assert (a["half"] < 1).all() and a["half"].dtype == np.float16
+    assert ((a["randint"] >= -3) & (a["randint"] < 4)).all()
+    assert ((a["full"] >= 0) & (a["full"] <= 127)).all()
+    assert sorted(a["perm"].tolist()) == list(range(10))
+    assert set(a["bernoulli"].tolist()) <= {0.0, 1.0} and (a["exponential"] >= 0).all()
+    assert (a["geometric"] >= 1).all()
+    assert (a["multi"][0] != 1).all() and len(set(a["multi"][1].tolist())) == 2
+    assert (a["multi_repl"][0] != 1).all() and a["multi_repl"].shape == (2, 6)

@@ -1,5 +1,6 @@
-"""pad, interpolate / Upsample, grid_sample, affine_grid, unfold / fold, pixel_shuffle and the
-padding layers against PyTorch: forward, gradients (input and grid/theta), node names, errors."""
+"""pad, interpolate / Upsample (antialias too), grid_sample (4-D and 5-D, bicubic),
+affine_grid, unfold / fold, pixel_shuffle and the padding layers against PyTorch: forward,
+gradients (input and grid/theta), node names, errors."""
 import numpy as np
 import pytest
 
@@ -7,6 +8,8 @@ import gradcore
 import gradcore.nn as gnn
 import gradcore.nn.functional as gF
 from gradcore.autograd import gradcheck, gradgradcheck
+
+from test_reduction_ops import run_both
 
 TOL = {"float32": dict(rtol=1e-5, atol=1e-5), "float64": dict(rtol=1e-10, atol=1e-12)}
 
@@ -31,6 +34,10 @@ def _compare(torch, fn, arrays, dtype="float64", grad=True, node=True):
             np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), **tol)
             assert g.grad.dtype.name == str(t.grad.dtype).split(".")[-1]
     return gy, ty
+
+
+def _functional(lib):
+    return gF if lib is gradcore else lib.nn.functional
 
 
 def _errors_match(torch, fn, *arrays):
@@ -208,6 +215,59 @@ def test_interpolate_errors(torch, x4, case):
     _errors_match(torch, lambda lib, F, x: case(F, x), x4)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("align", [False, True])
+@pytest.mark.parametrize("kw", [dict(size=(4, 5)), dict(size=(3, 17)), dict(size=(9, 11)),
+                                dict(scale_factor=0.3), dict(scale_factor=(0.45, 1.7)),
+                                dict(scale_factor=0.3, recompute_scale_factor=True)])
+def test_interpolate_antialias(torch, rng, dtype, mode, align, kw):
+    """PyTorch's separable antialias filter: downsampling (widened), upsampling, and a
+    scale factor used as given or recomputed from the size; the node is *AaBackward0."""
+    x = rng.standard_normal((2, 3, 9, 11))
+    _compare(torch, lambda lib, F, t: F.interpolate(t, mode=mode, align_corners=align,
+                                                    antialias=True, **kw), [x], dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kw", [dict(size=(4, 5)), dict(size=(3, 17)), dict(size=(2, 2)),
+                                dict(scale_factor=0.3), dict(scale_factor=(0.45, 1.7))])
+def test_interpolate_lanczos(torch, rng, dtype, kw):
+    """mode='lanczos' (antialias only): the Lanczos-3 filter, UpsampleLanczos2DAaBackward0."""
+    x = rng.standard_normal((2, 3, 9, 11))
+    _compare(torch, lambda lib, F, t: F.interpolate(t, mode="lanczos", antialias=True, **kw),
+             [x], dtype)
+
+
+def test_interpolate_antialias_gradcheck_and_second_order(torch, rng):
+    x = gradcore.tensor(rng.standard_normal((1, 2, 7, 6)), requires_grad=True)
+    for mode in ("bilinear", "bicubic", "lanczos"):
+        f = lambda t: gF.interpolate(t, size=(3, 4), mode=mode, antialias=True)  # noqa: E731
+        assert gradcheck(f, (x,))
+        assert gradgradcheck(f, (x,))
+        gy = gradcore.autograd.grad(f(x).square().sum(), x, create_graph=True)[0]
+        ty = torch.tensor(x.detach().numpy(), requires_grad=True)
+        tg = torch.autograd.grad(torch.nn.functional.interpolate(
+            ty, size=(3, 4), mode=mode, antialias=True).square().sum(), ty, create_graph=True)[0]
+        assert type(gy.grad_fn).__name__ == type(tg.grad_fn).__name__
+
+
+@pytest.mark.parametrize("case", [
+    lambda F, x: F.interpolate(x, size=3, mode="nearest", antialias=True),
+    lambda F, x: F.interpolate(x, size=3, mode="area", antialias=True),
+    lambda F, x: F.interpolate(x[0], size=3, mode="linear", antialias=True),
+    lambda F, x: F.interpolate(x[None], size=3, mode="trilinear", antialias=True),
+    lambda F, x: F.interpolate(x.long(), size=3, mode="bilinear", antialias=True),
+    lambda F, x: F.interpolate(x, size=3, mode="lanczos"),
+    lambda F, x: F.interpolate(x, size=3, mode="lanczos", antialias=True, align_corners=True),
+    lambda F, x: F.interpolate(x[0], size=3, mode="lanczos"),
+    lambda F, x: F.interpolate(x[None], size=3, mode="lanczos", antialias=True),
+    lambda F, x: F.interpolate(x.long(), size=3, mode="lanczos", antialias=True),
+])
+def test_interpolate_antialias_errors(torch, x4, case):
+    _errors_match(torch, lambda lib, F, x: case(F, x), x4)
+
+
 def test_upsample_modules(torch, x4):
     cases = [("Upsample", dict(scale_factor=2)), ("Upsample", dict(size=(7, 3), mode="bilinear")),
              ("Upsample", dict(scale_factor=1.5, mode="bicubic", align_corners=True)),
@@ -235,6 +295,47 @@ def test_grid_sample(torch, rng, dtype, mode, padding_mode, align):
                                                        align_corners=align), [x, grid], dtype)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align", [False, True])
+def test_grid_sample_5d(torch, rng, dtype, mode, padding_mode, align):
+    """Trilinear ('bilinear') and nearest sampling of a volume: values, the gradients of input
+    and grid, GridSampler3DBackward0."""
+    x = rng.standard_normal((2, 3, 4, 5, 6))
+    grid = rng.uniform(-1.6, 1.6, (2, 3, 4, 5, 3))
+    _compare(torch, lambda lib, F, a, g: F.grid_sample(a, g, mode=mode,
+                                                       padding_mode=padding_mode,
+                                                       align_corners=align), [x, grid], dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align", [False, True])
+def test_grid_sample_bicubic(torch, rng, dtype, padding_mode, align):
+    """Bicubic sampling: each of the 16 taps padded on its own, as PyTorch's.  The grid's
+    gradient sums 16 taps x 3 channels of terms up to ~10 that cancel to small values, so in
+    float32 it is compared relative to its largest value (run_both's rule): PyTorch's own
+    float32 grid gradient is ~1.5e-5 off the float64 one here, as gradcore's is."""
+    x = rng.standard_normal((2, 3, 5, 6))
+    grid = rng.uniform(-1.6, 1.6, (2, 4, 7, 2))
+    run_both(torch, lambda lib, a, g: _functional(lib).grid_sample(
+        a, g, mode="bicubic", padding_mode=padding_mode, align_corners=align), [x, grid], dtype)
+
+
+def test_grid_sample_5d_and_bicubic_gradcheck(rng):
+    x5 = gradcore.tensor(rng.standard_normal((1, 2, 3, 3, 4)), requires_grad=True)
+    g5 = gradcore.tensor(rng.uniform(-1.3, 1.3, (1, 2, 2, 3, 3)), requires_grad=True)
+    x4 = gradcore.tensor(rng.standard_normal((1, 2, 4, 5)), requires_grad=True)
+    g4 = gradcore.tensor(rng.uniform(-1.3, 1.3, (1, 3, 2, 2)), requires_grad=True)
+    for pm in ("zeros", "border", "reflection"):
+        for x, g, mode in ((x5, g5, "bilinear"), (x4, g4, "bicubic")):
+            f = lambda a, b: gF.grid_sample(a, b, mode=mode, padding_mode=pm,  # noqa: E731
+                                            align_corners=pm == "border")
+            assert gradcheck(f, (x, g))
+            assert gradgradcheck(f, (x, g))
+
+
 def test_grid_sample_gradcheck(rng):
     x = gradcore.tensor(rng.standard_normal((1, 2, 3, 4)), requires_grad=True)
     g = gradcore.tensor(rng.uniform(-1.3, 1.3, (1, 2, 3, 2)), requires_grad=True)
@@ -254,6 +355,21 @@ def test_grid_sample_errors_and_warning(torch, rng):
                       x, grid)
     with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
         gF.grid_sample(gradcore.tensor(x), gradcore.zeros(2, 1, 1, 2, dtype=gradcore.float64))
+    x5 = rng.standard_normal((2, 3, 4, 5, 6))
+    for a, grid, kw in ((x5, rng.standard_normal((2, 3, 4, 5, 3)), dict(mode="bicubic")),
+                        (x5, rng.standard_normal((2, 3, 4, 5, 2)), {}),
+                        (x5, rng.standard_normal((1, 3, 4, 5, 3)), {}),
+                        (x5[:, :, :0], rng.standard_normal((2, 3, 4, 5, 3)), {}),
+                        (x5[0], rng.standard_normal((3, 4, 5, 3)), {}),
+                        (x, rng.standard_normal((2, 1, 3, 4, 2)), {}),
+                        (x[:, :, 0], rng.standard_normal((2, 3, 1)), {}),
+                        (x5.astype(np.float32), rng.standard_normal((2, 3, 4, 5, 3)), {}),
+                        (x.astype(np.int64), rng.standard_normal((2, 3, 3, 2)).astype(np.int64),
+                         {}),
+                        (x5.astype(np.int64),
+                         rng.standard_normal((2, 3, 4, 5, 3)).astype(np.int64), {})):
+        _errors_match(torch, lambda lib, F, a, g: F.grid_sample(a, g, align_corners=True, **kw),
+                      a, grid)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -272,6 +388,13 @@ def test_affine_grid_then_sample(torch, rng):
     theta, x = rng.standard_normal((2, 2, 3)) * 0.7, rng.standard_normal((2, 3, 6, 5))
     _compare(torch, lambda lib, F, t, a: F.grid_sample(
         a, F.affine_grid(t, (2, 3, 4, 7), align_corners=False), align_corners=False), [theta, x])
+
+
+def test_affine_grid_then_sample_5d(torch, rng):
+    theta, x = rng.standard_normal((2, 3, 4)) * 0.7, rng.standard_normal((2, 2, 4, 6, 5))
+    _compare(torch, lambda lib, F, t, a: F.grid_sample(
+        a, F.affine_grid(t, (2, 2, 3, 4, 5), align_corners=True), align_corners=True),
+        [theta, x])
 
 
 def test_affine_grid_errors(torch, rng):

@@ -276,6 +276,59 @@ def test_layer_gradcheck(rng):
     assert gradcheck(fg, (packed.data, g.weight_hh_l0))
 
 
+def _node_names(t):
+    seen, todo, names = set(), [t.grad_fn], []
+    while todo:
+        n = todo.pop()
+        if n is None or id(n) in seen:
+            continue
+        seen.add(id(n))
+        names.append(type(n).__name__)
+        todo.extend(f for f, _ in n.next_functions)
+    return names
+
+
+@pytest.mark.parametrize("cls,node", [("LSTM", "LstmStepBackward0"), ("GRU", "GruStepBackward0")])
+@pytest.mark.parametrize("kwargs", [{}, {"num_layers": 2, "bidirectional": True}])
+def test_layer_steps_are_one_fused_node(torch, rng, cls, node, kwargs):
+    """A layer step is its gate matmul and one fused node (ops/rnn.py); 20 steps in float32
+    give PyTorch's outputs and gradients."""
+    gmod, tmod = _modules(torch, cls, (4, 5), kwargs, "float32", "cpu")
+    gx, tx = _pair(torch, rng, (20, 3, 4), "float32", "cpu")
+    gy, gh = gmod(gx)
+    ty, th = tmod(tx)
+    _close(gy, ty, "float32")
+    names = _node_names(gy)
+    dirs = 2 if kwargs else 1
+    assert names.count(node) == 20 * dirs * kwargs.get("num_layers", 1)
+    assert "SigmoidBackward0" not in names and "TanhBackward0" not in names
+    gw, tw = _weights(torch, rng, (ty,) + _states(th), "float32", "cpu")
+    _loss(gradcore, (gy,) + _states(gh), gw).backward()
+    _loss(torch, (ty,) + _states(th), tw).backward()
+    _check_grads(gmod, tmod, [(gx, tx)], "float32")
+    cell = getattr(nn, cls + "Cell")(4, 5)   # the cells keep PyTorch's composite node names
+    assert node not in _node_names(_states(cell(gx[0]))[0])
+
+
+def test_gru_layer_gradgradcheck(rng):
+    g = nn.GRU(2, 3, bidirectional=True, batch_first=True).double()
+    x = gradcore.tensor(rng.standard_normal((2, 3, 2)), requires_grad=True)
+    h0 = gradcore.tensor(rng.standard_normal((2, 2, 3)), requires_grad=True)
+
+    def f(x, h0, w_hh, b_ih):
+        return g(x, h0)
+    args = (x, h0, g.weight_hh_l0_reverse, g.bias_ih_l0)
+    assert gradcheck(f, args)
+    assert gradgradcheck(f, args)
+    m = nn.LSTM(2, 3).double()
+    c0 = gradcore.tensor(rng.standard_normal((1, 3, 3)), requires_grad=True)
+
+    def fl(x, c0, w_hh):
+        out, (h, c) = m(x, (c0 * 0.5, c0))
+        return out, c
+    assert gradgradcheck(fl, (x, c0, m.weight_hh_l0))
+
+
 # ---- parameters, init, repr ----------------------------------------------------------------
 
 @pytest.mark.parametrize("cls,args,kwargs", [

@@ -11,7 +11,9 @@ import sys
 import traceback
 import warnings
 
+from .. import _dtype
 from .function import Node
+from ..sparse import CooArray
 from ..tensor import Tensor
 
 
@@ -114,7 +116,9 @@ def run_node(run, node, *args):
         if gout is not None and _mode.check_nan:
             for i, g in enumerate(gout):
                 arr = g._arr if isinstance(g, Tensor) else g
-                if arr is not None and arr.dtype.kind == "f" and bool((arr != arr).any()):
+                if type(arr) is CooArray:  # a sparse gradient: its values
+                    arr = arr.values
+                if arr is not None and _dtype.is_floating(arr.dtype) and bool((arr != arr).any()):
                     raise RuntimeError(f"Function '{node.name()}' returned nan values in its "
                                        f"{i}th output.")
     except Exception:

@@ -25,10 +25,12 @@ import threading
 
 import numpy as np
 
+from .. import _dtype
 from . import hooks as _hooks
 from .anomaly_mode import _mode as _anomaly, run_node as _anomaly_run
 from .function import Function, grad_accumulator, quietly
 from .grad_mode import _state
+from ..sparse import CooArray, accumulate_grad as accumulate_sparse
 from ..tensor import Size, Tensor, _wrap
 
 _grad_lock = threading.Lock()  # held while a gradient goes into a leaf's .grad
@@ -49,7 +51,7 @@ def _make_grads(outputs, grads, arrays=False):
     if grads is None and len(outputs) == 1:  # the common loss.backward()
         o = outputs[0]
         arr = o._arr if type(o) is Tensor else None
-        if arr is not None and arr.size == 1 and arr.dtype.kind == "f":
+        if arr is not None and arr.size == 1 and _dtype.is_floating(arr.dtype):
             if type(arr) is np.ndarray and not arr.ndim:
                 one = np.array(1, arr.dtype)
             else:
@@ -69,7 +71,7 @@ def _make_grads(outputs, grads, arrays=False):
         if g is None:
             if o._arr.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if o._arr.dtype.kind != "f":
+            if not _dtype.is_floating(o._arr.dtype):
                 raise RuntimeError(f"grad can be implicitly created only for real scalar "
                                    f"outputs but got {o.dtype}")
             g = _wrap(o._be.xp.full(o._arr.shape, 1, dtype=o._arr.dtype), o._be)
@@ -631,13 +633,19 @@ def _accumulate(node, g, wanted, captured, accumulate, arrays, owned):
         if not arrays:  # create_graph: the sum must stay differentiable
             var._grad = g if old is None else old + g
         elif old is None:
-            # held by _run's ``gin``, this frame's ``g`` and ``a``, _stealable's argument and
-            # getrefcount's: 5 when nothing else holds it (a hook's Tensor, another node's
-            # entry in the side table, a custom Function's saved result) -- else it is copied
-            if hooked or id(g) in owned or not _stealable(g, var._arr, 5):
-                g = g.copy()
-            owned.add(id(g))
-            var._grad = _wrap(g, var._be)
+            if type(a) is CooArray:  # sparse (sparse.py: PyTorch's AccumulateGrad rules)
+                var._grad = accumulate_sparse(None, g, var._be)
+            else:
+                # held by _run's ``gin``, this frame's ``g`` and ``a``, _stealable's argument
+                # and getrefcount's: 5 when nothing else holds it (a hook's Tensor, another
+                # node's entry in the side table, a custom Function's saved result) -- else
+                # it is copied
+                if hooked or id(g) in owned or not _stealable(g, var._arr, 5):
+                    g = g.copy()
+                owned.add(id(g))
+                var._grad = _wrap(g, var._be)
+        elif type(a) is CooArray or type(old._arr) is CooArray:
+            var._grad = accumulate_sparse(old, g, var._be)
         else:  # in place, as PyTorch (also into a .grad that a create_graph backward left)
             acc = old._arr
             try:

@@ -20,6 +20,7 @@ import weakref
 
 import numpy as np
 
+from .. import _dtype
 from .grad_mode import _state, _SAVING
 from . import hooks as _th
 from ..tensor import Tensor, _VersionCounter, _wrap
@@ -524,7 +525,7 @@ class ArrayFunction(Function):
         except RuntimeWarning:
             out = quietly(cls.forward, ctx, *args)
         if type(out) is tuple:
-            res = tuple([_wrap(o, be, o.dtype.kind == "f", None, ctx, i)
+            res = tuple([_wrap(o, be, _dtype.is_floating(o.dtype), None, ctx, i)
                          for i, o in enumerate(out)])
             ctx._n_outputs = len(res)
         else:

@@ -106,6 +106,19 @@ def is_inference(self):
     return type(self._vc) is _InferenceVersionCounter
 
 
+def check_index_saveable(x, *indices):
+    """PyTorch's error for an inference tensor used, outside inference mode, as the index of an
+    op recorded on ``x`` (its node keeps the index for backward, as PyTorch saves it; gradcore's
+    nodes keep it as a bare array, so the op asks here).  ``indices``: anything; the Tensors
+    among them (one level into tuples and lists) are checked."""
+    if _state.inference or not _state.enabled or not getattr(x, "requires_grad", False):
+        return
+    for t in indices:
+        for u in (t if isinstance(t, (tuple, list)) else (t,)):
+            if type(getattr(u, "_vc", None)) is _InferenceVersionCounter:
+                raise RuntimeError(_cannot_save)
+
+
 def is_grad_enabled():
     """is_grad_enabled() -> bool
 

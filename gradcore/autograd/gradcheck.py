@@ -64,8 +64,9 @@ def _analytical(inputs, diff, outputs):
             grads = _grad(o, [inputs[j] for j in diff], go, retain_graph=True,
                           allow_unused=True)
             for jj, g in enumerate(grads):
-                if g is not None:
-                    jacs[jj][i][:, m] = g._be.to_host(g._arr).astype(np.float64).reshape(-1)
+                if g is not None:  # a sparse gradient (sparse.py) is compared dense
+                    jacs[jj][i][:, m] = g._be.to_host(g.to_dense()._arr).astype(
+                        np.float64).reshape(-1)
     return jacs
 
 

@@ -11,12 +11,12 @@ which) and caches nothing, so every later call checks again and raises the same 
 from .._device import as_device
 from .cuda_runtime import _lazy_init, _missing_library
 from .host_memory import tune_malloc
-from .numpy_backend import DEFAULT_SEED, NumpyBackend
+from .numpy_backend import DEFAULT_SEED, NumpyBackend  # noqa: F401  (DEFAULT_SEED: Generator())
 
 tune_malloc()  # glibc's malloc settings for training loops (host_memory.py says why)
 
-_seed = [DEFAULT_SEED]  # the last manual_seed, for backends made after it
-_cpu = NumpyBackend(DEFAULT_SEED)
+_seed = [None]  # the last manual_seed, for backends made after it (None: fresh, from the OS)
+_cpu = NumpyBackend(None)  # an unseeded process draws new numbers each run, as PyTorch
 _built = {}  # (device type, index) -> backend, for every type but "cpu"
 _factories = {}  # device type -> factory(index, seed)
 

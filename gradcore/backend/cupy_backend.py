@@ -21,6 +21,7 @@ import numpy as np
 from .._device import device
 from . import kernels
 from .numpy_backend import NumpyBackend
+from .xp_stream import XpStream
 
 
 # ---- kernel sources and the loader seam -------------------------------------------------------
@@ -109,6 +110,7 @@ ELEMENTWISE = "elementwise_backward.cu"
 REDUCTION = "reduction_backward.cu"
 LOSS = "loss_backward.cu"
 OPTIMIZER = "optimizer.cu"
+RNN = "rnn.cu"
 
 # the registry's binary functors (gradcore's ops are declared before this module loads)
 BINARY_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "binary")
@@ -121,7 +123,7 @@ TEMPLATES = (
     (REDUCTION, "sum_rows<{T}>", "fd"),
     (REDUCTION, "sum_cols<{T}>", "fd"),
 )
-FILES = (ELEMENTWISE, REDUCTION, LOSS, OPTIMIZER)
+FILES = (ELEMENTWISE, REDUCTION, LOSS, OPTIMIZER, RNN)
 
 
 def templates():
@@ -363,7 +365,8 @@ class CupyBackend(NumpyBackend):
         self._cuda_device.synchronize()
 
     def _make_rng(self, seed):
-        return self.xp.random.default_rng(seed)
+        """CuPy's own generator (not PyTorch's Philox streams), seeded by manual_seed."""
+        return XpStream(self.xp, seed)
 
     def manual_seed(self, seed):
         with self._cuda_device:
@@ -671,3 +674,52 @@ class CupyBackend(NumpyBackend):
                                 1 - beta2, bias_correction2_sqrt, eps, -step_size)
                      + (np.int32(flags),))
         return True
+
+    # ---- recurrent layer steps ---------------------------------------------------------------
+    def _launch_rnn_cell(self, k, *args):
+        return getattr(self, "_rnn_" + k.name)(*args)
+
+    def _rnn_step(self, name, h, ins, outs, extra=()):
+        """One launch of ``name`` over the N x H grid of a recurrent step, (N, H) = the shape of
+        ``h``.  ``ins``: (array or None, shape) pairs -- an absent array is passed as another
+        input's pointer, never read; ``outs``: the outputs' shapes; ``extra``: the arguments
+        after N and H.  None (the CuPy-ops route): a dtype without the kernel, mixed dtypes,
+        other shapes, no elements."""
+        N, H = h.shape[0], h.shape[-1]
+        given = [a for a, _ in ins if a is not None]
+        dt = given[0].dtype
+        if (not has_kernel(RNN, name + "<{T}>", dt.char) or h.ndim != 2 or N * H == 0
+                or any(a is not None and (a.dtype != dt or a.shape != s) for a, s in ins)):
+            return None
+        arrays = self._contiguous(*given)
+        it = iter(arrays)
+        args = tuple(next(it) if a is not None else arrays[0] for a, _ in ins)
+        res = tuple(self.xp.empty(s, dtype=dt) for s in outs)
+        self._launch(RNN, name + "<{T}>", dt, N * H,
+                     args + res + (np.int64(N), np.int64(H)) + extra)
+        return res
+
+    def _rnn_lstm_cell_forward(self, gates, c):
+        N, H = c.shape[0], c.shape[-1]
+        return self._rnn_step("lstm_cell_forward", c, ((gates, (N, 4 * H)), (c, (N, H))),
+                              ((N, H), (N, H), (5, N, H)))
+
+    def _rnn_lstm_cell_backward(self, gh, gc, act, c):
+        if gh is None and gc is None:
+            return None
+        N, H = c.shape[0], c.shape[-1]
+        flags = (1 if gh is not None else 0) | (2 if gc is not None else 0)
+        return self._rnn_step("lstm_cell_backward", c, ((gh, (N, H)), (gc, (N, H)),
+                                                        (act, (5, N, H)), (c, (N, H))),
+                              ((N, 4 * H), (N, H)), (np.int32(flags),))
+
+    def _rnn_gru_cell_forward(self, xg, hg, h):
+        N, H = h.shape[0], h.shape[-1]
+        return self._rnn_step("gru_cell_forward", h, ((xg, (N, 3 * H)), (hg, (N, 3 * H)),
+                                                      (h, (N, H))), ((N, H), (3, N, H)))
+
+    def _rnn_gru_cell_backward(self, gy, act, hg, h):
+        N, H = h.shape[0], h.shape[-1]
+        return self._rnn_step("gru_cell_backward", h, ((gy, (N, H)), (act, (3, N, H)),
+                                                       (hg, (N, 3 * H)), (h, (N, H))),
+                              ((N, 3 * H), (N, 3 * H), (N, H)))

@@ -34,6 +34,9 @@ which templates (``{op}``: the functor, ``{T}``: the storage type):
   nll     nll_loss's input gradient: classes on axis 1, a thread per element
   sgd, adam  an optimizer's update of a parameter and its state, in place (the launcher
           returns True when it ran)
+  rnn_cell  a recurrent layer step's pointwise math, one kernel per reference
+          (``{name}``: the kernel is named after it): lstm_cell_forward/backward,
+          gru_cell_forward/backward, a thread per (batch row, hidden unit)
 """
 
 import numpy as np
@@ -55,6 +58,7 @@ KINDS = {
     "nll": ("loss_backward.cu", ("nll_loss_backward<{T}>",)),
     "sgd": ("optimizer.cu", ("sgd_step<{T}>",)),
     "adam": ("optimizer.cu", ("adam_step<{T}>",)),
+    "rnn_cell": ("rnn.cu", ("{name}<{T}>",)),
 }
 
 REGISTRY = {}
@@ -123,13 +127,15 @@ def kept_shape(shape, axes):
 
 
 def templates():
-    """(file, name template with {op} filled, dtype chars) of every registered kernel, each
-    once (kernels of one kind without functors, sum and mean's backward, share a template)."""
+    """(file, name template with {op} and {name} filled, dtype chars) of every registered
+    kernel, each once (kernels of one kind without functors, sum and mean's backward, share a
+    template)."""
     out = {}
     for k in REGISTRY.values():
         file, names = KINDS[k.kind]
         for functor in k.functors or (None,):
             for name in names:
+                name = name.replace("{name}", k.name)
                 key = file, name if functor is None else name.replace("{op}", functor)
                 out[key] = "".join(sorted(set(out.get(key, "")) | set(k.dtypes)))
     return [(file, name, chars) for (file, name), chars in out.items()]

@@ -8,13 +8,22 @@ kernels' references are written against ``xp`` next to their ops (ops/*.py), the
 rules with the optimizers.  A registered kernel is also reachable as ``be.<its name>(*args)``
 (tests and tools use that).
 """
+import os
+
 import numpy as np
 
+from .. import _dtype
 from .._device import CPU
 from . import kernels
+from .mt19937 import MT19937Stream
 
 
-DEFAULT_SEED = 67280421310721  # PyTorch's: an unseeded process draws the same numbers each run
+DEFAULT_SEED = 67280421310721  # PyTorch's seed of a new Generator()
+
+
+def nondeterministic_seed():
+    """A fresh 64-bit seed from the OS (an unseeded process's, as PyTorch's)."""
+    return int.from_bytes(os.urandom(8), "little")
 
 
 class NumpyBackend:
@@ -23,7 +32,7 @@ class NumpyBackend:
     device = CPU
     launches_kernels = False  # a registered kernel's reference is the NumPy kernel
 
-    def __init__(self, seed=DEFAULT_SEED):
+    def __init__(self, seed=None):
         self.manual_seed(seed)
 
     # ---- transfer -----------------------------------------------------------------------
@@ -45,40 +54,33 @@ class NumpyBackend:
         return k(self, *args)
 
 
-    # ---- random numbers -----------------------------------------------------------------
+    # ---- random numbers: the generator's stream (mt19937.py: PyTorch's CPU algorithm) -----
     def _make_rng(self, seed):
-        return np.random.default_rng(seed)
+        return MT19937Stream(seed)
 
     def manual_seed(self, seed):
-        seed = DEFAULT_SEED if seed is None else seed
+        """Reseed (None: a fresh nondeterministic 64-bit seed, as an unseeded PyTorch)."""
+        seed = nondeterministic_seed() if seed is None else seed
         self.initial_seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
         self._rng = self._make_rng(self.initial_seed)
 
-    def _float(self, draw, shape, dtype):
-        if dtype in (np.float32, np.float64):
-            return draw(shape, dtype=dtype)
-        return draw(shape, dtype=np.float32).astype(dtype)
-
     def rand(self, shape, dtype):
-        if dtype == np.float16:  # float32 draws would round up to 1.0: 11-bit steps, as PyTorch
-            u = self._rng.random(shape, dtype=np.float32)
-            return (self.xp.floor(u * 2048) / 2048).astype(np.float16)
-        return self._float(self._rng.random, shape, dtype)
+        return self._rng.rand(shape, dtype)
 
     def randn(self, shape, dtype):
-        return self._float(self._rng.standard_normal, shape, dtype)
+        return self._rng.randn(shape, dtype)
 
     def randint(self, low, high, shape, dtype):
-        return self._rng.integers(low, high, size=shape, dtype=np.int64).astype(dtype, copy=False)
+        return self._rng.randint(low, high, shape, dtype)
 
     def randperm(self, n, dtype):
-        return self._rng.permutation(n).astype(dtype, copy=False)
+        return self._rng.randperm(n, dtype)
 
     def poisson(self, lam, dtype):
-        return self._rng.poisson(lam.astype(np.float64)).astype(dtype, copy=False)
+        return self._rng.poisson(lam, dtype)
 
     def standard_gamma(self, alpha, dtype):
-        return self._rng.standard_gamma(alpha.astype(np.float64)).astype(dtype, copy=False)
+        return self._rng.standard_gamma(alpha, dtype)
 
     # ---- the broadcast's inverse (every binary op's backward) ---------------------------
     def sum_to(self, g, shape):
@@ -93,10 +95,13 @@ class NumpyBackend:
             if n == 1 and gshape[i + lead] != 1:
                 axes.append(i + lead)
         axes = tuple(axes)
+        acc = _dtype.opmath(g.dtype)  # float16, bfloat16: accumulated in float32 (PyTorch)
         if type(g) is np.ndarray:  # ndarray.sum without its Python wrapper
-            out = np.add.reduce(g, axis=axes, dtype=g.dtype, keepdims=True)
+            out = np.add.reduce(g, axis=axes, dtype=acc, keepdims=True)
         else:
-            out = g.sum(axis=axes, keepdims=True, dtype=g.dtype)
+            out = g.sum(axis=axes, keepdims=True, dtype=acc)
+        if acc is not g.dtype:
+            out = out.astype(g.dtype)
         return out.reshape(shape) if lead else out
 
     # ---- indexing: the scatter-add (ops/indexing.py's index_put and backwards use it) ------

@@ -107,6 +107,27 @@ def make_cnn_step(lib, device="cpu", batch=64, size=12, classes=6):
     return _train_step(model, criterion, optimizer, x, y)
 
 
+def _make_rnn_step(lib, cls, device, seq, batch, input_size, hidden):
+    model = getattr(lib.nn, cls)(input_size, hidden).to(device)
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((seq, batch, input_size)).astype(np.float32),
+                   device=device)
+    y = lib.tensor(rng.standard_normal((seq, batch, hidden)).astype(np.float32), device=device)
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01)
+    return _train_step(lambda inp: model(inp)[0], lib.nn.MSELoss(), optimizer, x, y)
+
+
+def make_lstm_step(lib, device="cpu", seq=20, batch=8, input_size=32, hidden=64):
+    """One SGD step of a one-layer LSTM (default seq 20, batch 8, input 32, hidden 64) with
+    MSELoss on its outputs: the per-time-step cost of a recurrent layer."""
+    return _make_rnn_step(lib, "LSTM", device, seq, batch, input_size, hidden)
+
+
+def make_gru_step(lib, device="cpu", seq=20, batch=8, input_size=32, hidden=64):
+    """make_lstm_step with a GRU."""
+    return _make_rnn_step(lib, "GRU", device, seq, batch, input_size, hidden)
+
+
 # ---- backward kernels alone --------------------------------------------------------------
 
 def make_relu_backward(lib, device, n):
@@ -157,7 +178,9 @@ def workload_plan(device_type, quick=False):
     plan = [("step_3x4_fwd_bwd", "overhead", None, make_step),
             ("tutorial_iteration", "training", None, make_tutorial_iter),
             ("mlp_784_512_512_10_step", "training", None, make_mlp_step),
-            ("cnn_step_batch64", "training", None, make_cnn_step)]
+            ("cnn_step_batch64", "training", None, make_cnn_step),
+            ("lstm_step_seq20", "training", None, make_lstm_step),
+            ("gru_step_seq20", "training", None, make_gru_step)]
     sizes = QUICK_KERNEL_SIZES if quick else sorted(set(KERNEL_SIZES[device_type]))
     for n in sizes:
         plan.append((f"relu_backward n=2^{n.bit_length() - 1}", "kernel:relu_backward", n,

@@ -11,6 +11,7 @@ from .exponential import Exponential
 from .gamma import Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from . import kl_cross  # noqa: F401,E402  (the cross-family rules: every family first)
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .uniform import Uniform

@@ -2,7 +2,7 @@
 from ._namespace import G as gradcore
 
 from . import constraints
-from ._standard_gamma import standard_gamma
+from ._dirichlet_grad import sample_dirichlet
 from .distribution import Distribution
 from .kl import register_kl
 
@@ -40,9 +40,10 @@ class Dirichlet(Distribution):
     def rsample(self, sample_shape=()):
         """rsample(sample_shape=()) -> Tensor
 
-        Standard gamma draws of the concentrations, normalised over the last dim."""
-        g = standard_gamma(self.concentration.expand(self._extended_shape(sample_shape)))
-        return g / g.sum(-1, True)
+        Standard gamma draws of the concentrations, normalised over the last dim; the
+        gradient is PyTorch's implicit reparameterisation one (_Dirichlet,
+        torch._dirichlet_grad: _dirichlet_grad.py)."""
+        return sample_dirichlet(self.concentration.expand(self._extended_shape(sample_shape)))
 
     def log_prob(self, value):
         """log_prob(value) -> Tensor

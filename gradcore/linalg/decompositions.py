@@ -11,6 +11,7 @@ import collections
 
 import numpy as np
 
+from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor, _wrap
@@ -33,6 +34,7 @@ def _return_type(name, fields):
 
 
 slogdet_result = _return_type("linalg_slogdet", ["sign", "logabsdet"])
+torch_slogdet_result = _return_type("slogdet", ["sign", "logabsdet"])
 qr_result = _return_type("linalg_qr", ["Q", "R"])
 eigh_result = _return_type("linalg_eigh", ["eigenvalues", "eigenvectors"])
 svd_result = _return_type("linalg_svd", ["U", "S", "Vh"])
@@ -47,12 +49,26 @@ def _check_matrix(name, A, square=True, floating=True):
                         f"Tensor, not {type(A).__name__}")
     if A.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
-    if floating and A._arr.dtype.kind != "f":
+    if floating and not _dtype.is_floating(A._arr.dtype):
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
                            f"Got {A.dtype.scalar_name}")
     if square and A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
+
+
+_LOW_PRECISION = ("Half", "BFloat16")
+
+
+def _refuse_low_precision(name, A):
+    """PyTorch's errors for float16 / bfloat16 (no LAPACK for them): det's LU kernel is not
+    implemented, slogdet and logdet refuse low precision dtypes."""
+    scalar = A.dtype.scalar_name
+    if scalar not in _LOW_PRECISION:
+        return
+    if name == "linalg.det":
+        raise NotImplementedError(f"\"lu_{A.device.type}\" not implemented for '{scalar}'")
+    raise RuntimeError(f"{name}: Low precision dtypes not supported. Got {scalar}")
 
 
 def _zero_pivot(m):
@@ -223,6 +239,51 @@ def solve(A, B, *, left=True, out=None):
     return _out(Solve.apply(A, B, vector, left), out)
 
 
+def _flat(x, k):
+    """x with its batch dims (all but the last k) flattened into one."""
+    return x.reshape((-1,) + tuple(x.shape[x.ndim - k:]))
+
+
+def _prod_others(S):
+    """PyTorch's prod_safe_zeros_backward (of ones): for each i, the product of S[..., j != i]
+    (exclusive cumulative products from both ends; no division, so zeros are fine)."""
+    one = S[..., :1] * 0 + 1
+    left = cat([one, S[..., :-1]], -1).cumprod(-1)
+    right = cat([one, S[..., 1:].flip(-1)], -1).cumprod(-1).flip(-1)
+    return left * right
+
+
+def _cofactor_by_svd(A, g):
+    """g times the cofactor matrix of A, PyTorch's formula for (near-)singular A: with
+    A = U S Vh, U diag(g det(U) det(Vh) prod_{j != i} S_j) Vh (differentiable)."""
+    U, S, Vh = svd(A)
+    D = _prod_others(S) * (g * det(U) * det(Vh)).unsqueeze(-1)
+    return (U * D.unsqueeze(-2)) @ Vh
+
+
+def _inv_t_or_zero(A, d):
+    """A^-T for each matrix of A whose det ``d`` is not exactly 0, 0 for the others (the
+    identity is inverted there, so LAPACK sees no singular matrix)."""
+    xp = A._be.xp
+    zero = (d._arr == 0)[..., None, None]
+    a = xp.where(zero, xp.eye(A.shape[-1], dtype=A._arr.dtype), A._arr)
+    return _wrap(xp.where(zero, 0, xp.linalg.inv(a)).swapaxes(-1, -2), A._be)
+
+
+def _masked_by_batch(mask, A, fn):
+    """PyTorch's masked_fmap: ``fn(M, True, rows)`` of the matrices of A where ``mask`` (A's
+    batch shape) holds, ``fn(M, False, rows)`` of the others (``rows``: their flat batch
+    indices, None for all of A), put back in batch order (indexing: differentiable)."""
+    xp, m = A._be.xp, np.asarray(mask.reshape(-1).tolist(), dtype=bool)
+    if m.all() or not m.any():
+        return fn(A, bool(m.all()), None)
+    flat = _flat(A, 2)
+    yes, no = (_wrap(xp.asarray(i), A._be) for i in (np.flatnonzero(m), np.flatnonzero(~m)))
+    order = np.argsort(np.concatenate([np.flatnonzero(m), np.flatnonzero(~m)]))
+    parts = cat([fn(flat[yes], True, yes), fn(flat[no], False, no)], 0)
+    return parts[_wrap(xp.asarray(order), A._be)].reshape(A.shape)
+
+
 class Det(ArrayFunction):
     node_name = "LinalgDetBackward0"
     save_output = True
@@ -234,16 +295,33 @@ class Det(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        """PyTorch's linalg_det_backward.  First order: g det(A) A^-T, which is 0 where det(A)
+        is exactly 0 (PyTorch's LU solve with the zero pivots nudged by eps).  Under
+        create_graph: matrices with |det| < 100 eps take the SVD formula of the cofactor
+        matrix (finite, exact at rank n-1), the others g det(A) A^-T (PyTorch solves
+        A^T X = g det(A) I: the same up to rounding, which NumPy's LAPACK does worse there)."""
         A, d = ctx.saved_tensors
-        return (g * d)[..., None, None] * _t(inv(A))
+        gd = g * d
+        if not is_grad_enabled():
+            return gd[..., None, None] * _inv_t_or_zero(A, d)
+        singular = A._be.xp.abs(d._arr) < 100 * float(np.finfo(A._arr.dtype).eps)
+        g, gd = g.expand(d.shape), gd.expand(d.shape)
+
+        def part(M, is_singular, rows):
+            pick = (lambda v: v) if rows is None else (lambda v: v.reshape(-1)[rows])
+            if is_singular:
+                return _cofactor_by_svd(M, pick(g))
+            return pick(gd)[..., None, None] * _t(inv(M))
+        return _masked_by_batch(singular, A, part)
 
 
 def det(A, *, out=None):
     """det(A, *, out=None) -> Tensor
 
-    The determinant of each square matrix of A (..., n, n). Gradient: g det(A) A^-T
-    (invertible A)."""
+    The determinant of each square matrix of A (..., n, n). Gradient: PyTorch's, g det(A) A^-T
+    where A is invertible and the cofactor matrix (through the SVD) where it is singular."""
     _check_matrix("linalg.det", A)
+    _refuse_low_precision("linalg.det", A)
     return _out(Det.apply(A), out)
 
 
@@ -257,17 +335,57 @@ class Slogdet(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g_sign, g_log):
+        """g A^-T; where det(A) is exactly 0, g cofactor(A) / 0 (inf and nan, as PyTorch's
+        LU solve through a zero pivot gives; no LinAlgError)."""
+        if g_log is None:
+            return None
         A, = ctx.saved_tensors
-        return None if g_log is None else g_log[..., None, None] * _t(inv(A))
+        d = det(A.detach())
+        if not bool((d._arr == 0).any()):
+            return g_log[..., None, None] * _t(inv(A))
+        gl = g_log.expand(d.shape)
+        return (gl[..., None, None] * _inv_t_or_zero(A, d)
+                + _cofactor_by_svd(A.detach(), gl) / d[..., None, None] * (d == 0)[..., None, None])
 
 
 def slogdet(A, *, out=None):
     """slogdet(A, *, out=None) -> (Tensor, Tensor)
 
-    (sign, logabsdet) of the determinant of each square matrix of A, a namedtuple.
-    Gradient (of logabsdet): g A^-T; sign has none."""
+    (sign, logabsdet) of the determinant of each square matrix of A, a namedtuple; a
+    singular matrix gives (0, -inf). Gradient (of logabsdet): g A^-T; sign has none."""
     _check_matrix("linalg.slogdet", A)
+    _refuse_low_precision("linalg.slogdet", A)
     return slogdet_result(*Slogdet.apply(A))
+
+
+def torch_slogdet(input):
+    """slogdet(input) -> (Tensor, Tensor)
+
+    torch.slogdet: linalg.slogdet's (sign, logabsdet), as the namedtuple
+    torch.return_types.slogdet."""
+    return torch_slogdet_result(*slogdet(input))
+
+
+def logdet(input):
+    """logdet(input) -> Tensor
+
+    The log of the determinant of each square matrix of input (..., n, n): logabsdet where the
+    sign is not -1, nan where it is (-inf for a singular matrix). Gradient: slogdet's, 0 where
+    the result is nan."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"logdet(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input.ndim < 2:
+        raise RuntimeError("logdet: The input tensor A must have at least 2 dimensions.")
+    if not _dtype.is_floating(input._arr.dtype):
+        raise RuntimeError(f"logdet: Expected a floating point or complex tensor as input. "
+                           f"Got {input.dtype.scalar_name}")
+    if input.shape[-1] != input.shape[-2]:
+        raise RuntimeError(f"logdet: A must be batches of square matrices, but they are "
+                           f"{input.shape[-2]} by {input.shape[-1]} matrices")
+    _refuse_low_precision("logdet", input)
+    sign, logabsdet = Slogdet.apply(input)
+    return _ew.where(sign == -1, float("nan"), logabsdet)
 
 
 # ---- cholesky, qr ------------------------------------------------------------------------------
@@ -343,8 +461,8 @@ class Qr(ArrayFunction):
         gR = R * 0 if gR is None else gR
         m, n = Q.shape[-2], R.shape[-1]
         if ctx.mode == "complete" and m > n:
-            raise NotImplementedError("The QR decomposition is not differentiable when "
-                                      "mode='complete' and nrows > ncols.")
+            raise RuntimeError("The QR decomposition is not differentiable when "
+                               "mode='complete' and nrows > ncols.")
         if m >= n:
             return _qr_backward(gQ, gR, Q, R)
         # A = [X | Y], R = [U | V]: X = Q U is a square QR, Y = Q V
@@ -537,50 +655,137 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
 
     The Moore-Penrose pseudo-inverse of A (..., m, n), through its SVD; singular values at
     most max(atol, rtol * the largest) count as 0. Gradient: PyTorch's (constant rank)."""
-    if A.ndim < 2 or A._arr.dtype.kind != "f":
+    if A.ndim < 2 or not _dtype.is_floating(A._arr.dtype):
         raise RuntimeError(f"linalg.pinv({A.dtype.scalar_name}{{{list(A.shape)}}}): expected "
                            "a tensor with 2 or more dimensions of float, double, cfloat or "
                            "cdouble types")
     return _out(Pinv.apply(A, atol, rtol), out)
 
 
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def _lstsq_driver(driver, A):
+    """PyTorch's driver choice: 'gelsy' on the CPU, 'gels' (the only one) on CUDA; the name
+    is taken in any case."""
+    cuda = A.device.type == "cuda"
+    if driver is None:
+        return "gels" if cuda else "gelsy"
+    if not isinstance(driver, str):
+        raise TypeError(f"linalg_lstsq(): argument 'driver' must be str, not "
+                        f"{type(driver).__name__}")
+    name = driver.lower()
+    if cuda and name != "gels":
+        raise RuntimeError("torch.linalg.lstsq: `driver` other than `gels` is not supported on "
+                           "CUDA")
+    if name not in _LSTSQ_DRIVERS:
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of "
+                           "(gels, gelsy, gelsd, gelss)")
+    return name
+
+
 class Lstsq(ArrayFunction):
+    """(solution, residuals) of A X = B: X = pinv(A) B (the minimum-norm least-squares
+    solution), residuals the squared column norms of A X - B, or empty when not computed."""
     node_name = "LinalgLstsqBackward0"
 
     @staticmethod
-    def forward(ctx, A, B, rcond):
+    def forward(ctx, A, B, rtol, vector, with_residuals):
         ctx.save_for_backward(A, B)
-        ctx.rcond = rcond
-        xp = A._be.xp
-        P = _pinv_array(xp, A._arr, None, rcond)
-        return xp.matmul(P, B._arr)
+        ctx.vector = vector
+        xp, a = A._be.xp, A._arr
+        b = B._arr[..., None] if vector else B._arr
+        X = xp.matmul(_pinv_array(xp, a, None, rtol), b)
+        if with_residuals:
+            r = xp.matmul(a, X) - b
+            res = (r * r).sum(-2)
+        else:
+            res = xp.empty((0,), a.dtype)
+        return (X[..., 0] if vector else X), res
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, gX, gR):
+        """PyTorch's linalg_lstsq_backward: through pinv(A) (its default tolerance) for the
+        solution; the residuals' (at the least-squares optimum A^T r = 0): 2 r g X^T for A,
+        -2 r g for B, r = A X - B."""
         A, B = ctx.saved_tensors
-        P = pinv(A, rtol=ctx.rcond)
+        vec = (lambda t: t.unsqueeze(-1)) if ctx.vector else (lambda t: t)
         need_a, need_b = ctx.needs_input_grad
-        gA = sum_to(_pinv_backward(g @ _t(B), P, A), A._arr.shape) if need_a else None
-        gB = sum_to(_t(P) @ g, B._arr.shape) if need_b else None
+        Bm, P = vec(B), pinv(A)
+        gA = gB = 0
+        if gX is not None:
+            gXm = vec(gX)
+            gA = _pinv_backward(gXm @ _t(Bm), P, A) if need_a else 0
+            gB = _t(P) @ gXm if need_b else 0
+        if gR is not None and gR.numel():
+            X = P @ Bm
+            rw = (A @ X - Bm) * gR.unsqueeze(-2)
+            gA = gA + 2 * rw @ _t(X) if need_a else 0
+            gB = gB - 2 * rw if need_b else 0
+        gA = sum_to(gA, A._arr.shape) if need_a and isinstance(gA, Tensor) else None
+        if need_b and isinstance(gB, Tensor):
+            gB = sum_to(gB[..., 0] if ctx.vector else gB, B._arr.shape)
+        else:
+            gB = None
         return gA, gB
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
     """lstsq(A, B, rcond=None, *, driver=None) -> (Tensor, Tensor, Tensor, Tensor)
 
-    (solution, residuals, rank, singular_values), a namedtuple: the least-squares solution
-    pinv(A) @ B of A X = B, batch dims broadcast; as PyTorch's default driver 'gelsy',
-    residuals and singular_values are empty, rank is A's. Gradient: through pinv."""
-    _check_matrix("torch.linalg.lstsq", A, square=False)
-    if B.ndim < 2 or A.shape[-2] != B.shape[-2]:
-        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    (solution, residuals, rank, singular_values), a namedtuple: the least-squares solution of
+    A X = B (B (..., m, k), or a vector (..., m) when it has one dim fewer than A), batch dims
+    broadcast, through the SVD: pinv(A) @ B, singular values at most rcond * the largest
+    (default eps * max(m, n)) counting as 0.  The fields are PyTorch's for each ``driver``
+    ('gelsy', the CPU default; 'gels', CUDA's only one; 'gelsd', 'gelss'):
+
+    - residuals, the squared norms of A X - B's columns: for m > n, with 'gels' (which assumes
+      A has full rank) or 'gelsd' / 'gelss' when every matrix has full rank; otherwise empty;
+    - rank: empty for 'gels'; else the rank of each matrix (int64);
+    - singular_values: for 'gelsd' and 'gelss'; otherwise empty.
+
+    The solution is the same for every driver except 'gels' on a rank-deficient A (LAPACK's
+    unpivoted QR gives a different, ill-conditioned solution there: gradcore gives the
+    minimum-norm one).  Gradient: PyTorch's, for the solution and the residuals."""
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg_lstsq(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(A).__name__}")
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg_lstsq(): argument 'b' (position 2) must be Tensor, not "
+                        f"{type(B).__name__}")
     if A.dtype != B.dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
-                           f"dtype, but got input's dtype {A.dtype} and other's dtype {B.dtype}")
-    X = Lstsq.apply(A, B, rcond)
-    xp, be = A._be.xp, A._be
-    empty = _wrap(xp.empty((0,), A._arr.dtype), be)
-    return lstsq_result(X, empty, matrix_rank(A.detach(), rtol=rcond), empty)
+                           f"dtype, but got input's dtype {A.dtype.scalar_name} and other's "
+                           f"dtype {B.dtype.scalar_name}")
+    if not _dtype.is_floating(A._arr.dtype) or A.dtype.scalar_name in _LOW_PRECISION:
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if not 0 <= A.ndim - B.ndim <= 1:
+        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to "
+                           "other.dim() and (input.dim() - other.dim()) <= 1")
+    # PyTorch's vector case: B 1-D, or B's shape A's batch shape and m
+    vector = B.ndim == A.ndim - 1 and (B.ndim == 1 or tuple(B.shape) == tuple(A.shape[:-1]))
+    if A.shape[-2] != B.shape[-1 if vector else -2]:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match "
+                           f"other.size({-1 if vector else -2})")
+    if B.ndim == A.ndim - 1 and not vector:  # PyTorch broadcasts A's batch dims with all of
+        # B's but the last (as for a batch of vectors), then solves with B as one matrix
+        batch = broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-1]))
+        B = B.expand(*batch, *B.shape[-2:])
+    name = _lstsq_driver(driver, A)
+    xp, be, a = A._be.xp, A._be, A._arr
+    m, n = a.shape[-2:]
+    S = xp.linalg.svd(a, compute_uv=False)
+    rtol = rcond if rcond is not None and rcond >= 0 else None
+    rank = (S > _cutoff(xp, S, a.shape, None, rtol)).sum(-1).astype(np.int64)
+    full = bool((rank == n).all())
+    residuals = m > n and (name == "gels" or (name != "gelsy" and full))
+    X, res = Lstsq.apply(A, B, rtol, vector, residuals)
+    empty_int = _wrap(xp.empty((0,), np.int64), be)
+    return lstsq_result(X, res, empty_int if name == "gels" else _wrap(rank, be),
+                        _wrap(S, be) if name in ("gelsd", "gelss")
+                        else _wrap(xp.empty((0,), a.dtype), be))
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):

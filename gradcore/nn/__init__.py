@@ -1,5 +1,5 @@
 """gradcore.nn: modules, parameters, layers, losses, functional, init (PyTorch's names)."""
-from .parameter import Parameter  # noqa: F401
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
 from .module import Module  # noqa: F401
 from .containers import (Sequential, ModuleList, ModuleDict, ParameterList,  # noqa: F401
                          ParameterDict)

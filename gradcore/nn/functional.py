@@ -7,6 +7,7 @@ implicit softmax dim).
 import warnings
 
 from ..ops import activation as _A, elementwise as _E, softmax as _S
+from ..ops.out import wrap_namespace as _wrap_namespace
 from ..ops.activation import gelu, leaky_relu, relu_, dropout  # noqa: F401
 from ..ops.normalization import linear, layer_norm, batch_norm, embedding  # noqa: F401
 from ..ops.conv import conv2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d  # noqa: F401
@@ -69,10 +70,12 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 # the families' functional forms beyond the above: each ops module's FUNCTIONAL dict
 def _gather():
-    from ..ops import (activation, attention, conv, distance, loss, normalization, resample,
-                       rnn)
-    for mod in (activation, attention, conv, distance, loss, normalization, resample, rnn):
+    from ..ops import (activation, attention, conv, conv_tbc, ctc, distance, fractional_pool,
+                       loss, normalization, resample, rnn)
+    for mod in (activation, attention, conv, conv_tbc, ctc, distance, fractional_pool, loss,
+                normalization, resample, rnn):
         globals().update(getattr(mod, "FUNCTIONAL", {}))
 
 
 _gather()
+_wrap_namespace(globals(), "nn.functional.")  # out= where PyTorch's has one (ops/out.py)

@@ -1,13 +1,17 @@
 """Parameter initialisation with PyTorch's formulas and defaults.
 
 Every function fills its tensor in place under no_grad and returns it; random values come from
-gradcore's generator on the tensor's device (``gradcore.manual_seed``, or ``generator=``).
+gradcore's generator on the tensor's device (``gradcore.manual_seed``, or ``generator=``),
+drawn as PyTorch draws them (``tensor.uniform_`` / ``tensor.normal_``, trunc_normal_'s two
+samplers), so a seeded module holds PyTorch's initial weights on the CPU.
 """
 import math
 import warnings
 
 from ..autograd.grad_mode import no_grad
 from ..ops import factories
+from ..ops.factories import empty_like
+from ..ops.elementwise import where
 
 
 def _fill(tensor, values):
@@ -16,16 +20,14 @@ def _fill(tensor, values):
     return tensor
 
 
-def _rand(tensor, generator, fn):
-    return fn(tensor.shape, generator=generator, dtype=tensor.dtype, device=tensor.device)
-
-
 def _no_grad_uniform_(tensor, a, b, generator=None):
-    return _fill(tensor, _rand(tensor, generator, factories.rand) * (b - a) + a)
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def _no_grad_normal_(tensor, mean, std, generator=None):
-    return _fill(tensor, _rand(tensor, generator, factories.randn) * std + mean)
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -98,14 +100,45 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
                       "distribution of values may be incorrect.", stacklevel=2)
     with no_grad():
-        values = _rand(tensor, generator, factories.randn) * std + mean
-        for _ in range(1000):
-            bad = (values < a) | (values > b)
-            if not bool(bad.any()):
-                break
-            redraw = _rand(tensor, generator, factories.randn) * std + mean
-            values = values.where(~bad, redraw)
-        return _fill(tensor, values.clamp(a, b))
+        p = _norm_cdf((b - mean) / std) - _norm_cdf((a - mean) / std)
+        if p > 0.3:  # PyTorch's rejection of normal draws outside [a, b]
+            lo = tensor.new_tensor(a).item()
+            hi = tensor.new_tensor(b).item()
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                mask = (result < lo) | (result > hi)
+                if not bool(mask.any()):
+                    break
+                result = where(mask, empty_like(result).normal_(mean, std, generator=generator),
+                               result)
+            if tensor is not result:
+                tensor.copy_(result)
+            return tensor
+        # a narrow window: uniform candidates on [a, b] accepted against the density's peak
+        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+
+        def log_pdf(c):
+            return ((c - mean) / std).pow(2).mul(-0.5).sub(log_peak)
+
+        def accept_draw(c):
+            return empty_like(tensor).uniform_(generator=generator).log_().gt(log_pdf(c))
+
+        tensor.uniform_(a, b, generator=generator)
+        pending = accept_draw(tensor)
+        if bool(pending.any()):
+            result = tensor.clone()
+            while True:
+                candidates = empty_like(tensor).uniform_(a, b, generator=generator)
+                result = where(pending, candidates, result)
+                pending = where(pending, accept_draw(candidates), pending)
+                if not bool(pending.any()):
+                    break
+            tensor.copy_(result)
+        return tensor
+
+
+def _norm_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
 def constant_(tensor, val):

@@ -18,7 +18,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..ops.conversion import parse_to
 from ..tensor import Tensor, zero_grads
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
@@ -715,7 +715,12 @@ class Module:
                 modules[name] = value
             else:
                 buffers = d.get("_buffers")
-                if buffers is not None and name in buffers:
+                if isinstance(value, Buffer):  # nn.Buffer: registered, as PyTorch's
+                    if buffers is None:
+                        raise AttributeError("cannot assign buffer before Module.__init__() call")
+                    remove_from(d, self._parameters, self._modules)
+                    self.register_buffer(name, value, value.persistent)
+                elif buffers is not None and name in buffers:
                     if value is not None and not isinstance(value, Tensor):
                         raise TypeError(f"cannot assign '{_typename(value)}' as buffer "
                                         f"'{name}' (gradcore.Tensor or None expected)")

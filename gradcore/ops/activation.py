@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..backend.kernels import kernel
 from ..tensor import Tensor, _wrap, _wrap_dim
@@ -26,6 +27,7 @@ from .join import cat as _cat
 from .softmax import softmax as _softmax
 from .special import erf_array, erf_of
 from .inplace import METHODS as _INPLACE, inplace as _inplace
+from . import feature_dropout as _FD
 
 relu_ = _INPLACE["relu_"]
 
@@ -34,7 +36,7 @@ def _check_floating(x, kernel):
     if not isinstance(x, Tensor):
         raise TypeError(f"{kernel}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(x).__name__}")
-    if x._arr.dtype.kind != "f":
+    if not _dtype.is_floating(x._arr.dtype):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{x.dtype.scalar_name}'")
 
 
@@ -48,7 +50,9 @@ _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 def _opmath(x):
     """Half precision is computed in float32, as PyTorch does (arrays; Tensors as they are)."""
-    return x.astype(np.float32) if getattr(x, "dtype", None) == np.float16 else x
+    if isinstance(x, Tensor) or not hasattr(x, "dtype"):
+        return x
+    return x.astype(_dtype.opmath(x.dtype), copy=False)
 
 
 def _gelu(xp, x, approximate):
@@ -154,6 +158,13 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     return LeakyRelu.apply(input, negative_slope)
 
 
+def leaky_relu_(input, negative_slope=0.01):
+    """leaky_relu_(input, negative_slope=0.01) -> Tensor
+
+    leaky_relu written into ``input``, which it returns."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
 # ---- dropout -------------------------------------------------------------------------------
 
 def dropout(input, p=0.5, training=True, inplace=False):
@@ -171,8 +182,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if p == 1:
         noise = be.xp.zeros((), dtype=arr.dtype)
     else:
-        q = 1 - p
-        noise = (be.rand(arr.shape, arr.dtype) < q).astype(arr.dtype) / arr.dtype.type(q)
+        q = 1 - p  # PyTorch: empty_like(input).bernoulli_(1 - p).div_(1 - p)
+        noise = be._rng.bernoulli(arr.shape, q, arr.dtype) / arr.dtype.type(q)
     noise = _wrap(noise, be)
     if inplace:
         return _INPLACE["mul_"](input, noise)
@@ -186,12 +197,19 @@ def _dropout_function(input, p, train):
     return dropout(input, p, train)
 
 
+def _dropout_inplace(input, p, train):
+    """dropout_(input, p, train) -> Tensor
+
+    dropout(input, p, train) written into input, which it returns."""
+    return dropout(input, p, train, inplace=True)
+
+
 # ---- the rest of torch.nn's activations ----------------------------------------------------
 
 def _floating_only(kernel):
     """A declaration's ``check``: PyTorch's NotImplementedError for integer and bool input."""
     def check(x):
-        if x._arr.dtype.kind != "f":
+        if not _dtype.is_floating(x._arr.dtype):
             raise NotImplementedError(f"\"{kernel}_{x.device.type}\" not implemented for "
                                       f"'{x.dtype.scalar_name}'")
     return check
@@ -495,7 +513,7 @@ def relu6(input, inplace=False):
 
 def _check_lambd(input, lambd):
     if lambd < 0:
-        info = np.finfo(input._arr.dtype) if input._arr.dtype.kind == "f" else None
+        info = np.finfo(input._arr.dtype) if _dtype.is_floating(input._arr.dtype) else None
         top = f"{float(info.max):g}" if info is not None else "inf"
         raise RuntimeError(f"lambda must be in range [0, {top}] for input dtype "
                            f"{input.dtype.scalar_name}, but found {float(lambd):g}")
@@ -685,11 +703,15 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     _check_floating(input, f"leaky_relu_{input.device.type}")
     be, a = input._be, input._arr
-    if training:
-        r = be.rand(a.shape, a.dtype) * a.dtype.type(upper - lower) + a.dtype.type(lower)
+    if training:  # PyTorch: a float64 U(lower, upper) draw for each x <= 0, in order, the
+        neg = a <= 0  # bounds first rounded to the opmath dtype (float32 below float64)
+        op = np.float64 if a.dtype == np.float64 else np.float32
+        noise = be.xp.ones(a.shape, dtype=a.dtype)
+        noise[neg] = be._rng.uniform((int(neg.sum()),), np.float64, float(op(lower)),
+                                     float(op(upper))).astype(op).astype(a.dtype)
     else:
-        r = a.dtype.type((lower + upper) / 2)
-    noise = _wrap(be.xp.where(a > 0, a.dtype.type(1), r).astype(a.dtype, copy=False), be)
+        noise = be.xp.where(a > 0, a.dtype.type(1), a.dtype.type((lower + upper) / 2))
+    noise = _wrap(noise.astype(a.dtype, copy=False), be)
     return _maybe_inplace((RreluWithNoiseInplace if inplace else RreluWithNoise).apply, input,
                           inplace, noise)
 
@@ -730,7 +752,7 @@ def tanhshrink(input):
 
 
 METHODS = {"hardshrink": hardshrink, "prelu": prelu}
-FUNCTIONS = {"dropout": _dropout_function, "selu": selu, "selu_": selu_, "celu": celu,
+FUNCTIONS = {"dropout": _dropout_function, "dropout_": _dropout_inplace, "selu": selu, "selu_": selu_, "celu": celu,
              "celu_": celu_, "threshold": threshold, "threshold_": threshold_, "rrelu": rrelu,
              "rrelu_": rrelu_, "hardshrink": hardshrink, "prelu": prelu}
 FUNCTIONAL = {
@@ -740,5 +762,6 @@ FUNCTIONAL = {
     "hardtanh_": hardtanh_, "relu6": relu6, "softshrink": softshrink, "hardshrink": hardshrink,
     "threshold": threshold, "threshold_": threshold_, "glu": glu, "prelu": prelu,
     "rrelu": rrelu, "rrelu_": rrelu_, "softmin": softmin, "softsign": softsign,
-    "tanhshrink": tanhshrink,
+    "tanhshrink": tanhshrink, "leaky_relu_": leaky_relu_, **_FD.FUNCTIONAL,
 }
+FUNCTIONS.update(_FD.FUNCTIONS)  # torch.feature_dropout, alpha_dropout, ... (feature_dropout.py)

@@ -166,22 +166,54 @@ logaddexp2 = binary("logaddexp2", lambda xp, a, b: xp.logaddexp2(a, b), _logadde
                     "+ 2**other), elementwise and stable.  Derivative: gy / (1 + 2**(other - "
                     "input)) for input, symmetrically for other.")
 xlogy = binary("xlogy", _xlogy, _xlogy_backward, node="XlogyBackward0",
-               promote=_xlogy_operands,
+               scalar_nodes=("XlogyBackward1", "XlogyBackward2"), promote=_xlogy_operands,
                doc="xlogy(input, other) -> Tensor\n\ninput * log(other), 0 where input is 0 "
                "(nan where other is nan); either may be a Python number, integers give floats.  "
                "Derivatives: log(other) (0 where input == 0 and other <= 0), input / other.")
 copysign = binary("copysign", _copysign, _copysign_backward, node="CopysignBackward0",
-                  promote=_copysign_operands,
+                  scalar_nodes=(None, "CopysignBackward1"), promote=_copysign_operands,
                   doc="copysign(input, other) -> Tensor\n\nThe magnitude of input with the sign "
                   "(bit) of other, elementwise; other may be a Python number, integers give "
                   "floats.  Derivative: +-1 for input (0 where it is 0), 0 for other.")
 nextafter = binary("nextafter", lambda xp, a, b: xp.nextafter(a, b),
                    lambda F, a, b, gy: (F.where(a != b, gy, 0), F.zeros_like(gy)),
                    node="NextafterBackward0", promote=_floating_tensors("nextafter"),
+                   opmath=False,
                    doc="nextafter(input, other) -> Tensor\n\nThe next floating-point value "
                    "after input towards other, elementwise.  Gradient as PyTorch's: gy for "
                    "input (0 where input == other), 0 for other.")
 
+
+
+def _tensor_operands(name):
+    """A promote rule: two tensors (TypeError otherwise), promoted as PyTorch's fmax/fmin."""
+    def promote(input, other):
+        _need_tensors(name, (input, other), ("input", "other"))
+        return E._promote(input, other, name)
+    return promote
+
+
+def _fmax_backward(F, a, b, gy):
+    """PyTorch's: all of gy to input where input >= other or other is nan, else to other."""
+    to_a = (a >= b) | (b != b)
+    return F.where(to_a, gy, 0), F.where(to_a, 0, gy)
+
+
+def _fmin_backward(F, a, b, gy):
+    to_a = (a <= b) | (b != b)
+    return F.where(to_a, gy, 0), F.where(to_a, 0, gy)
+
+
+fmax = binary("fmax", lambda xp, a, b: xp.fmax(a, b), _fmax_backward, node="FmaxBackward0",
+              promote=_tensor_operands("fmax"), inplace=False,
+              doc="fmax(input, other) -> Tensor\n\nThe larger of each pair of elements, "
+              "ignoring nan (nan only where both are).  Gradient as PyTorch's: to input where "
+              "input >= other or other is nan, else to other.")
+fmin = binary("fmin", lambda xp, a, b: xp.fmin(a, b), _fmin_backward, node="FminBackward0",
+              promote=_tensor_operands("fmin"), inplace=False,
+              doc="fmin(input, other) -> Tensor\n\nThe smaller of each pair of elements, "
+              "ignoring nan (nan only where both are).  Gradient as PyTorch's: to input where "
+              "input <= other or other is nan, else to other.")
 
 # ---- heaviside, gcd, lcm, shifts: no derivative ----------------------------------------------
 
@@ -310,9 +342,11 @@ _float_power_into.__name__ = "float_power"  # the in-place form is float_power_
 # ---- lerp, addcmul, addcdiv ------------------------------------------------------------------
 
 def _ternary(fn, *args):
-    """fn over the Tensor arguments' arrays (other arguments as they are)."""
+    """fn over the Tensor arguments' arrays (other arguments as they are); float16 and
+    bfloat16 in float32, rounded once, as PyTorch computes them (``_dtype.in_opmath``)."""
+    arrays = [a._arr if isinstance(a, Tensor) else a for a in args]
     try:
-        return fn(*(a._arr if isinstance(a, Tensor) else a for a in args))
+        return _dtype.in_opmath(lambda xp, *a: fn(*a), args[0]._be.xp, *arrays)
     except ValueError:  # shapes that don't broadcast: PyTorch's error
         broadcast_shapes(*(a._arr.shape for a in args if isinstance(a, Tensor)))
         raise
@@ -411,8 +445,8 @@ class Addcmul(ArrayFunction):
         return x + v * y * z
 
     @staticmethod
-    def grads(t1, t2, gy, v):
-        return gy * t2 * v, gy * t1 * v
+    def grads(t1, t2, gy, v):  # in PyTorch's order (its float16 rounds at the same steps)
+        return gy * (t2 * v), gy * (t1 * v)
 
     @classmethod
     def backward(cls, ctx, gy):
@@ -432,8 +466,8 @@ class Addcdiv(Addcmul):
         return x + v * y / z
 
     @staticmethod
-    def grads(t1, t2, gy, v):
-        return gy * v / t2, -gy * v * t1 / (t2 * t2)
+    def grads(t1, t2, gy, v):  # in PyTorch's order
+        return gy * (v / t2), -gy * (v * t1 / (t2 * t2))
 
 
 _ADDCDIV_INTEGER = (
@@ -620,20 +654,35 @@ def _rrshift(self, other):
     return bitwise_right_shift(other, self)
 
 
+
+def ldexp(input, other):
+    """ldexp(input, other) -> Tensor
+
+    input * 2**other, as PyTorch computes it (``input * pow(2.0, other)``, in the dtype the
+    two operands promote to; the default float dtype for integers).  Gradients: those of the
+    product and the power (2**other for input: PyTorch's is 0 where an integer other < 0)."""
+    _need_tensors("ldexp", (input, other), ("input", "other"))
+    dt = _dtype.result_type(input, other)
+    if not (dt.is_floating_point or dt.is_complex):
+        dt = _dtype.get_default_dtype()
+    return input.to(dt) * (2.0 ** other).to(dt)
+
+
 # the out-of-place functions whose in-place forms ops/inplace.py makes (``name_``)
 INPLACE = {"heaviside": heaviside, "gcd": gcd, "lcm": lcm, "float_power": _float_power_into,
            "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
-           "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv}
+           "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv, "ldexp": ldexp}
 
 METHODS = {
     "heaviside": heaviside, "gcd": gcd, "lcm": lcm, "float_power": float_power,
     "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
     "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv, "isclose": isclose,
     "allclose": allclose, "equal": equal, "isreal": isreal, "is_nonzero": is_nonzero,
-    "is_complex": is_complex,
+    "is_complex": is_complex, "bitwise_and": E.bitwise_and, "bitwise_or": E.bitwise_or,
+    "bitwise_xor": E.bitwise_xor, "ldexp": ldexp, "greater_equal": E.ge,
+    "less_equal": E.le, "not_equal": E.ne, "greater": E.gt, "less": E.lt,
     "__lshift__": _lshift, "__rshift__": _rshift, "__rlshift__": _rlshift,
     "__rrshift__": _rrshift,
 }
 FUNCTIONS = {k: v for k, v in METHODS.items() if not k.startswith("__")}
-FUNCTIONS.update({"isin": isin, "bitwise_and": E.bitwise_and, "bitwise_or": E.bitwise_or,
-                  "bitwise_xor": E.bitwise_xor, "bitwise_not": E.bitwise_not})
+FUNCTIONS.update({"isin": isin, "bitwise_not": E.bitwise_not})

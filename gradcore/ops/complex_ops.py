@@ -43,7 +43,7 @@ def angle(input):
     arr, xp = input._arr, input._be.xp
     if arr.dtype.kind == "c":
         return _wrap(xp.angle(arr), input._be)
-    if arr.dtype.kind != "f":
+    if not _dtype.is_floating(arr.dtype):
         arr = arr.astype(_dtype.get_default_dtype().np)
     out = xp.where(arr < 0, arr.dtype.type(math.pi), arr.dtype.type(0))
     return _wrap(xp.where(arr != arr, arr, out), input._be)
@@ -77,7 +77,7 @@ def complex(real, imag):
 
     The complex tensor real + imag * 1j of two float tensors of one dtype (float32 ->
     complex64, float64 -> complex128)."""
-    if real._arr.dtype != imag._arr.dtype or real._arr.dtype.kind != "f":
+    if real._arr.dtype != imag._arr.dtype or not _dtype.is_floating(real._arr.dtype):
         raise RuntimeError(f"Expected object of scalar type {real.dtype.scalar_name} but got "
                            f"scalar type {imag.dtype.scalar_name} for second argument"
                            if real._arr.dtype != imag._arr.dtype else

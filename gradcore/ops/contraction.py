@@ -160,7 +160,9 @@ def _spec(subs, out, sizes, shapes):
 
 
 def _einsum_arrays(xp, spec, arrays):
-    out = xp.einsum(spec.equation, *arrays, optimize=len(arrays) > 2)
+    def einsum(xp, *arrays):  # float16, bfloat16: in float32, rounded once (as PyTorch)
+        return xp.einsum(spec.equation, *arrays, optimize=len(arrays) > 2)
+    out = _dtype.in_opmath(einsum, xp, *arrays)
     return out.copy() if len(arrays) == 1 else out  # NumPy returns views of one operand
 
 
@@ -309,7 +311,7 @@ def _tensordot_dims(a, b, dims):
     return da, db
 
 
-def tensordot(a, b, dims=2, out=None):
+def tensordot(a, b, dims=2):
     """tensordot(a, b, dims=2, out=None) -> Tensor
 
     Contracts the last ``dims`` dims of a with the first ``dims`` of b, or the dims listed in
@@ -334,8 +336,7 @@ def tensordot(a, b, dims=2, out=None):
     k = math.prod(a.shape[d] for d in da)
     am = a.permute(fa + da).reshape(math.prod(a.shape[d] for d in fa), k)
     bm = b.permute(db + fb).reshape(k, math.prod(b.shape[d] for d in fb))
-    return _out(_la.mm(am, bm).reshape([a.shape[d] for d in fa] + [b.shape[d] for d in fb]),
-                out)
+    return _la.mm(am, bm).reshape([a.shape[d] for d in fa] + [b.shape[d] for d in fb])
 
 
 def inner(input, other):
@@ -363,7 +364,7 @@ def vdot(input, other):
     return Vdot.apply(input, other)
 
 
-def chain_matmul(*matrices, out=None):
+def chain_matmul(*matrices):
     """chain_matmul(*matrices, out=None) -> Tensor
 
     The product of 2-D matrices, in the cheapest order (deprecated: see linalg.multi_dot,
@@ -372,8 +373,8 @@ def chain_matmul(*matrices, out=None):
                   "release. Use torch.linalg.multi_dot instead, which accepts a list of two or "
                   "more tensors rather than multiple parameters.", UserWarning, stacklevel=2)
     if len(matrices) == 1:
-        return _out(matrices[0].clone(), out)
-    return multi_dot(list(matrices), out=out)
+        return matrices[0].clone()
+    return multi_dot(list(matrices))
 
 
 def _chain_order(dims):
@@ -400,7 +401,7 @@ def _chain(ms, split, i, j):
     return _la.mm(_chain(ms, split, i, k), _chain(ms, split, k + 1, j))
 
 
-def multi_dot(tensors, *, out=None):
+def multi_dot(tensors):
     """multi_dot(tensors, *, out=None) -> Tensor
 
     The product of two or more matrices in the cheapest order; the first may be a row vector
@@ -438,7 +439,7 @@ def multi_dot(tensors, *, out=None):
     else:
         dims = [m.shape[0] for m in ms] + [ms[-1].shape[1]]
         res = _chain(ms, _chain_order(dims), 0, n - 1)
-    return _out(res.view(out_shape), out)
+    return res.view(out_shape)
 
 
 # ---- the fused multiply-adds: beta * input + alpha * product ------------------------------
@@ -451,12 +452,14 @@ class _AddProduct(ArrayFunction):
     def forward(cls, ctx, c, a, b, beta, alpha):
         ctx.save_for_backward(a, b)
         ctx.c_shape, ctx.beta, ctx.alpha = c._arr.shape, beta, alpha
-        ab = cls.fwd(a._be.xp, a._arr, b._arr)
-        if alpha != 1:
-            ab = ab * alpha
-        if beta == 0:  # PyTorch ignores input then (nan and inf in it do not propagate)
-            return ab
-        return ab + (c._arr if beta == 1 else c._arr * beta)
+        def add_product(xp, c, a, b):
+            ab = cls.fwd(xp, a, b)
+            if alpha != 1:
+                ab = ab * alpha
+            if beta == 0:  # PyTorch ignores input then (nan and inf in it do not propagate)
+                return ab
+            return ab + (c if beta == 1 else c * beta)
+        return _dtype.in_opmath(add_product, a._be.xp, c._arr, a._arr, b._arr)
 
     @classmethod
     def backward(cls, ctx, gy):
@@ -505,7 +508,7 @@ class Addbmm(_AddProduct):
                 _la.matmul(a.mT, g) if need_b else None)
 
 
-def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+def addmv(input, mat, vec, *, beta=1, alpha=1):
     """addmv(input, mat, vec, *, beta=1, alpha=1, out=None) -> Tensor
 
     beta * input + alpha * (mat @ vec) for a 2-D mat and a 1-D vec, input broadcast to the
@@ -523,10 +526,10 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
                            + ", ".join(d.scalar_name for d in dts[:2]) + f", and "
                            f"{dts[2].scalar_name}")
     _la._check_not_bool(mat)
-    return _out(Addmv.apply(input, mat, vec, beta, alpha), out)
+    return Addmv.apply(input, mat, vec, beta, alpha)
 
 
-def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """addr(input, vec1, vec2, *, beta=1, alpha=1, out=None) -> Tensor
 
     beta * input + alpha * outer(vec1, vec2), input broadcast to (n, m); dtypes promoted; with
@@ -537,7 +540,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     dt = _dtype.result_type(input, vec1, vec2)
     input, vec1, vec2 = (t if t.dtype == dt else t.to(dt) for t in (input, vec1, vec2))
     expanded_shape(input, (vec1.shape[0], vec2.shape[0]))
-    return _out(Addr.apply(input, vec1, vec2, beta, alpha), out)
+    return Addr.apply(input, vec1, vec2, beta, alpha)
 
 
 def _check_batched(name, input, b1, b2, shape):
@@ -560,29 +563,22 @@ def _check_batched(name, input, b1, b2, shape):
     expanded_shape(input, shape(p, n, m))
 
 
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor
 
     beta * input + alpha * bmm(batch1, batch2), input broadcast to (b, n, m); with beta=0,
     input is ignored."""
     _check_batched("baddbmm", input, batch1, batch2, lambda p, n, m: (p, n, m))
-    return _out(Baddbmm.apply(input, batch1, batch2, beta, alpha), out)
+    return Baddbmm.apply(input, batch1, batch2, beta, alpha)
 
 
-def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor
 
     beta * input + alpha * (the sum over the batch of bmm(batch1, batch2)), input broadcast to
     (n, m); with beta=0, input is ignored."""
     _check_batched("addbmm", input, batch1, batch2, lambda p, n, m: (n, m))
-    return _out(Addbmm.apply(input, batch1, batch2, beta, alpha), out)
-
-
-def _out(res, out):
-    if out is None:
-        return res
-    out.copy_(res)
-    return out
+    return Addbmm.apply(input, batch1, batch2, beta, alpha)
 
 
 # ---- cdist ----------------------------------------------------------------------------------
@@ -646,7 +642,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
                                f"{t.ndim}D")
     for name, t in (("X1", x1), ("X2", x2)):
-        if t._arr.dtype.kind != "f":
+        if not _dtype.is_floating(t._arr.dtype):
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
                                f"{t.dtype.scalar_name}")
     if x1.shape[-1] != x2.shape[-1]:

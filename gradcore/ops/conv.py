@@ -721,15 +721,56 @@ class AdaptiveMaxPool2d(ArrayFunction):
 
     @staticmethod
     def forward(ctx, x, out):
-        a = x._arr
-        y, idx = windows.adaptive_max_pool(x._be.xp, _batched(a), out)
-        y, idx = y.reshape(a.shape[:-2] + out), idx.reshape(a.shape[:-2] + out)
-        ctx.args = (idx, a.shape, True, 2, _AdaptiveMaxPoolGrad)
+        a, nd = x._arr, len(out)
+        y, idx = windows.adaptive_max_pool(x._be.xp, _batched(a, nd), out)
+        y, idx = y.reshape(a.shape[:-nd] + out), idx.reshape(a.shape[:-nd] + out)
+        ctx.args = (idx, a.shape, True, nd, _ADAPTIVE_MAX[nd][1])
         return y, idx
 
     @staticmethod
     def backward(ctx, gy, _gidx):
-        return None if gy is None else _AdaptiveMaxPoolGrad.apply(gy, *ctx.args)
+        return None if gy is None else ctx.args[-1].apply(gy, *ctx.args)
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    node_name = "AdaptiveMaxPool3DBackward0"
+
+
+class _AdaptiveMaxPool3dGrad(_MaxPoolGrad):
+    node_name = "AdaptiveMaxPool3DBackwardBackward0"
+
+
+_ADAPTIVE_MAX = {2: (AdaptiveMaxPool2d, _AdaptiveMaxPoolGrad),
+                 3: (AdaptiveMaxPool3d, _AdaptiveMaxPool3dGrad)}
+
+
+def _adaptive_max_poolnd(nd, input, output_size, return_indices):
+    """PyTorch's adaptive_max_pool2d / 3d (nd), its checks included."""
+    name = f"adaptive_max_pool{nd}d"
+    size = _list(output_size)
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: "
+                           f"{list(input.shape)}")
+    for i in range(1, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but input has sizes {list(input.shape)} "
+                               f"with dimension {i} being empty")
+    if len(size) == 1 and isinstance(output_size, numbers.Integral):
+        size = size * nd
+    if len(size) != nd:
+        raise RuntimeError(f"{name}(): internal error: output_size.size() must be {nd}")
+    size = [input.shape[i - nd] if v is None else int(v) for i, v in enumerate(size)]
+    if min(size) < 0:
+        shape = list(input.shape[:-nd]) + size
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
+                           f"{shape}")
+    if not input.is_floating_point():
+        kernel = name if nd == 2 else name + "_cpu"
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    y, idx = _ADAPTIVE_MAX[nd][0].apply(input, tuple(size))
+    return (y, idx) if return_indices else y
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -737,29 +778,16 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
     Max pooling to the output size (an int or a pair; None keeps that input size), the
     windows as adaptive_avg_pool2d's; (output, indices) when return_indices."""
-    size = _list(output_size)
-    if input.dim() not in (3, 4):
-        raise RuntimeError("adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
-                           f"{list(input.shape)}")
-    for i in range(1, input.dim()):
-        if input.shape[i] == 0:
-            raise RuntimeError("adaptive_max_pool2d(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but input has sizes {list(input.shape)} "
-                               f"with dimension {i} being empty")
-    if len(size) == 1 and isinstance(output_size, numbers.Integral):
-        size = size * 2
-    if len(size) != 2:
-        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
-    size = [input.shape[i - 2] if v is None else int(v) for i, v in enumerate(size)]
-    if min(size) < 0:
-        shape = list(input.shape[:-2]) + size
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: "
-                           f"{shape}")
-    if not input.is_floating_point():
-        raise NotImplementedError(f'"adaptive_max_pool2d" not implemented for '
-                                  f"'{input.dtype.scalar_name}'")
-    y, idx = AdaptiveMaxPool2d.apply(input, tuple(size))
-    return (y, idx) if return_indices else y
+    return _adaptive_max_poolnd(2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """adaptive_max_pool3d(input, output_size, return_indices=False) -> Tensor
+
+    Max pooling of input (N, C, D, H, W) or (C, D, H, W) to the output size (an int or a
+    triple; None keeps that input size), the windows as adaptive_avg_pool3d's; (output,
+    indices into each D * H * W volume) when return_indices."""
+    return _adaptive_max_poolnd(3, input, output_size, return_indices)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
@@ -780,14 +808,18 @@ class MaxUnpool2d(ArrayFunction):
     node_name = "MaxUnpool2DBackward0"
 
     @staticmethod
-    def forward(ctx, x, idx, shape):
-        ctx.args = (idx, shape, True, 2, _MaxPoolGrad)
-        return windows.max_unpool(x._be.xp, _batched(x._arr), _batched(idx),
-                                  _shape_b(shape)).reshape(shape)
+    def forward(ctx, x, idx, shape, nd=2):
+        ctx.args = (idx, shape, True, nd, _MAX_POOL_GRAD[nd])
+        return windows.max_unpool(x._be.xp, _batched(x._arr, nd), _batched(idx, nd),
+                                  _shape_b(shape, nd)).reshape(shape)
 
     @staticmethod
     def backward(ctx, gy):
         return _MaxPoolGather.apply(gy, *ctx.args)
+
+
+class MaxUnpool3d(MaxUnpool2d):
+    node_name = "MaxUnpool3DBackward0"
 
 
 def _unpool_output_size(input, kernel, stride, padding, output_size):
@@ -812,30 +844,48 @@ def _unpool_output_size(input, kernel, stride, padding, output_size):
 
 
 def _max_unpool2d(input, indices, size):
-    """PyTorch's max_unpool2d on a 3-d or 4-d input, its checks included."""
+    """PyTorch's max_unpool2d on a 3-d or 4-d input (max_unpool1d's too)."""
+    return _max_unpoolnd(2, input, indices, size)
+
+
+def _max_unpoolnd(nd, input, indices, size, stride=None):
+    """PyTorch's max_unpool2d / 3d (nd) on an unbatched or batched input, its checks
+    included (3-d: ``stride`` too)."""
     if indices.dtype.name != "int64":
-        raise RuntimeError("elements in indices should be type int64 but got: "
-                           f"{indices.dtype.scalar_name}")
-    if input.dim() not in (3, 4):
-        raise RuntimeError("Input to max_unpooling2d should be a 3d or 4d Tensor, but got a "
-                           f"tensor with {input.dim()} dimensions.")
+        raise RuntimeError("elements in indices should be type int64" + (
+            f" but got: {indices.dtype.scalar_name}" if nd == 2 else ""))
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Input to max_unpooling{nd}d should be a {nd + 1}d or {nd + 2}d "
+                           f"Tensor, but got a tensor with {input.dim()} dimensions.")
+    if nd == 3:
+        for what, v in (("output_size", size), ("stride", stride)):
+            if len(v) != 3:
+                raise RuntimeError(f"There should be exactly three elements (depth, height, "
+                                   f"width) in {what}, but got {len(v)} elements.")
     if tuple(input.shape) != tuple(indices.shape):
         raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
                            f"({list(input.shape)}) but got indices tensor with shape: "
                            f"{list(indices.shape)}")
     for i in range(1, input.dim()):
         if input.shape[i] == 0:
-            raise RuntimeError("max_unpooling2d_forward_out_cpu(): Expected input to have "
+            raise RuntimeError(f"max_unpooling{nd}d_forward_out_cpu(): Expected input to have "
                                f"non-zero size for non-batch dimensions, but got "
                                f"{list(input.shape)} with dimension {i} being empty.")
-    idx, plane = indices._arr, size[0] * size[1]
+    if nd == 3 and min(stride) <= 0:
+        raise RuntimeError(f"strides should be greater than zero, but got stride: "
+                           f"{list(stride)}")
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"max_unpool{nd}d" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    idx, plane = indices._arr, math.prod(size)
     xp = indices._be.xp
     bad = (idx < 0) | (idx >= plane)
     if idx.size and bool(bad.any()):
         first = int(idx.reshape(-1)[int(xp.argmax(bad.reshape(-1)))])
         raise RuntimeError(f"Found an invalid max index: {first} (output volumes are of size "
-                           f"{size[0]}x{size[1]})")
-    return MaxUnpool2d.apply(input, idx, tuple(input.shape[:-2]) + tuple(size))
+                           f"{'x'.join(map(str, size))})")
+    return (MaxUnpool2d if nd == 2 else MaxUnpool3d).apply(
+        input, idx, tuple(input.shape[:-nd]) + tuple(size), nd)
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -864,9 +914,27 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), size + [1]).squeeze(-1)
 
 
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None)
+    -> Tensor
+
+    A partial inverse of max_pool3d: each value of input (N, C, D, H, W) or (C, D, H, W)
+    written where its index (into each D * H * W output volume) says, zeros elsewhere."""
+    kernel = _triple(kernel_size)
+    stride = _triple(stride) if stride is not None else kernel
+    padding = _triple(padding)
+    size = _unpool_output_size(input, kernel, stride, padding, output_size)
+    return _max_unpoolnd(3, input, indices, size, stride)
+
+
 def _pair(v):
     v = _list(v)
     return tuple(int(n) for n in (v * 2 if len(v) == 1 else v))
+
+
+def _triple(v):
+    v = _list(v)
+    return tuple(int(n) for n in (v * 3 if len(v) == 1 else v))
 
 
 # ---- average pooling -------------------------------------------------------------------------
@@ -881,13 +949,15 @@ class AvgPool2d(ArrayFunction):
     @staticmethod
     def forward(ctx, x, geom):
         ctx.geom, ctx.shape = geom, x._arr.shape
+        ctx.save_for_backward(x)
         a, nd = x._arr, len(geom.kernel)
         return windows.avg_pool(x._be.xp, _batched(a, nd), *geom).reshape(
             a.shape[:-nd] + geom.out_hw)
 
     @staticmethod
     def backward(ctx, gy):
-        return _AVG_POOL[len(ctx.geom.kernel)][1].apply(gy, ctx.geom, ctx.shape)
+        x, = ctx.saved_tensors  # an input of the gradient's node, as PyTorch's self
+        return _AVG_POOL[len(ctx.geom.kernel)][1].apply(gy, x, ctx.geom, ctx.shape)
 
 
 class AvgPool3d(AvgPool2d):
@@ -895,12 +965,15 @@ class AvgPool3d(AvgPool2d):
 
 
 class _AvgPoolGrad(ArrayFunction):
-    """An avg pool's gradient (its transpose): each gy spread over its window."""
+    """An avg pool's gradient (its transpose): each gy spread over its window.  The pooled
+    input x is an input too (PyTorch's avg_pool2d_backward takes self; its gradient is 0), so
+    under create_graph the gradient requires grad as PyTorch's does."""
     node_name = "AvgPool2DBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, gy, geom, shape):
+    def forward(ctx, gy, x, geom, shape):
         ctx.geom = geom
+        ctx.save_for_backward(x)
         k, s, p, _, cip, div = geom
         return windows.avg_pool_backward(gy._be.xp, _batched(gy._arr, len(k)),
                                          _shape_b(shape, len(k)), k, s, p, cip,
@@ -908,7 +981,9 @@ class _AvgPoolGrad(ArrayFunction):
 
     @staticmethod
     def backward(ctx, gg):
-        return _AVG_POOL[len(ctx.geom.kernel)][0].apply(gg, ctx.geom)
+        x, = ctx.saved_tensors
+        return (_AVG_POOL[len(ctx.geom.kernel)][0].apply(gg, ctx.geom),
+                x.new_zeros(x.shape) if ctx.needs_input_grad[1] else None)
 
 
 class _AvgPool3dGrad(_AvgPoolGrad):
@@ -987,7 +1062,11 @@ def _lp_pool(pool, avg, input, norm_type, kernel_size, stride, ceil_mode, count)
     if norm_type == -float("inf"):
         return -pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     out = avg(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
-    return (elementwise.sign(out) * elementwise.relu(out.abs())).mul(count).pow(1.0 / norm_type)
+    # PyTorch's relu(|out|) as a select (its threshold_backward): at an all-zero window pow's
+    # infinite derivative meets sign(0) = 0, and gives 0 there, not relu's 0 * inf = nan
+    a = out.abs()
+    pos = elementwise.where(a > 0, a, 0.0)
+    return (elementwise.sign(out) * pos).mul(count).pow(1.0 / norm_type)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
@@ -1009,6 +1088,16 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
                     kw * kh)
 
 
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False) -> Tensor
+
+    The power-average (sum of x ** p over each window) ** (1 / p) of input (N, C, D, H, W)
+    or (C, D, H, W); p = inf is max pooling of |x|, p = -inf minus max pooling of -|x|."""
+    kd, kw, kh = _triple(kernel_size)  # PyTorch's unpacking: its ValueError for a pair
+    return _lp_pool(max_pool3d, avg_pool3d, input, norm_type, kernel_size, stride, ceil_mode,
+                    kd * kw * kh)
+
+
 # ---- adaptive average pooling ----------------------------------------------------------------
 
 class AdaptiveAvgPool2d(ArrayFunction):
@@ -1017,11 +1106,13 @@ class AdaptiveAvgPool2d(ArrayFunction):
     @staticmethod
     def forward(ctx, x, out_hw):
         ctx.shape, ctx.nd = x._arr.shape, len(out_hw)
+        ctx.save_for_backward(x)
         return windows.adaptive_avg_pool(x._be.xp, x._arr, out_hw)
 
     @staticmethod
     def backward(ctx, gy):
-        return _ADAPTIVE_AVG[ctx.nd][1].apply(gy, ctx.shape, ctx.nd)
+        x, = ctx.saved_tensors  # an input of the gradient's node, as PyTorch's self
+        return _ADAPTIVE_AVG[ctx.nd][1].apply(gy, x, ctx.shape, ctx.nd)
 
 
 class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
@@ -1032,13 +1123,17 @@ class _AdaptiveAvgPoolGrad(ArrayFunction):
     node_name = "AdaptiveAvgPool2DBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, gy, shape, nd=2):
+    def forward(ctx, gy, x, shape, nd=2):
         ctx.out_hw, ctx.nd = gy._arr.shape[-nd:], nd
+        ctx.save_for_backward(x)
         return windows.adaptive_avg_pool_backward(gy._be.xp, gy._arr, shape, nd)
 
     @staticmethod
     def backward(ctx, gg):
-        return _ADAPTIVE_AVG[ctx.nd][0].apply(gg, ctx.out_hw)
+        """gg pooled; the input x (an input as PyTorch's self) gets 0."""
+        x, = ctx.saved_tensors
+        return (_ADAPTIVE_AVG[ctx.nd][0].apply(gg, ctx.out_hw),
+                x.new_zeros(x.shape) if ctx.needs_input_grad[1] else None)
 
 
 class _AdaptiveAvgPool3dGrad(_AdaptiveAvgPoolGrad):
@@ -1104,6 +1199,59 @@ def adaptive_avg_pool1d(input, output_size):
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, o)).squeeze(-2)
 
 
+# ---- the *_with_indices forms -----------------------------------------------------------------
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+    ceil_mode=False, return_indices=False) -> (Tensor, Tensor)
+
+    max_pool1d's (output, indices), whatever return_indices says."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+    ceil_mode=False, return_indices=False) -> (Tensor, Tensor)
+
+    max_pool2d's (output, indices), whatever return_indices says."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+    ceil_mode=False, return_indices=False) -> (Tensor, Tensor)
+
+    max_pool3d's (output, indices), whatever return_indices says."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool1d_with_indices(input, output_size, return_indices=False)
+    -> (Tensor, Tensor)
+
+    adaptive_max_pool1d's (output, indices), whatever return_indices says."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool2d_with_indices(input, output_size, return_indices=False)
+    -> (Tensor, Tensor)
+
+    adaptive_max_pool2d's (output, indices), whatever return_indices says."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool3d_with_indices(input, output_size, return_indices=False)
+    -> (Tensor, Tensor)
+
+    adaptive_max_pool3d's (output, indices), whatever return_indices says."""
+    return adaptive_max_pool3d(input, output_size, True)
+
+
 METHODS = {}
 FUNCTIONS = {"conv1d": conv1d, "conv2d": conv2d, "conv3d": conv3d,
              "conv_transpose1d": conv_transpose1d, "conv_transpose2d": conv_transpose2d,
@@ -1111,9 +1259,12 @@ FUNCTIONS = {"conv1d": conv1d, "conv2d": conv2d, "conv3d": conv3d,
              "max_pool2d": max_pool2d, "max_pool3d": max_pool3d, "avg_pool1d": avg_pool1d,
              "adaptive_avg_pool1d": adaptive_avg_pool1d, "adaptive_max_pool1d":
              adaptive_max_pool1d, "avg_pool2d": avg_pool2d, "adaptive_avg_pool2d":
-             adaptive_avg_pool2d}
+             adaptive_avg_pool2d, "max_pool1d_with_indices": max_pool1d_with_indices}
 FUNCTIONAL = {f.__name__: f for f in (
     conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, max_pool1d,
     max_pool2d, max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d, adaptive_avg_pool1d,
     adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,
-    max_unpool1d, max_unpool2d, lp_pool1d, lp_pool2d)}
+    max_unpool1d, max_unpool2d, lp_pool1d, lp_pool2d, adaptive_max_pool3d, max_unpool3d,
+    lp_pool3d, max_pool1d_with_indices, max_pool2d_with_indices, max_pool3d_with_indices,
+    adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d_with_indices)}

@@ -117,7 +117,7 @@ def type_(self, dtype=None, non_blocking=False):
                 or len(parts) != (3 if parts[1:2] == ["cuda"] else 2)):
             raise ValueError(f"invalid type: '{dtype}'")
         return self.to(device="cuda" if len(parts) == 3 else "cpu", dtype=dt)
-    return self.to(dtype)
+    return self.to(getattr(dtype, "dtype", dtype))  # a dtype, or a legacy type (FloatTensor)
 
 
 _BY_TYPE_NAME = {d.scalar_name + "Tensor": d for d in _dtype._ALL}
@@ -208,4 +208,5 @@ METHODS = {"to": to, "cpu": cpu, "cuda": cuda, "type": type_, "type_as": type_as
            "apply_": apply_, "map_": map_}
 METHODS.update({name: _to_dtype(name, dt) for name, dt in (
     ("float", _dtype.float32), ("double", _dtype.float64), ("half", _dtype.float16),
+    ("bfloat16", _dtype.bfloat16),
     ("long", _dtype.int64), ("int", _dtype.int32), ("bool", _dtype.bool))})

@@ -5,6 +5,9 @@ in-place form), its node's name, what it saves, its promotion rule, its forward 
 its derivative, once, and its docstring.  From it come the ``ArrayFunction`` (forward, the
 Tensor-level ``backward`` used under create_graph, the first-order ``array_backward``), the
 function, and the entries that ``ops/__init__`` binds into ``gradcore`` and onto Tensor.
+The function takes ``out=`` (written by ops/out.py's rule for the op; refused, as PyTorch
+does, for an op it gives none), and a binary op may name its number-operand forms' nodes
+apart (``scalar_nodes``).
 
 The derivative is one function ``grad(F, saved, gy)`` written with operators and the
 vocabulary ``F``: the engine calls it with ``F`` = the array module (NumPy or CuPy) on arrays
@@ -26,7 +29,11 @@ from ..autograd.engine import grad as _autograd_grad
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..backend.kernels import Kernel
+from ..tensor import Tensor
+from . import out as _out
 from .shape import broadcast_shapes
+
+_REDUCED = _dtype.REDUCED_CHARS
 
 
 class _TensorOps:
@@ -54,8 +61,39 @@ class Op:
         return f"<op {self.name} ({self.cls.node_name})>"
 
 
+class _Saved:
+    """A node as its derivative sees it while running in float32: its saved arrays as given
+    (widened), every other attribute the node's own."""
+    __slots__ = ("_ctx", "saved_arrays")
+
+    def __init__(self, ctx, saved):
+        self._ctx, self.saved_arrays = ctx, saved
+
+    def __getattr__(self, name):
+        return getattr(self._ctx, name)
+
+
+def in_opmath_backward(array_backward, ctx, *gys):
+    """``array_backward(ctx, *gys)`` as PyTorch computes float16 and bfloat16: in float32
+    (the gradients and the node's saved arrays widened), each gradient rounded once
+    (``_dtype.in_opmath``).  An array backward starts with ``if gy.dtype.char in _REDUCED:
+    return in_opmath_backward(<itself>, ctx, gy)`` (a test, not a wrapper: no frame on the
+    float32 path)."""
+    n = len(gys)
+    return _dtype.in_opmath(lambda xp, *a: array_backward(_Saved(ctx, a[n:]), *a[:n]),
+                            ctx._be.xp, *gys, *ctx.saved_arrays)
+
+
+def widen_for(ctx, gy, kern):
+    """Whether a float16/bfloat16 gradient ``gy`` goes through ``in_opmath_backward``: not
+    where ``kern`` launches as a RawKernel instantiated for its dtype (the CUDA functor
+    computes in float32 already, reading and writing half)."""
+    return not (kern is not None and ctx._be.launches_kernels and gy.dtype.char in kern.dtypes)
+
+
 def _backward_pair(grad, saves):
-    """(backward, array_backward) from one derivative ``grad(F, [saved,] gy)``."""
+    """(backward, array_backward) from one derivative ``grad(F, [saved,] gy)``; the array
+    one computes float16 and bfloat16 in float32 (``in_opmath_backward``)."""
     kern = grad if isinstance(grad, Kernel) else None
     ref = kern.reference if kern is not None else grad
     if saves is None:
@@ -63,6 +101,8 @@ def _backward_pair(grad, saves):
             return ref(TENSOR, gy)
 
         def array_backward(ctx, gy):
+            if gy.dtype.char in _REDUCED:
+                return in_opmath_backward(array_backward, ctx, gy)
             return ref(ctx._be.xp, gy)
         return backward, array_backward
 
@@ -72,10 +112,14 @@ def _backward_pair(grad, saves):
 
     if kern is not None and kern.quiet:
         def array_backward(ctx, gy):
+            if gy.dtype.char in _REDUCED and widen_for(ctx, gy, kern):
+                return in_opmath_backward(array_backward, ctx, gy)
             s, = ctx.saved_arrays
             return kern(ctx._be, s, gy)  # under np.errstate on NumPy
     elif kern is not None:
         def array_backward(ctx, gy):
+            if gy.dtype.char in _REDUCED and widen_for(ctx, gy, kern):
+                return in_opmath_backward(array_backward, ctx, gy)
             s, = ctx.saved_arrays
             be = ctx._be
             if be.launches_kernels:  # CuPy: the RawKernel (or its fallback)
@@ -83,6 +127,8 @@ def _backward_pair(grad, saves):
             return ref(be.xp, s, gy)  # NumPy: kern(be, ...) would call this, one frame up
     else:
         def array_backward(ctx, gy):
+            if gy.dtype.char in _REDUCED:
+                return in_opmath_backward(array_backward, ctx, gy)
             s, = ctx.saved_arrays
             return ref(ctx._be.xp, s, gy)
     return backward, array_backward
@@ -105,6 +151,8 @@ def unary(name, forward, grad, *, node, saves="input", floating=False, check=Non
             ctx.save_for_backward(x)
         if check is not None:
             check(x)
+        if x._arr.dtype.char in _REDUCED:  # float16, bfloat16: in float32, rounded once
+            return _dtype.in_opmath(forward, x._be.xp, x._arr)
         return forward(x._be.xp, x._arr)
 
     backward, array_backward = _backward_pair(grad, saves)
@@ -112,29 +160,40 @@ def unary(name, forward, grad, *, node, saves="input", floating=False, check=Non
                           save_output=saves == "output")
     apply = cls.apply
     if floating:
-        def function(input):
-            return apply(input if input._arr.dtype.kind in "fc"
-                         else input.to(_dtype.get_default_dtype()))
+        def function(input, *, out=None):
+            res = apply(input if _dtype.is_floating(input._arr.dtype)
+                        or input._arr.dtype.kind == "c"
+                        else input.to(_dtype.get_default_dtype()))
+            return res if out is None else _out.into(name, out, res)
     else:
-        def function(input):
-            return apply(input)
+        def function(input, *, out=None):
+            res = apply(input)
+            return res if out is None else _out.into(name, out, res)
     return _record(name, function, cls, aliases, methods, inplace)
 
 
-def binary(name, forward, grad, *, node, promote, aliases=(), methods=(), inplace=True, doc):
+def binary(name, forward, grad, *, node, promote, scalar_nodes=(None, None), aliases=(),
+           methods=(), inplace=True, opmath=True, doc):
     """Declare the binary elementwise op ``name`` of two tensors (broadcasting).
 
     forward(xp, a, b) -> array; grad(F, a, b, gy) -> (ga, gb) at the broadcast shape (summed
     down to each input's shape here), or a registered kernel of kind "binary"; both inputs are
     saved.  ``promote(input, other)`` -> the two Tensors the op computes on (PyTorch's type
-    promotion, its errors for what it refuses).
+    promotion, its errors for what it refuses).  ``scalar_nodes``: the node's name when input,
+    or other, is a number (PyTorch names those forms apart: XlogyBackward1 for
+    ``xlogy(2.0, t)``, XlogyBackward2 for ``xlogy(t, 2.0)``); None keeps ``node``.
+    ``opmath=False``: float16 and bfloat16 compute in their own precision, not in float32
+    (nextafter: the next value of *that* type).
     """
+    widen = _REDUCED if opmath else ""
     kern = grad if isinstance(grad, Kernel) else None
     ref = kern.reference if kern is not None else grad
 
     def fwd(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
+            if a._arr.dtype.char in widen:  # float16, bfloat16: in float32, rounded once
+                return _dtype.in_opmath(forward, a._be.xp, a._arr, b._arr)
             return forward(a._be.xp, a._arr, b._arr)
         except ValueError:  # shapes that don't broadcast: PyTorch's error
             broadcast_shapes(a._arr.shape, b._arr.shape)
@@ -148,6 +207,8 @@ def binary(name, forward, grad, *, node, promote, aliases=(), methods=(), inplac
                 gb.sum_to_size(b.shape) if need_b else None)
 
     def array_backward(ctx, gy):
+        if gy.dtype.char in _REDUCED and widen_for(ctx, gy, kern):  # in float32, rounded once
+            return in_opmath_backward(array_backward, ctx, gy)
         a, b = ctx.saved_arrays
         need_a, need_b = ctx.needs_input_grad
         be = ctx._be
@@ -160,9 +221,24 @@ def binary(name, forward, grad, *, node, promote, aliases=(), methods=(), inplac
 
     cls = _function_class(name, node, doc, forward, fwd, backward, array_backward)
     apply = cls.apply
+    if scalar_nodes == (None, None):
+        def function(input, other, *, out=None):
+            res = apply(*promote(input, other))
+            return res if out is None else _out.into(name, out, res)
+        return _record(name, function, cls, aliases, methods, inplace)
+    # the number forms: the same Function under another node name
+    apply_s1, apply_s2 = (apply if n is None else type(cls.__name__, (cls,), dict(
+        node_name=n, __module__=cls.__module__, __doc__=cls.__doc__)).apply
+        for n in scalar_nodes)
 
-    def function(input, other):
-        return apply(*promote(input, other))
+    def function(input, other, *, out=None):
+        if not isinstance(other, Tensor):
+            res = apply_s2(*promote(input, other))
+        elif not isinstance(input, Tensor):
+            res = apply_s1(*promote(input, other))
+        else:
+            res = apply(*promote(input, other))
+        return res if out is None else _out.into(name, out, res)
     return _record(name, function, cls, aliases, methods, inplace)
 
 
@@ -213,6 +289,7 @@ def _record(name, function, cls, aliases, methods, inplace):
         raise ValueError(f"op {name} is declared twice")
     function.__name__ = function.__qualname__ = name
     function.__module__, function.__doc__ = cls.__module__, cls.__doc__
+    function._takes_out = True  # out= (ops/out.py's ``into``): not wrapped again
     OPS[name] = Op(name, function, cls, tuple(aliases), tuple(methods), inplace)
     return function
 

@@ -14,7 +14,7 @@ from .. import _dtype
 from ..autograd.function import ArrayFunction, _ArrayNode
 from ..backend.kernels import kernel
 from ..tensor import Tensor
-from .declare import TENSOR, binary, unary
+from .declare import TENSOR, binary, in_opmath_backward, unary, widen_for
 from .shape import broadcast_shapes, sum_to
 
 
@@ -29,6 +29,8 @@ def _check_scalar(x, op):
 def _promote(a, b, op, floating=False):
     """Bring a binary op's operands (Tensors or Python scalars) to the result dtype."""
     # Fast paths: same-dtype tensors, or a Python float/int that keeps the tensor's dtype.
+    # (kind "f" is float16/32/64 only: bfloat16, kind "V", takes _promote_slow, which asks
+    # _dtype; a fast path that misses is only slower.)
     if isinstance(a, Tensor):
         kind = a._arr.dtype.kind
         if isinstance(b, Tensor):
@@ -112,6 +114,8 @@ class Add(ArrayFunction):
             y = b
             ctx.shapes = a._arr.shape, None
         try:
+            if a._arr.dtype.char in _REDUCED:  # float16, bfloat16: in float32, rounded once
+                return _dtype.in_opmath(_add, a._be.xp, a._arr, y, alpha)
             return a._arr + (y if alpha == 1 else y * alpha)
         except ValueError:
             raise _broadcast_error(a, b) from None
@@ -126,6 +130,8 @@ class Add(ArrayFunction):
 
     @staticmethod
     def array_backward(ctx, gy):
+        if gy.dtype.char in _REDUCED:  # float16, bfloat16: in float32, rounded once
+            return in_opmath_backward(Add.array_backward, ctx, gy)
         sa, sb = ctx.shapes
         ga = gy if gy.shape == sa else ctx._be.sum_to(gy, sa)
         if sb is None:
@@ -143,6 +149,8 @@ class Sub(ArrayFunction):
         ctx.shapes = a._arr.shape, _shape_of(b)
         y = b._arr if isinstance(b, Tensor) else b
         try:
+            if a._arr.dtype.char in _REDUCED:
+                return _dtype.in_opmath(_add, a._be.xp, a._arr, y, -alpha)
             return a._arr - (y if alpha == 1 else y * alpha)
         except ValueError:
             raise _broadcast_error(a, b) from None
@@ -156,6 +164,8 @@ class Sub(ArrayFunction):
 
     @staticmethod
     def array_backward(ctx, gy):
+        if gy.dtype.char in _REDUCED:  # float16, bfloat16: in float32, rounded once
+            return in_opmath_backward(Sub.array_backward, ctx, gy)
         sa, sb = ctx.shapes
         ga = _sum_to_arr(ctx._be, gy, sa)
         if sb is None:
@@ -170,6 +180,8 @@ class Rsub(Sub):
     @staticmethod
     def forward(ctx, b, a, alpha):
         ctx.alpha = alpha
+        if b._arr.dtype.char in _REDUCED:
+            return _dtype.in_opmath(_rsub, b._be.xp, b._arr, a, alpha)
         return a - b._arr * alpha if alpha != 1 else a - b._arr
 
     @staticmethod
@@ -178,11 +190,33 @@ class Rsub(Sub):
 
     @staticmethod
     def array_backward(ctx, gy):
+        if gy.dtype.char in _REDUCED:  # float16, bfloat16: in float32, rounded once
+            return in_opmath_backward(Rsub.array_backward, ctx, gy)
         return gy * -ctx.alpha
 
 
 def _shape_of(x):
     return x._arr.shape if isinstance(x, Tensor) else None
+
+
+# float16 / bfloat16 forms, run by _dtype.in_opmath: in float32, Python numbers unrounded
+_REDUCED = _dtype.REDUCED_CHARS
+
+
+def _add(xp, a, y, alpha):
+    return a + (y if alpha == 1 else y * alpha)
+
+
+def _rsub(xp, b, a, alpha):
+    return a - b * alpha
+
+
+def _mul(xp, a, b):
+    return a * b
+
+
+def _div(xp, a, b):
+    return a / b
 
 
 def add(input, other, *, alpha=1):
@@ -211,20 +245,36 @@ def sub(input, other, *, alpha=1):
     if type(alpha) is Tensor:
         alpha = alpha.item()
     if _is_bool(input) or _is_bool(other):
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
+        _refuse_bool_sub()
     a, b = _promote(input, other, "-")
-    if not isinstance(a, Tensor):
-        return Rsub.apply(b, a, alpha)
+    if not isinstance(a, Tensor):  # sub(2, t): the number as a 0-d tensor (SubBackward0)
+        a = _full_like_scalar(b, a)
     return Sub.apply(a, b, alpha)
+
+
+def _refuse_bool_sub():
+    raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                       "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                       "operator instead.")
+
+
+class RsubTensors(Sub):
+    """rsub of two tensors: other - alpha * input (its inputs in that order)."""
+    node_name = "RsubBackward0"
 
 
 def rsub(input, other, *, alpha=1):
     """rsub(input, other, *, alpha=1) -> Tensor
 
-    other - alpha * input (the reflected subtraction)."""
-    return sub(other, input, alpha=alpha)
+    other - alpha * input (the reflected subtraction; ``number - tensor`` too)."""
+    if type(alpha) is Tensor:
+        alpha = alpha.item()
+    if _is_bool(input) or _is_bool(other):
+        _refuse_bool_sub()
+    a, b = _promote(other, input, "-")
+    if not isinstance(a, Tensor):  # a number other: RsubBackward1
+        return Rsub.apply(b, a, alpha)
+    return RsubTensors.apply(a, b, alpha)
 
 
 # ---- mul / div -----------------------------------------------------------------------------
@@ -257,6 +307,8 @@ class Mul(ArrayFunction):
             except ValueError:
                 raise _broadcast_error(a, b) from None
         ctx.scalar = b
+        if a._arr.dtype.char in _REDUCED:  # the number is not rounded to float16 first
+            return _dtype.in_opmath(_mul, a._be.xp, a._arr, b)
         return a._arr * b
 
     @staticmethod
@@ -269,6 +321,9 @@ class Mul(ArrayFunction):
 
     @staticmethod
     def array_backward(ctx, gy):
+        if gy.dtype.char in _REDUCED and (ctx.scalar is not None  # in float32, once
+                                          or widen_for(ctx, gy, mul_backward)):
+            return in_opmath_backward(Mul.array_backward, ctx, gy)
         if ctx.scalar is not None:
             return gy * ctx.scalar
         a, b = ctx.saved_arrays
@@ -290,6 +345,8 @@ class Div(ArrayFunction):
             ctx.scalar = None
             return _binary_forward(_np_div, a, b)
         ctx.scalar = b
+        if a._arr.dtype.char in _REDUCED:
+            return _dtype.in_opmath(_div, a._be.xp, a._arr, b)
         return a._arr / b
 
     @staticmethod
@@ -302,6 +359,9 @@ class Div(ArrayFunction):
 
     @staticmethod
     def array_backward(ctx, gy):
+        if gy.dtype.char in _REDUCED and (ctx.scalar is not None  # in float32, once
+                                          or widen_for(ctx, gy, div_backward)):
+            return in_opmath_backward(Div.array_backward, ctx, gy)
         if ctx.scalar is not None:
             return gy / ctx.scalar
         a, b = ctx.saved_arrays
@@ -339,7 +399,17 @@ def div(input, other, *, rounding_mode=None):
         a, b = _promote(input, other, "/")
         return RoundedDiv.apply(a, b, rounding_mode)
     a, b = _promote(input, other, "/", floating=True)
-    if not isinstance(a, Tensor):  # scalar / tensor = scalar * reciprocal(tensor)
+    if not isinstance(a, Tensor):  # div(2, t): the number as a 0-d tensor (DivBackward0)
+        a = _full_like_scalar(b, a)
+    return Div.apply(a, b)
+
+
+def _rtruediv(self, other):
+    """__rtruediv__(other) -> Tensor
+
+    other / self for a number other: other * reciprocal(self), as PyTorch (MulBackward0)."""
+    a, b = _promote(other, self, "/", floating=True)
+    if not isinstance(a, Tensor):
         return Mul.apply(reciprocal(b), a)
     return Div.apply(a, b)
 
@@ -802,7 +872,7 @@ rsqrt = unary("rsqrt", _rsqrt, lambda F, y, gy: gy * y * y * y * -0.5, node="Rsq
 # ---- piecewise-constant ops: zero gradient ----------------------------------------------------
 
 def _zero(F, gy):
-    return gy * 0
+    return F.zeros_like(gy)  # PyTorch's zeros_like(grad): 0 for an infinite or nan gy too
 
 
 def _sign(xp, x):
@@ -810,7 +880,8 @@ def _sign(xp, x):
     if x.dtype == np.bool_:
         return x.copy()
     out = xp.sign(x)
-    return xp.where(out != out, 0, out).astype(out.dtype, copy=False) if x.dtype.kind == "f" \
+    return xp.where(out != out, 0, out).astype(out.dtype, copy=False) \
+        if _dtype.is_floating(x.dtype) \
         else out
 
 
@@ -855,6 +926,8 @@ class Clamp(ArrayFunction):
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
+        if x._arr.dtype.char in _REDUCED:  # NumPy's clip would widen bfloat16 to float32
+            return _dtype.in_opmath(lambda xp, a: xp.clip(a, lo, hi), x._be.xp, x._arr)
         return x._be.xp.clip(x._arr, lo, hi)
 
     @staticmethod
@@ -895,6 +968,22 @@ class ClampTensor(ArrayFunction):
         return tuple(out)
 
 
+class ClampMin(Clamp):
+    node_name = "ClampMinBackward0"
+
+
+class ClampMax(Clamp):
+    node_name = "ClampMaxBackward0"
+
+
+class ClampMinTensor(ClampTensor):
+    node_name = "ClampMinBackward1"
+
+
+class ClampMaxTensor(ClampTensor):
+    node_name = "ClampMaxBackward1"
+
+
 def clamp(input, min=None, max=None):
     """clamp(input, min=None, max=None) -> Tensor
 
@@ -902,13 +991,19 @@ def clamp(input, min=None, max=None):
     passes where min <= input <= max; a tensor bound gets it where it was the result."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    return _clamp(input, min, max, Clamp, ClampTensor)
+
+
+def _clamp(input, min, max, scalar_cls, tensor_cls):
+    """clamp by ``scalar_cls`` (number bounds) or ``tensor_cls`` (a tensor bound): clamp's
+    nodes, or clamp_min's and clamp_max's (PyTorch names them apart)."""
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         lo = min if min is None or isinstance(min, Tensor) else _full_like_scalar(input, min)
         hi = max if max is None or isinstance(max, Tensor) else _full_like_scalar(input, max)
-        return ClampTensor.apply(*[t for t in (input, lo, hi)])
-    if input._arr.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+        return tensor_cls.apply(*[t for t in (input, lo, hi)])
+    if not _dtype.is_floating(input._arr.dtype) and any(isinstance(v, float) for v in (min, max)):
         input = input.to(_dtype.get_default_dtype())
-    return Clamp.apply(input, min, max)
+    return scalar_cls.apply(input, min, max)
 
 
 def _full_like_scalar(like, value):
@@ -919,15 +1014,15 @@ def _full_like_scalar(like, value):
 def clamp_min(input, min):
     """clamp_min(input, min) -> Tensor
 
-    clamp(input, min=min)."""
-    return clamp(input, min=min)
+    clamp(input, min=min) (its node: ClampMinBackward0, or 1 for a tensor min)."""
+    return _clamp(input, min, None, ClampMin, ClampMinTensor)
 
 
 def clamp_max(input, max):
     """clamp_max(input, max) -> Tensor
 
-    clamp(input, max=max)."""
-    return clamp(input, max=max)
+    clamp(input, max=max) (its node: ClampMaxBackward0, or 1 for a tensor max)."""
+    return _clamp(input, None, max, ClampMax, ClampMaxTensor)
 
 
 clip = clamp
@@ -1102,7 +1197,7 @@ class _Not(ArrayFunction):
     @staticmethod
     def forward(ctx, x, bitwise):
         if bitwise:
-            if x._arr.dtype.kind == "f":
+            if _dtype.is_floating(x._arr.dtype):
                 raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
             return ~x._arr
         return x._be.xp.logical_not(x._arr)
@@ -1140,7 +1235,8 @@ def isfinite(input):
     """isfinite(input) -> Tensor
 
     A bool tensor: True where input is neither inf nor nan."""
-    return lt(abs(input), float("inf")) if input._arr.dtype.kind == "f" else eq(input, input)
+    return lt(abs(input), float("inf")) if _dtype.is_floating(input._arr.dtype) \
+        else eq(input, input)
 
 
 # ---- clone ---------------------------------------------------------------------------------
@@ -1176,7 +1272,7 @@ METHODS = {
     "logical_not": logical_not, "bitwise_not": bitwise_not, "isnan": isnan, "isinf": isinf,
     "isfinite": isfinite, "clone": clone,
     "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul,
-    "__rmul__": mul, "__truediv__": div, "__rtruediv__": lambda s, o: div(o, s),
+    "__rmul__": mul, "__truediv__": div, "__rtruediv__": _rtruediv,
     "__floordiv__": floor_divide, "__rfloordiv__": lambda s, o: floor_divide(o, s),
     "__mod__": remainder, "__rmod__": lambda s, o: remainder(o, s), "__pow__": pow,
     "__rpow__": rpow,

@@ -5,7 +5,9 @@ import numbers
 import numpy as np
 
 from .. import _dtype
+from .._deterministic import fill_uninitialized
 from .._generator import draw_backend
+from .._settings import default_device_or
 from ..backend import cpu_backend, get_backend
 from ..tensor import Tensor, _wrap
 from .shape import _shape_arg
@@ -63,8 +65,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     A new leaf tensor holding a copy of ``data``: a Python number, a nested list or tuple
     (which may hold tensors), a NumPy array or a Tensor.  Without ``dtype`` it is inferred:
     bool, int64, or the default float dtype; ``pin_memory`` is accepted and ignored."""
-    be = get_backend(device if device is not None else
-                     (data.device if isinstance(data, Tensor) else None))
+    be = get_backend(default_device_or(device if device is not None else
+                     (data.device if isinstance(data, Tensor) else None)))
     dt = _dtype.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
     host = _host(data)
     try:
@@ -101,7 +103,7 @@ def from_numpy(ndarray):
 
 
 def _factory(size, dtype, device, requires_grad, make):
-    be = get_backend(device)
+    be = get_backend(default_device_or(device))
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     shape = _shape_arg(size)
     if any(n < 0 for n in shape):
@@ -110,20 +112,20 @@ def _factory(size, dtype, device, requires_grad, make):
     return _finish(make(be, shape, dt), be, requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    """zeros(*size, *, dtype=None, device=None, requires_grad=False) -> Tensor
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    """zeros(*size, *, out=None, dtype=None, device=None, requires_grad=False) -> Tensor
 
     A tensor of shape ``size`` (ints, or one list/tuple/Size) filled with 0, of the default
-    float dtype unless ``dtype`` is given.  ``out`` is accepted but not written to."""
+    float dtype unless ``dtype`` is given (``out=``: see ops/out.py)."""
     return _factory(size, dtype, device, requires_grad,
                     lambda be, s, dt: be.xp.zeros(s, dtype=dt.np))
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
-    """ones(*size, *, dtype=None, device=None, requires_grad=False) -> Tensor
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    """ones(*size, *, out=None, dtype=None, device=None, requires_grad=False) -> Tensor
 
     A tensor of shape ``size`` (ints, or one list/tuple/Size) filled with 1, of the default
-    float dtype unless ``dtype`` is given.  ``out`` is accepted but not written to."""
+    float dtype unless ``dtype`` is given (``out=``: see ops/out.py)."""
     return _factory(size, dtype, device, requires_grad,
                     lambda be, s, dt: be.xp.ones(s, dtype=dt.np))
 
@@ -132,9 +134,31 @@ def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=Non
     """empty(*size, *, dtype=None, device=None, requires_grad=False) -> Tensor
 
     An uninitialized tensor of shape ``size`` (ints, or one list/tuple/Size), of the default
-    float dtype unless ``dtype`` is given; its values are whatever memory held."""
+    float dtype unless ``dtype`` is given; its values are whatever memory held (NaN, or an
+    integer dtype's largest value, under use_deterministic_algorithms(True) with
+    torch.utils.deterministic.fill_uninitialized_memory, as PyTorch's)."""
     return _factory(size, dtype, device, requires_grad,
-                    lambda be, s, dt: be.xp.empty(s, dtype=dt.np))
+                    lambda be, s, dt: fill_uninitialized(be.xp.empty(s, dtype=dt.np)))
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """empty_strided(size, stride, *, dtype=None, layout=None, device=None,
+        requires_grad=False, pin_memory=False) -> Tensor
+
+    An uninitialized tensor of shape ``size`` laid out with ``stride`` (in elements) over a
+    new buffer just large enough; filled as empty's under deterministic algorithms."""
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality "
+                           f"of strides ({len(stride)})")
+
+    def make(be, shape, dt):
+        n = 0 if 0 in shape else 1 + sum((k - 1) * s for k, s in zip(shape, stride))
+        base = fill_uninitialized(be.xp.empty(n, dtype=dt.np))
+        step = base.itemsize
+        return be.xp.lib.stride_tricks.as_strided(base, shape, [s * step for s in stride])
+    return _factory(size, dtype, device, requires_grad, make)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
@@ -221,7 +245,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         dtype = (_dtype.int64 if all(isinstance(v, numbers.Integral) for v in (start, end, step))
                  else _dtype.get_default_dtype())
     dt = _dtype.to_dtype(dtype)
-    be = get_backend(device)
+    be = get_backend(default_device_or(device))
     n = max(int(np.ceil((end - start) / step)), 0)
     arr = (start + np.arange(n, dtype=np.float64 if dt.is_floating_point else np.int64) * step)
     return _finish(be.from_host(arr.astype(dt.np)), be, requires_grad)
@@ -232,7 +256,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
     A 1-d tensor of ``steps`` evenly spaced values from ``start`` to ``end``, both included
     (computed in float64, then cast; the default float dtype unless given)."""
-    be = get_backend(device)
+    be = get_backend(default_device_or(device))
     dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -373,8 +397,11 @@ def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
     """new_empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor
 
     An uninitialized tensor of shape ``size`` (ints or one sequence; gradcore fills it with
-    zeros), with self's dtype and device unless given."""
-    return _new_full(self, size, 0, dtype, device, requires_grad)
+    zeros, or as empty's under deterministic algorithms), with self's dtype and device unless
+    given."""
+    out = _new_full(self, size, 0, dtype, device, requires_grad)
+    fill_uninitialized(out._arr)
+    return out
 
 
 METHODS = {"new_tensor": new_tensor, "new_zeros": new_zeros, "new_ones": new_ones,
@@ -382,9 +409,9 @@ METHODS = {"new_tensor": new_tensor, "new_zeros": new_zeros, "new_ones": new_one
 
 FUNCTIONS = {
     "tensor": tensor, "as_tensor": as_tensor, "from_numpy": from_numpy, "zeros": zeros,
-    "ones": ones, "empty": empty, "full": full, "rand": rand, "randn": randn,
-    "randint": randint, "randperm": randperm, "arange": arange, "linspace": linspace,
-    "logspace": logspace, "eye": eye, "zeros_like": zeros_like, "ones_like": ones_like,
+    "ones": ones, "empty": empty, "empty_strided": empty_strided, "full": full, "rand": rand,
+    "randn": randn, "randint": randint, "randperm": randperm, "arange": arange,
+    "linspace": linspace, "logspace": logspace, "eye": eye, "zeros_like": zeros_like, "ones_like": ones_like,
     "empty_like": empty_like, "full_like": full_like, "rand_like": rand_like,
     "randn_like": randn_like, "randint_like": randint_like,
 }

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import check_index_saveable
 from ..tensor import Tensor, _wrap, _wrap_dim
 from . import elementwise as E
 from .inplace import copy_, inplace
@@ -275,7 +276,7 @@ def _index_item(self, k):
         arr = k._arr if k._be is self._be else self._be.from_host(k._be.to_host(k._arr))
     else:
         host = np.asarray(k)
-        if host.size == 0 and host.dtype.kind == "f":  # x[[]]
+        if host.size == 0 and _dtype.is_floating(host.dtype):  # x[[]]
             host = host.astype(np.int64)
         arr = self._be.from_host(host)
     kind = arr.dtype.kind
@@ -407,6 +408,7 @@ def getitem(self, key):
             return _select(self, 0, key)
     t, idx = _resolve(self, key, type(key) is tuple)
     if idx is not None:
+        check_index_saveable(t, key)
         return Index.apply(t, idx)
     return _view(self, Alias, ()) if t is self else t
 
@@ -438,7 +440,9 @@ def setitem(self, key, value):
                 value = value.expand(t._arr.shape)
         copy_(t, value)
         return
-    inplace(t, IndexPut.apply, _put_value(t, idx, value), idx, False)
+    value = _put_value(t, idx, value)
+    check_index_saveable(t if t.requires_grad else value, key)
+    inplace(t, IndexPut.apply, value, idx, False)
 
 
 def _put_value(t, idx, value):
@@ -497,7 +501,9 @@ def index_put(input, indices, values, accumulate=False):
     (None: a whole dim), ``values`` broadcast to the indexed shape (gradcore also takes a Python
     number); accumulate=True adds instead, repeated indices adding up."""
     idx = _put_key(input, indices)
-    return IndexPut.apply(input, _put_value(input, idx, values), idx, bool(accumulate))
+    values = _put_value(input, idx, values)
+    check_index_saveable(input if input.requires_grad else values, indices)
+    return IndexPut.apply(input, values, idx, bool(accumulate))
 
 
 def index_put_(self, indices, values, accumulate=False):
@@ -506,7 +512,9 @@ def index_put_(self, indices, values, accumulate=False):
     index_put done in place on input (input[indices] = values, or += with accumulate=True);
     returns input."""
     idx = _put_key(self, indices)
-    return inplace(self, IndexPut.apply, _put_value(self, idx, values), idx, bool(accumulate))
+    values = _put_value(self, idx, values)
+    check_index_saveable(self if self.requires_grad else values, indices)
+    return inplace(self, IndexPut.apply, values, idx, bool(accumulate))
 
 
 # ---- index_select / gather / scatter --------------------------------------------------------
@@ -516,6 +524,15 @@ def _index_tensor(index, fn, dtypes=(np.int64, np.int32), what="int32/int64"):
         raise TypeError(f"{fn}(): argument 'index' must be Tensor, not {type(index).__name__}")
     if index._arr.dtype not in dtypes:
         raise RuntimeError(f"{fn}(): Expected dtype {what} for index")
+
+
+def _index_on(input, index, saved_for=None):
+    """The array of ``index``, an op's index tensor, on input's backend (an inference tensor
+    refused where the op's node would keep it, as PyTorch's: when one of ``saved_for``, the
+    inputs whose gradient reads the index, requires grad; default: input alone)."""
+    for t in (input,) if saved_for is None else saved_for:
+        check_index_saveable(t, index)
+    return _on(input, index)
 
 
 def _on(input, index):
@@ -535,7 +552,7 @@ def index_select(input, dim, index):
         raise IndexError("index_select(): Index is supposed to be a vector")
     shape = input._arr.shape
     d = _wrap_dim(dim, len(shape))
-    arr = _on(input, index).reshape(-1)
+    arr = _index_on(input, index).reshape(-1)
     size = shape[d] if shape else 1
     if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= size):
         raise IndexError("index out of range in self")
@@ -551,7 +568,7 @@ def _mesh(arr, dim, xp):
                  for d, n in enumerate(arr.shape))
 
 
-def _gather_key(input, dim, index, fn, src=None):
+def _gather_key(input, dim, index, fn, src=None, saved_for=None):
     _index_tensor(index, fn)
     shape, ishape = input._arr.shape, index._arr.shape
     d = _wrap_dim(dim, len(shape))
@@ -573,7 +590,8 @@ def _gather_key(input, dim, index, fn, src=None):
             raise RuntimeError(f"Expected index {list(ishape)} to be no larger than self "
                                f"{list(shape)} apart from dimension {d} and to be no larger "
                                f"size than src {list(src._arr.shape)}")
-    arr = _on(input, index).reshape(ishape)
+    arr = _index_on(input, index, (input, src) if saved_for is None else saved_for)
+    arr = arr.reshape(ishape)
     if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= shape[d]):
         host = input._be.to_host(arr).ravel()
         bad = host[(host < 0) | (host >= shape[d])][0]
@@ -605,7 +623,9 @@ def _scatter(input, dim, index, src, value, reduce, cls):
         if not input._arr.ndim:
             return _scatter(input.reshape(1), 0, index.reshape(-1), src.reshape(-1), None,
                             None, cls).reshape(())
-        idx, ishape = _gather_key(input, dim, index, "scatter", src)
+        # scatter_add's input gradient is the output's, so only src's reads the index
+        idx, ishape = _gather_key(input, dim, index, "scatter", src,
+                                  (src,) if cls is ScatterAdd else None)
         if src._arr.shape != ishape:  # the part of src that the index covers
             src = _view(src, Slice, tuple(slice(0, n) for n in ishape))
     else:
@@ -645,9 +665,10 @@ def _scatter_reduce(input, dim, index, src, reduce):
         warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
                       "will be removed in a future PyTorch release. Use torch.scatter_reduce "
                       "instead for more reduction options.", UserWarning, stacklevel=4)
-        idx, ishape = _gather_key(input, dim, index, "scatter", src)
+        # no derivative, so PyTorch saves nothing (an inference index is fine): saved_for=()
+        idx, ishape = _gather_key(input, dim, index, "scatter", src, ())
         return _ScatterReduced.apply(input, src, idx, reduce, tuple(slice(0, n) for n in ishape))
-    idx, _ = _gather_key(input, dim, index, "scatter")
+    idx, _ = _gather_key(input, dim, index, "scatter", saved_for=())
     return _ScatterReduced.apply(input, src, idx, reduce)
 
 
@@ -704,7 +725,7 @@ def put(input, index, source, accumulate=False):
         raise IndexError(f"{what}: Expected source and index to have the same number of "
                          f"elements, but got source.numel() = {source.numel()}, index.numel() "
                          f"= {index.numel()}")
-    n, arr = input.numel(), _on(input, index).reshape(-1)
+    n, arr = input.numel(), _index_on(input, index).reshape(-1)
     if arr.size and (int(arr.min()) < -n or int(arr.max()) >= n):
         host = input._be.to_host(arr)
         bad = host[(host < -n) | (host >= n)][0]
@@ -821,7 +842,7 @@ def masked_select(input, mask):
     _check_mask(mask, "masked_select")
     shape = broadcast_shapes(input._arr.shape, mask._arr.shape)
     x = input if input._arr.shape == shape else input.expand(shape)
-    m = input._be.xp.broadcast_to(_on(input, mask), shape)
+    m = input._be.xp.broadcast_to(_index_on(input, mask), shape)
     if not shape:
         return MaskedSelect.apply(x.reshape(1), m.reshape(1).nonzero())
     return MaskedSelect.apply(x, m.nonzero())

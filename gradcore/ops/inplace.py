@@ -17,6 +17,7 @@ from ..autograd.grad_mode import _state
 from ..tensor import Tensor, _wrap
 from . import elementwise as E
 from . import binary_math, special, unary_math  # noqa: F401 (their declared ops' in-place forms)
+from . import contraction, linalg, reduction
 from .declare import OPS
 from .shape import sum_to
 
@@ -172,6 +173,15 @@ _OUT_OF_PLACE = {
     "clamp_min": E.clamp_min, "clamp_max": E.clamp_max, "square": E.square,
     "remainder": E.remainder, "fmod": E.fmod, "floor_divide": E.floor_divide,
 }
+_OUT_OF_PLACE.update({
+    "addmm": linalg.addmm, "addmv": contraction.addmv, "addr": contraction.addr,
+    "baddbmm": contraction.baddbmm, "addbmm": contraction.addbmm, "cumsum": reduction.cumsum,
+    "true_divide": E.true_divide, "eq": E.eq, "ne": E.ne, "lt": E.lt, "le": E.le, "gt": E.gt,
+    "ge": E.ge, "greater": E.gt, "less": E.lt, "greater_equal": E.ge, "less_equal": E.le,
+    "not_equal": E.ne, "logical_and": E.logical_and, "logical_or": E.logical_or,
+    "logical_xor": E.logical_xor, "logical_not": E.logical_not, "bitwise_and": E.bitwise_and,
+    "bitwise_or": E.bitwise_or, "bitwise_xor": E.bitwise_xor, "bitwise_not": E.bitwise_not,
+})
 _OUT_OF_PLACE.update(binary_math.INPLACE)  # the plain functions with an in-place form
 _OUT_OF_PLACE.update(unary_math.INPLACE)
 # and every declared op with an in-place form (its aliases' forms too)
@@ -188,9 +198,15 @@ METHODS.update({
     "__ifloordiv__": METHODS["floor_divide_"], "__imod__": METHODS["remainder_"],
     "__ilshift__": METHODS["bitwise_left_shift_"], "__irshift__": METHODS["bitwise_right_shift_"],
 })
-FUNCTIONS = {"relu_": METHODS["relu_"], "exp_": METHODS["exp_"], "sigmoid_": METHODS["sigmoid_"],
-             "tanh_": METHODS["tanh_"], "zero_": zero_, "fill_": fill_, "gcd_": METHODS["gcd_"],
-             "lcm_": METHODS["lcm_"], "xlogy_": METHODS["xlogy_"]}
+# the in-place forms PyTorch also has as functions (torch.exp_(t) ...; the activations' relu_,
+# celu_, selu_, rrelu_, threshold_ come from ops/activation.py)
+_TOP_LEVEL = """abs_ acos_ acosh_ addmv_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_
+asinh_ atan_ atanh_ ceil_ clamp_ clamp_max_ clamp_min_ clip_ cos_ cosh_ deg2rad_ erf_ erfc_
+exp2_ exp_ expm1_ fix_ floor_ frac_ gcd_ i0_ lcm_ ldexp_ log10_ log1p_ log2_ log_ logit_ nan_to_num_
+neg_ negative_ rad2deg_ reciprocal_ relu_ round_ rsqrt_ sigmoid_ sin_ sinc_ sinh_ sqrt_ square_
+tan_ tanh_ trunc_ xlogy_""".split()
+FUNCTIONS = {n: METHODS[n] for n in _TOP_LEVEL}
+FUNCTIONS.update({"zero_": zero_, "fill_": fill_, "detach_": Tensor.detach_})
 
 
 def check_forms(ops):

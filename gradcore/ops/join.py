@@ -60,11 +60,11 @@ class Cat(ArrayFunction):
         return tuple(grads)
 
 
-def cat(tensors, dim=0, *, axis=None, out=None):
+def cat(tensors, dim=0, *, axis=None):
     """cat(tensors, dim=0, *, axis=None, out=None) -> Tensor
 
     The tensors joined along the existing dim ``dim`` (``axis`` is its NumPy name), their
-    dtypes promoted; 1-D empty tensors are skipped. out= is accepted but not written to.
+    dtypes promoted; 1-D empty tensors are skipped (``out=``: see ops/out.py).
     concat and concatenate are aliases."""
     if axis is not None:
         dim = axis
@@ -109,11 +109,11 @@ class Stack(ArrayFunction):
                      for i, need in enumerate(ctx.needs_input_grad))
 
 
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0):
     """stack(tensors, dim=0, *, out=None) -> Tensor
 
-    Equal-shape tensors joined along a new dim inserted at ``dim``, their dtypes promoted.
-    out= is accepted but not written to."""
+    Equal-shape tensors joined along a new dim inserted at ``dim``, their dtypes promoted
+    (``out=``: see ops/out.py)."""
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

@@ -8,13 +8,32 @@ batched, which PyTorch computes transposed), BmmBackward0, AddmmBackward0.
 """
 import math
 
+from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 from .shape import broadcast_shapes, expanded_shape, sum_to
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16",
             "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
             "uint8": "unsigned char", "bool": "bool"}
+
+
+_REDUCED = _dtype.REDUCED_CHARS
+
+
+def _matmul(xp, a, b):
+    return xp.matmul(a, b)
+
+
+def _dot(xp, a, b):
+    return xp.dot(a, b)
+
+
+def _linear(xp, x, w, bias):
+    out = xp.matmul(x, w.T)  # fresh: bias added in place
+    out += bias
+    return out
 
 
 # ---- checks, worded as PyTorch's -----------------------------------------------------------
@@ -79,6 +98,8 @@ class Dot(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if a._arr.dtype.char in _REDUCED:  # float16, bfloat16: in float32, rounded once
+            return _dtype.in_opmath(_dot, a._be.xp, a._arr, b._arr)
         return a._be.xp.dot(a._arr, b._arr)
 
     @staticmethod
@@ -94,6 +115,8 @@ class Mm(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if a._arr.dtype.char in _REDUCED:
+            return _dtype.in_opmath(_matmul, a._be.xp, a._arr, b._arr)
         return a._be.xp.matmul(a._arr, b._arr)
 
     @staticmethod
@@ -295,13 +318,15 @@ class Addmm(ArrayFunction):
     def forward(ctx, c, a, b, beta, alpha):
         ctx.save_for_backward(a, b)
         ctx.c_shape, ctx.beta, ctx.alpha = c._arr.shape, beta, alpha
-        ab = a._be.xp.matmul(a._arr, b._arr)  # a fresh array: scaled and added in place
-        if alpha != 1:
-            ab *= alpha
-        if beta == 0:  # PyTorch ignores input then (nan and inf in it do not propagate)
+        def addmm_arrays(xp, c, a, b):
+            ab = xp.matmul(a, b)  # a fresh array: scaled and added in place
+            if alpha != 1:
+                ab *= alpha
+            if beta == 0:  # PyTorch ignores input then (nan and inf in it do not propagate)
+                return ab
+            ab += c if beta == 1 else c * beta
             return ab
-        ab += c._arr if beta == 1 else c._arr * beta
-        return ab
+        return _dtype.in_opmath(addmm_arrays, a._be.xp, c._arr, a._arr, b._arr)
 
     @staticmethod
     def backward(ctx, gy):
@@ -339,9 +364,11 @@ def linear_backward(be, gy, x, w, bias_shape, need_b, need_x, need_w):
     if need_b:
         out.append(be.sum_to(gy, bias_shape))
     if need_x:
-        out.append(be.xp.matmul(gy, w))
+        out.append(_dtype.in_opmath(_matmul, be.xp, gy, w) if gy.dtype.char in _REDUCED
+                   else be.xp.matmul(gy, w))
     if need_w:
-        out.append(be.xp.matmul(gy.T, x))
+        out.append(_dtype.in_opmath(_matmul, be.xp, gy.T, x) if gy.dtype.char in _REDUCED
+                   else be.xp.matmul(gy.T, x))
     return tuple(out)
 
 
@@ -356,9 +383,9 @@ class Linear(ArrayFunction):
     def forward(ctx, bias, input, weight):
         ctx.save_for_backward(input, weight)
         ctx.bias_shape = bias._arr.shape
-        out = input._be.xp.matmul(input._arr, weight._arr.T)  # fresh: bias added in place
-        out += bias._arr
-        return out
+        if input._arr.dtype.char in _REDUCED:  # float16, bfloat16: in float32, rounded once
+            return _dtype.in_opmath(_linear, input._be.xp, input._arr, weight._arr, bias._arr)
+        return _linear(input._be.xp, input._arr, weight._arr, bias._arr)
 
     @staticmethod
     def backward(ctx, gy):

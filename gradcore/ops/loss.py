@@ -1,8 +1,9 @@
 """Loss functions, under torch.nn.functional's names: mse_loss, l1_loss, smooth_l1_loss,
 nll_loss, cross_entropy, binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss,
-soft_margin_loss, multi_margin_loss (ops with their own node, as PyTorch's), and the
-compositions kl_div, poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss,
-margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss.
+soft_margin_loss, multi_margin_loss, multilabel_margin_loss (ops with their own node, as
+PyTorch's), and the compositions kl_div, poisson_nll_loss, gaussian_nll_loss,
+multilabel_soft_margin_loss, margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss,
+triplet_margin_loss, triplet_margin_with_distance_loss.  (ctc_loss: ops/ctc.py.)
 
 As in PyTorch, mse / smooth L1 / nll / the two BCEs are ops with their own node, while l1_loss
 and cross_entropy are compositions (cross_entropy = log_softmax + nll_loss, with label
@@ -17,13 +18,14 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import ArrayFunction
-from ..autograd.grad_mode import _state
+from ..autograd.grad_mode import _state, check_index_saveable
 from ..backend.kernels import kernel
 from .declare import TENSOR
 from ..tensor import _wrap
 from .activation import log_sigmoid
 from .binary_math import xlogy
-from .elementwise import abs as _abs, clamp_min, exp, log, minimum, sigmoid, where
+from .elementwise import (_NotImplementedNode, abs as _abs, clamp_min, exp, log, minimum,
+                          sigmoid, where)
 from .factories import ones_like, zeros_like
 from .indexing import masked_fill
 from .shape import broadcast_shapes, expand
@@ -159,7 +161,7 @@ def _pointwise_args(input, target, size_average, reduce, reduction, kernel=None)
     """PyTorch's preamble of mse/l1/smooth_l1: the size warning, the legacy flags, then
     input and target broadcast to one shape and promoted to one dtype."""
     if (input._arr.shape == target._arr.shape and input._arr.dtype is target._arr.dtype
-            and input._arr.dtype.kind == "f" and size_average is None and reduce is None):
+            and _dtype.is_floating(input._arr.dtype) and size_average is None and reduce is None):
         return input, target, reduction  # the common case: nothing to warn, cast or expand
     _same_size_warning(input, target)
     reduction = _legacy_reduction(reduction, size_average, reduce)
@@ -355,6 +357,7 @@ def _nll_loss_nd(input, target, weight, reduction, ignore_index):
     nd = input.ndim
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
+    check_index_saveable(input, target)  # the node keeps target's array for backward
     if nd != 1 and (target.ndim == 0 or input.shape[0] != target.shape[0]):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
                          f"batch_size ({target.shape[0] if target.ndim else 0}).")
@@ -825,7 +828,108 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and weight.numel() != c:
         raise RuntimeError(f"inconsistent weight size, expected {c} but got "
                            f"{list(weight.shape)}")
+    check_index_saveable(input, target)  # the node keeps target's array for backward
     return MultiMarginLoss.apply(input, target, weight, p, float(margin), reduction)
+
+
+def _multilabel_grad(gy, coef, reduction):
+    """multilabel_margin_loss's input gradient on arrays: coef (N, C) times gy per sample
+    (/ N for a mean)."""
+    n = coef.shape[0]
+    g = gy.reshape(n, 1) if reduction == "none" else gy
+    if reduction == "mean" and n:
+        g = g / n
+    return coef * g
+
+
+class MultilabelMarginLossGrad(ArrayFunction):
+    """multilabel_margin_loss's gradient as its own node: PyTorch has no derivative for it."""
+    node_name = "NotImplemented"
+    _node_base = _NotImplementedNode
+
+    @staticmethod
+    def forward(ctx, gy, x, coef, reduction):
+        return _multilabel_grad(gy._arr, coef, reduction).reshape(x._arr.shape)
+
+    @staticmethod
+    def backward(ctx, gg):
+        raise RuntimeError("derivative for aten::multilabel_margin_loss_backward is not "
+                           "implemented")
+
+
+class MultilabelMarginLoss(ArrayFunction):
+    """sum over the listed targets j (those before the first -1) and the classes i that are no
+    target of max(0, 1 - x[y_j] + x[i]), / C per sample; input (N, C), (C,) or ()."""
+    node_name = "MultilabelMarginLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, target, reduction):
+        xp = x._be.xp
+        a = x._arr.reshape(-1, x._arr.shape[-1]) if x._arr.ndim else x._arr.reshape(1, 1)
+        n, c = a.shape
+        t = target._arr.reshape(n, c)
+        listed = xp.cumsum(t < 0, axis=1) == 0  # the targets before the first -1
+        k = int(listed.sum(axis=1).max()) if n else 0
+        listed, safe = listed[:, :k], xp.where(listed, t, 0)[:, :k]  # (N, J): J <= C targets
+        onehot = (safe[:, :, None] == xp.arange(c)) & listed[:, :, None]  # (N, J, C)
+        is_target = onehot.any(axis=1)
+        z = 1 - xp.take_along_axis(a, safe, axis=1)[:, :, None] + a[:, None, :]
+        hit = listed[:, :, None] & ~is_target[:, None, :] & (z > 0)  # (N, J, C)
+        loss = xp.where(hit, z, 0).sum(axis=(1, 2)) / c
+        hits = hit.astype(a.dtype)
+        coef = (hits.sum(axis=1) - (hits.sum(axis=2)[:, :, None] * onehot).sum(axis=1)) / c
+        ctx.save_for_backward(x)
+        ctx.coef, ctx.reduction = coef, reduction
+        if reduction == "none":
+            return loss.reshape(() if x._arr.ndim < 2 else (n,))
+        if reduction == "sum":
+            return loss.sum()
+        with np.errstate(invalid="ignore"):
+            return loss.sum() / n  # no samples: nan (PyTorch leaves it unwritten)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, = ctx.saved_tensors
+        return MultilabelMarginLossGrad.apply(gy, x, ctx.coef, ctx.reduction), None
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        x, = ctx.saved_arrays
+        return _multilabel_grad(gy, ctx.coef, ctx.reduction).reshape(x.shape), None
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction='mean')
+        -> Tensor
+
+    The multi-class multi-label hinge loss: per sample, the sum over its target classes j and
+    the classes i that are not targets of max(0, 1 - (x[j] - x[i])), divided by C.  input
+    (N, C), (C,) or (); target the same shape, int64 class indices, the list ending at the
+    first -1.  reduction 'mean' (over the samples; default), 'sum' or 'none'.  Gradient:
+    +1/C at each violating class, minus their count / C at the target; not differentiable
+    twice, as in PyTorch."""
+    reduction = _reduction(reduction, size_average, reduce)
+    nd = input.ndim
+    if not (nd == 0 or (nd in (1, 2) and input.shape[-1] != 0)):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch "
+                           f"size, but got: {list(input.shape)}")
+    c = input.shape[-1] if nd else 1
+    if nd <= 1:
+        ok = target.ndim <= 1 and target.numel() == c
+    else:
+        ok = target.ndim == 2 and tuple(target.shape) == tuple(input.shape)
+    if not ok:
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    if input.dtype not in (_dtype.float32, _dtype.float64):
+        raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented '
+                                  f"for '{input.dtype.scalar_name}'")
+    if target.dtype is not _dtype.int64:
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype.scalar_name}")
+    if target.numel() and bool(((target._arr < -1) | (target._arr >= c)).any()):
+        raise RuntimeError("argument #2 'target' is out of range")
+    check_index_saveable(input, target)  # the node keeps target's array for backward
+    return MultilabelMarginLoss.apply(input, target, reduction)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
@@ -909,6 +1013,32 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _apply_reduction(clamp_min(margin + d_pos - d_neg, 0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """triplet_margin_with_distance_loss(anchor, positive, negative, *,
+        distance_function=None, margin=1.0, swap=False, reduction='mean') -> Tensor
+
+    max(0, margin + d(a, p) - d(a, n)) per triplet, for any distance ``d`` (a callable of two
+    Tensors; pairwise_distance when None); ``swap`` takes min(d(a, n), d(p, n)) for the
+    negative distance.  Reduced (a composition, as PyTorch's)."""
+    from .distance import pairwise_distance
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, pd, nd = anchor.ndim, positive.ndim, negative.ndim
+    if not a == pd == nd:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {a}D, positive {pd}D, "
+                           f"and negative {nd}D inputs")
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_pos = distance(anchor, positive)
+    d_neg = distance(anchor, negative)
+    if swap:
+        d_neg = minimum(d_neg, distance(positive, negative))
     return _apply_reduction(clamp_min(margin + d_pos - d_neg, 0), reduction)
 
 
@@ -1014,4 +1144,6 @@ FUNCTIONAL = {
     "hinge_embedding_loss": hinge_embedding_loss, "cosine_embedding_loss": cosine_embedding_loss,
     "triplet_margin_loss": triplet_margin_loss, "kl_div": kl_div,
     "poisson_nll_loss": poisson_nll_loss, "gaussian_nll_loss": gaussian_nll_loss,
+    "multilabel_margin_loss": multilabel_margin_loss,
+    "triplet_margin_with_distance_loss": triplet_margin_with_distance_loss,
 }

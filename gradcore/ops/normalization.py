@@ -23,9 +23,10 @@ from .. import _dtype
 from .._info import finfo
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import _state
+from ..sparse import CooArray
 from ..tensor import Tensor, _wrap
 from . import elementwise as E, linalg
-from .indexing import IndexGrad, _on
+from .indexing import IndexGrad, _index_on, _on
 from .resample import pad
 from .shape import sum_to
 
@@ -50,8 +51,8 @@ def linear(input, weight, bias=None):
 # ---- layer_norm / batch_norm: one node each -------------------------------------------------
 
 def _opmath(dt):
-    """The dtype the statistics are computed in (half precision: float32, as PyTorch)."""
-    return _dtype.float32 if dt is _dtype.float16 else dt
+    """The dtype the statistics are computed in (float16, bfloat16: float32, as PyTorch)."""
+    return _dtype.from_numpy_dtype(_dtype.opmath(dt.np))
 
 
 def _moments(a, axes):
@@ -83,8 +84,7 @@ class _Normalize(ArrayFunction):
 def _normalize_array(a, w, b, wshape, mean, rstd):
     """(a - mean) * rstd * weight + bias on arrays (half precision computed in float32)."""
     dt = a.dtype
-    if a.dtype == np.float16:
-        a = a.astype(np.float32)
+    a = a.astype(_dtype.opmath(dt), copy=False)
     y = (a - mean) * rstd
     if w is not None:
         y = y * w._arr.reshape(wshape)
@@ -168,7 +168,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, shape))}], but got input of size"
                            f"{list(input.shape)}")
-    if input._arr.dtype.kind != "f":
+    if not _dtype.is_floating(input._arr.dtype):
         raise RuntimeError(f"\"LayerNormKernelImpl\" not implemented for "
                            f"'{input.dtype.scalar_name}'")
     axes = tuple(range(n - k, n))
@@ -213,7 +213,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None:
             _check_channels(name, t, c)
-    if input._arr.dtype.kind != "f":
+    if not _dtype.is_floating(input._arr.dtype):
         raise RuntimeError(f"\"batch_norm\" not implemented for '{input.dtype.scalar_name}'")
     xp = input._be.xp
     axes = (0,) + tuple(range(2, input.ndim))
@@ -299,7 +299,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
                                f"channels in input, but got {name} of shape {list(t.shape)} "
                                f"and input of shape {list(input.shape)}")
-    if input._arr.dtype.kind != "f":
+    if not _dtype.is_floating(input._arr.dtype):
         raise RuntimeError(f"\"GroupNormKernelImpl\" not implemented for "
                            f"'{input.dtype.scalar_name}'")
     return NativeGroupNorm.apply(input, weight, bias, num_groups, eps)
@@ -392,15 +392,13 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     return input / div
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+def normalize(input, p=2.0, dim=1, eps=1e-12):
     """normalize(input, p=2.0, dim=1, eps=1e-12, out=None) -> Tensor
 
     input / max(||input||_p, eps), the norm along ``dim`` (each slice scaled to unit
-    p-norm)."""
+    p-norm; ``out=``: nn.functional's, ops/out.py)."""
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
-    if out is None:
-        return input / denom
-    return out.copy_(input / denom)
+    return input / denom
 
 
 # ---- embedding -----------------------------------------------------------------------------
@@ -411,15 +409,34 @@ class Embedding(ArrayFunction):
     node_name = "EmbeddingBackward0"
 
     @staticmethod
-    def forward(ctx, weight, idx, scale):
-        ctx.idx, ctx.shape, ctx.scale = idx, weight._arr.shape, scale
+    def forward(ctx, weight, idx, scale, sparse=None):
+        ctx.idx, ctx.shape, ctx.scale, ctx.sparse = idx, weight._arr.shape, scale, sparse
         return weight._arr[idx]
 
     @staticmethod
     def backward(ctx, gy):
+        if ctx.sparse is not None:  # (padding_idx, scale_grad_by_freq): a COO gradient
+            return _sparse_embedding_grad(ctx, gy)
         if ctx.scale is not None:
             gy = gy * _wrap(ctx.scale, gy._be)
         return IndexGrad.apply(gy, ctx.shape, (ctx.idx,))
+
+
+def _sparse_embedding_grad(ctx, gy):
+    """PyTorch's embedding_sparse_backward: indices = the looked-up rows (1, n), values =
+    the output gradient's rows, the padding_idx entries left out; not coalesced."""
+    padding_idx, by_freq = ctx.sparse
+    if by_freq:
+        raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse "
+                           "gradients")
+    be = gy._be
+    idx = ctx.idx.reshape(-1)
+    values = gy._arr.reshape(-1, ctx.shape[1])
+    if padding_idx is not None:
+        keep = idx != padding_idx
+        idx, values = idx[keep], values[keep]
+    coo = CooArray(idx.astype(np.int64).reshape(1, -1), values, ctx.shape, False, be)
+    return _wrap(coo, be)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -431,7 +448,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     int32, any shape): the result is input.shape + (dim,).  The gradient adds each output
     row's gradient into its weight row; padding_idx's row gets none; scale_grad_by_freq
     divides by how often each index occurs in the batch.  max_norm renormalizes the looked-up
-    rows of weight in place (norm_type norm); sparse=True is not supported."""
+    rows of weight in place (norm_type norm); sparse=True makes weight's gradient a sparse
+    COO tensor (the looked-up rows, uncoalesced, padding_idx's left out)."""
     if not isinstance(input, Tensor) or input._arr.dtype not in (np.int64, np.int32):
         got = input.type() if isinstance(input, Tensor) else type(input).__name__
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
@@ -439,15 +457,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                            f"checking arguments for embedding)")
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
-    if sparse:
-        raise NotImplementedError("gradcore has no sparse tensors: use sparse=False")
     num = weight.shape[0]
     padding_idx = _padding_index(padding_idx, num)
-    idx = _on(weight, input)
+    idx = _index_on(weight, input)
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _embedding_renorm_(weight, idx, max_norm, norm_type)
+    if sparse:  # the gradient is a COO tensor (its node checks scale_grad_by_freq)
+        return Embedding.apply(weight, idx, None, (padding_idx, scale_grad_by_freq))
     scale = None
     if padding_idx is not None or scale_grad_by_freq:
         xp = weight._be.xp

@@ -2,32 +2,23 @@
 samplers (normal_, uniform_, bernoulli_, exponential_, geometric_, cauchy_, log_normal_,
 random_), every one honouring ``generator=``.
 
-Each distribution is a transform of the backend's uniform and normal draws (``rand``,
-``randn``: backend/protocol.py), as PyTorch's CPU samplers are (exponential: -log(1 - u) /
-lambda, cauchy: median + sigma tan(pi (u - 1/2)), geometric: ceil(log(u) / log(1 - p)),
-multinomial without replacement: the exponential race), so reproducing PyTorch's streams is a
-matter of the generator alone.  Samples carry PyTorch's nodes with zero gradients.
+Each sampler checks its arguments as PyTorch does and asks the generator's stream
+(``draw_stream``: on the CPU backend/mt19937.py, PyTorch's own transforms of its mt19937
+draws, so seeded samples are PyTorch's; on CUDA backend/xp_stream.py) for the draw, then
+combines it with tensor parameters as PyTorch's composite ops do (normal of tensor means and
+stds: a standard normal times std plus mean).  Samples carry PyTorch's nodes with zero
+gradients.
 """
-import math
 import numbers
 
 import numpy as np
 
 from .. import _dtype
-from .._generator import draw_backend
+from .._generator import draw_stream
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from .inplace import inplace
 from .shape import broadcast_shapes, sum_to
-
-
-def _uniform(be, generator, shape, np_dtype, name):
-    """Uniform [0, 1) draws of ``shape`` in ``np_dtype`` (float16 drawn in float32)."""
-    return draw_backend(be, generator, name).rand(shape, np_dtype)
-
-
-def _normal(be, generator, shape, np_dtype, name):
-    return draw_backend(be, generator, name).randn(shape, np_dtype)
 
 
 # ---- nodes: a sample's gradient is zero ------------------------------------------------------
@@ -60,10 +51,36 @@ def _record(arr, be, node, *inputs):
     return _wrap(arr, be)
 
 
+class _MemoryOrder:
+    """A non-contiguous tensor's array seen with its dims in memory order (largest stride
+    first): PyTorch's CPU samplers fill a tensor in memory order, not index order."""
+
+    def __init__(self, t, perm):
+        self._be, self._arr = t._be, t._arr.transpose(perm)
+        self.perm, self.shape = perm, t._arr.shape
+
+
+def _aligned(t, arr):
+    """A parameter array broadcast to the tensor ``t`` being filled, in t's draw order."""
+    if isinstance(t, _MemoryOrder):
+        return t._be.xp.broadcast_to(arr, t.shape).transpose(t.perm)
+    return arr
+
+
+def _memory_ordered(draw, t):
+    """``draw(t)``, its values placed in t's memory order (as PyTorch's TensorIterator)."""
+    a = t._arr
+    if a.ndim < 2 or a.flags.c_contiguous:
+        return draw(t)
+    perm = sorted(range(a.ndim), key=lambda d: -abs(a.strides[d]))
+    return draw(_MemoryOrder(t, perm)).transpose(np.argsort(perm))
+
+
 def _sample_inplace(self, node, draw, *params):
-    """Write ``draw(self)`` (an array of self's shape and dtype) into self, recorded as
-    ``node`` of self and the tensor ``params`` (zero gradients); returns self."""
-    return inplace(self, lambda t: _record(draw(t), t._be, node, t, *params))
+    """Write ``draw(self)`` (an array of self's shape and dtype, drawn in self's memory order)
+    into self, recorded as ``node`` of self and the tensor ``params`` (zero gradients);
+    returns self."""
+    return inplace(self, lambda t: _record(_memory_ordered(draw, t), t._be, node, t, *params))
 
 
 def _float_only(t, kernel):
@@ -115,8 +132,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
         t = empty(tuple(size) if not isinstance(size, numbers.Integral) else (size,),
                   dtype=dtype, device=device)
         _float_only(t, "normal_kernel_cpu")
-        t._arr = (_normal(t._be, generator, t._arr.shape, t._arr.dtype, "normal") * std
-                  + mean).astype(t._arr.dtype, copy=False)
+        t._arr = draw_stream(t._be, generator, "normal").normal(t._arr.shape, t._arr.dtype,
+                                                                 mean, std)
         return _into(out, t.requires_grad_(requires_grad))
     if size is not None:
         raise TypeError("normal() received an invalid combination of arguments: size= goes "
@@ -126,10 +143,10 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
     be = like._be
     shape = broadcast_shapes(mean.shape if tm else (), std.shape if ts else ())
     np_dt = like._arr.dtype  # mean's dtype when it is a tensor, as PyTorch
-    eps = _normal(be, generator, shape, np_dt, "normal")
-    m = mean._arr if tm else mean
-    s = std._arr if ts else std
-    arr = (eps * s + m).astype(np_dt, copy=False)
+    # PyTorch: normal_(0, std) then + mean for a float std, else normal_(0, 1) * std + mean
+    eps = draw_stream(be, generator, "normal").normal(shape, np_dt, 0.0, 1.0 if ts else std)
+    arr = eps * std._arr if ts else eps
+    arr = (arr + (mean._arr if tm else mean)).astype(np_dt, copy=False)
     node = "NormalBackward3" if tm and ts else "NormalBackward1" if tm else "NormalBackward2"
     return _into(out, _record(arr, be, node, *[t for t in (mean, std) if isinstance(t, Tensor)]))
 
@@ -140,9 +157,9 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     self filled with normal samples of mean ``mean`` and standard deviation ``std``."""
     _float_only(self, "normal_kernel_cpu")
     _check_std(std)
-    return _sample_inplace(self, "NormalBackward0", lambda t: (_normal(
-        t._be, generator, t._arr.shape, t._arr.dtype, "normal_") * std + mean).astype(
-            t._arr.dtype, copy=False))
+    vectorised = self._arr.flags.c_contiguous  # PyTorch: 16-blocks for contiguous tensors only
+    return _sample_inplace(self, "NormalBackward0", lambda t: draw_stream(
+        t._be, generator, "normal_").normal(t._arr.shape, t._arr.dtype, mean, std, vectorised))
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
@@ -152,16 +169,11 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _float_only(self, "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
-    return _sample_inplace(self, "LogNormalBackward0", lambda t: t._be.xp.exp(_normal(
-        t._be, generator, t._arr.shape, t._arr.dtype, "log_normal_") * std + mean).astype(
-            t._arr.dtype, copy=False))
+    return _sample_inplace(self, "LogNormalBackward0", lambda t: draw_stream(
+        t._be, generator, "log_normal_").log_normal(t._arr.shape, t._arr.dtype, mean, std))
 
 
 # ---- uniform transforms ----------------------------------------------------------------------
-
-def _u(t, generator, name):
-    return _uniform(t._be, generator, t._arr.shape, t._arr.dtype, name)
-
 
 def uniform_(self, from_=0.0, to=1.0, *, generator=None):
     """uniform_(from=0, to=1, *, generator=None) -> Tensor
@@ -176,8 +188,8 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None):
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} "
                            f"> to={b:g}")
-    return _sample_inplace(self, "UniformBackward0", lambda t: (
-        _u(t, generator, "uniform_") * (b - a) + a).astype(t._arr.dtype, copy=False))
+    return _sample_inplace(self, "UniformBackward0", lambda t: draw_stream(
+        t._be, generator, "uniform_").uniform(t._arr.shape, t._arr.dtype, a, b))
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
@@ -187,9 +199,8 @@ def exponential_(self, lambd=1.0, *, generator=None):
     _continuous(self, "Exponential", lambda d: d.scalar_name)
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
-    return _sample_inplace(self, "ExponentialBackward0", lambda t: (
-        -t._be.xp.log1p(-_u(t, generator, "exponential_")) / lambd).astype(t._arr.dtype,
-                                                                           copy=False))
+    return _sample_inplace(self, "ExponentialBackward0", lambda t: draw_stream(
+        t._be, generator, "exponential_").exponential(t._arr.shape, t._arr.dtype, lambd))
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
@@ -200,8 +211,8 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         d.scalar_name, d.scalar_name))
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
-    return _sample_inplace(self, "CauchyBackward0", lambda t: (median + sigma * t._be.xp.tan(
-        math.pi * (_u(t, generator, "cauchy_") - 0.5))).astype(t._arr.dtype, copy=False))
+    return _sample_inplace(self, "CauchyBackward0", lambda t: draw_stream(
+        t._be, generator, "cauchy_").cauchy(t._arr.shape, t._arr.dtype, median, sigma))
 
 
 def geometric_(self, p, *, generator=None):
@@ -211,11 +222,8 @@ def geometric_(self, p, *, generator=None):
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
 
-    def draw(t):
-        u = _uniform(t._be, generator, t._arr.shape, np.float64, "geometric_")
-        xp = t._be.xp
-        return xp.ceil(xp.log1p(-u) / math.log1p(-p)).clip(1).astype(t._arr.dtype)
-    return _sample_inplace(self, "GeometricBackward0", draw)
+    return _sample_inplace(self, "GeometricBackward0", lambda t: draw_stream(
+        t._be, generator, "geometric_").geometric(t._arr.shape, t._arr.dtype, p))
 
 
 def _probabilities_in_range(p):
@@ -235,8 +243,8 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         return _into(out, bernoulli_(input.detach().clone(), p, generator=generator))
     _float_only(input, "bernoulli_tensor_cpu_p_")
     _probabilities_in_range(input)
-    u = _uniform(input._be, generator, input._arr.shape, np.float64, "bernoulli")
-    arr = (u < input._arr).astype(input._arr.dtype)
+    arr = draw_stream(input._be, generator, "bernoulli").bernoulli(
+        input._arr.shape, input._arr, input._arr.dtype)
     return _into(out, _record(arr, input._be, "BernoulliBackward0", input))
 
 
@@ -252,8 +260,8 @@ def bernoulli_(self, p=0.5, *, generator=None):
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
 
     def draw(t):
-        u = _uniform(t._be, generator, t._arr.shape, np.float64, "bernoulli_")
-        return (u < (p._arr if tensor_p else p)).astype(t._arr.dtype)
+        return draw_stream(t._be, generator, "bernoulli_").bernoulli(
+            t._arr.shape, _aligned(t, p._arr) if tensor_p else p, t._arr.dtype)
     if tensor_p:
         return _sample_inplace(self, "BernoulliBackward1", draw, p)
     return _sample_inplace(self, "BernoulliBackward2", draw)
@@ -266,7 +274,7 @@ def poisson(input, generator=None):
     _float_only(input, "poisson_cpu")
     if input.numel() and not bool(input._be.xp.all(input._arr >= 0)):
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    arr = draw_backend(input._be, generator, "poisson").poisson(input._arr, input._arr.dtype)
+    arr = draw_stream(input._be, generator, "poisson").poisson(input._arr, input._arr.dtype)
     return _record(arr, input._be, "PoissonBackward0", input)
 
 
@@ -290,24 +298,12 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
     be, xp = input._be, input._be.xp
-    w = input._arr.astype(np.float64).reshape(-1, n)
+    w = input._arr.reshape(-1, n)
     if not bool(xp.all(xp.isfinite(w) & (w >= 0))):
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if not bool(xp.all(w.sum(axis=1) > 0)):
+    if not bool(xp.all(w.astype(np.float64).sum(axis=1) > 0)):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    rows = w.shape[0]
-    if replacement:  # inverse CDF of each row at uniform draws
-        cdf = xp.cumsum(w, axis=1)
-        cdf /= cdf[:, -1:]
-        u = _uniform(be, generator, (rows, num_samples), np.float64, "multinomial")
-        idx = xp.stack([xp.searchsorted(cdf[r], u[r], side="right") for r in range(rows)])
-        idx = xp.minimum(idx, n - 1)
-    else:  # the exponential race: the num_samples smallest e / w, e ~ Exp(1)
-        e = -xp.log1p(-_uniform(be, generator, (rows, n), np.float64, "multinomial"))
-        with np.errstate(divide="ignore"):
-            keys = xp.where(w > 0, e / w, xp.inf)
-        idx = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
-    idx = idx.astype(np.int64)
+    idx = draw_stream(be, generator, "multinomial").multinomial(w, num_samples, replacement)
     return _into(out, _wrap(idx.reshape(input.shape[:-1] + (num_samples,)), be))
 
 
@@ -344,7 +340,7 @@ def _random_bounds(dt, args):
     if hi is None or lo >= hi:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= "
                            f"to={hi}")
-    return lo, min(hi, 2 ** 63 - 1)  # the generator's largest exclusive bound
+    return lo, hi
 
 
 def random_(self, *args, generator=None, **kwargs):
@@ -362,8 +358,10 @@ def random_(self, *args, generator=None, **kwargs):
     node = ("RandomBackward2", "RandomBackward1", "RandomBackward0")[min(len(args), 2)]
 
     def draw(t):
-        return draw_backend(t._be, generator, "random_").randint(
-            lo, hi, t._arr.shape, np.int64).astype(t._arr.dtype)
+        stream = draw_stream(t._be, generator, "random_")
+        if not args:
+            return stream.random_full(t._arr.shape, t._arr.dtype)
+        return stream.randint(lo, hi, t._arr.shape, t._arr.dtype)
     return _sample_inplace(self, node, draw)
 
 

@@ -107,6 +107,9 @@ class Sum(ArrayFunction):
     def forward(ctx, x, axes, keepdim, dt):
         ctx.shape, ctx.axes, ctx.keepdim, ctx.dtype = x._arr.shape, axes, keepdim, x._arr.dtype
         a = x._arr
+        if dt.char in _dtype.REDUCED_CHARS:  # float16, bfloat16: accumulated in float32
+            return _dtype.in_opmath(lambda xp, w: xp.asarray(w.sum(axis=axes, keepdims=keepdim)),
+                                    x._be.xp, a if a.dtype == dt else a.astype(dt))
         if type(a) is np.ndarray:  # what ndarray.sum runs, without its Python wrapper
             if axes is None and not keepdim:  # into a 0-d array, not a NumPy scalar
                 return np.add.reduce(a, None, dt, np.empty((), dt))
@@ -174,7 +177,7 @@ class MeanGrad(SumGrad):
 def mean_all(a):
     """``a.mean()`` of a non-empty float array; on NumPy float32/64 without ndarray.mean's
     Python wrapper (~3 us on a tiny array): the same pairwise sum, divided by the count."""
-    if type(a) is np.ndarray and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
+    if type(a) is np.ndarray and a.dtype.char in "fd":
         return np.add.reduce(a, axis=None) / a.size
     return a.mean()
 
@@ -185,6 +188,10 @@ class Mean(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x._arr.shape, axes, keepdim
+        if x._arr.dtype.char in _dtype.REDUCED_CHARS and x._arr.size:  # in float32 (PyTorch)
+            return _dtype.in_opmath(lambda xp, w: xp.asarray(w.mean(axis=axes,
+                                                                 keepdims=keepdim)),
+                                    x._be.xp, x._arr)
         if axes is None and not keepdim and x._arr.size:
             return mean_all(x._arr)
         if not x._arr.size:  # NaN without NumPy's "Mean of empty slice" warning, as PyTorch
@@ -216,7 +223,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     input must be floating point, or be cast by ``dtype`` first. An empty reduction gives nan."""
     if dtype is not None:
         input = input.to(dtype)
-    if input._arr.dtype.kind not in "fc":
+    if not (_dtype.is_floating(input._arr.dtype) or input._arr.dtype.kind == "c"):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {input.dtype.name.capitalize()}")
     if dim is None:
@@ -564,7 +571,8 @@ class Var(ArrayFunction):
     def forward(ctx, x, axes, correction, keepdim):
         ctx.save_for_backward(x)
         ctx.params = (axes, correction, keepdim)
-        return _var_array("var", x._arr, axes, correction, keepdim)
+        return _dtype.in_opmath(lambda xp, a: _var_array("var", a, axes, correction, keepdim),
+                                x._be.xp, x._arr)
 
     @staticmethod
     def backward(ctx, gy):
@@ -580,7 +588,9 @@ class Std(ArrayFunction):
     def forward(ctx, x, axes, correction, keepdim):
         ctx.save_for_backward(x)
         ctx.params = (axes, correction, keepdim)
-        return x._be.xp.sqrt(_var_array("std", x._arr, axes, correction, keepdim))
+        return _dtype.in_opmath(
+            lambda xp, a: xp.sqrt(_var_array("std", a, axes, correction, keepdim)),
+            x._be.xp, x._arr)
 
     @staticmethod
     def backward(ctx, gy):
@@ -595,7 +605,7 @@ def _var_std(cls, name, x, dim, unbiased, keepdim, correction):
     if unbiased is not None and correction is not None:
         raise TypeError(f"{name}() received an invalid combination of arguments - got both "
                         "'unbiased' and 'correction'; pass only one of them")
-    if x._arr.dtype.kind != "f":
+    if not _dtype.is_floating(x._arr.dtype):
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 1 if unbiased is None else int(unbiased)
@@ -620,6 +630,16 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 # ---- logsumexp -----------------------------------------------------------------------------
 
+def _logsumexp(xp, a, axes, keepdim):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = (a.max(axis=axes, keepdims=True) if a.size else
+             xp.zeros([1 if i in axes else n for i, n in enumerate(a.shape)], a.dtype))
+        m = xp.where(xp.isinf(m), a.dtype.type(0), m)  # all -inf (or an inf): no shift
+        out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+    return out if keepdim else out.reshape([n for i, n in enumerate(a.shape)
+                                            if i not in axes])
+
+
 class Logsumexp(ArrayFunction):
     node_name = "LogsumexpBackward0"
     save_output = True
@@ -628,14 +648,8 @@ class Logsumexp(ArrayFunction):
     def forward(ctx, x, axes, keepdim):
         ctx.save_for_backward(x)
         ctx.axes, ctx.keepdim = axes, keepdim
-        xp, a = x._be.xp, x._arr
-        with np.errstate(divide="ignore", invalid="ignore"):
-            m = (a.max(axis=axes, keepdims=True) if a.size else
-                 xp.zeros([1 if i in axes else n for i, n in enumerate(a.shape)], a.dtype))
-            m = xp.where(xp.isinf(m), a.dtype.type(0), m)  # all -inf (or an inf): no shift
-            out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
-        return out if keepdim else out.reshape([n for i, n in enumerate(a.shape)
-                                                if i not in axes])
+        return _dtype.in_opmath(_logsumexp, x._be.xp, x._arr, axes, keepdim)
+
 
     @staticmethod
     def backward(ctx, gy):
@@ -650,7 +664,7 @@ def logsumexp(input, dim, keepdim=False):
     log(sum(exp(input))) over ``dim`` (an int or a tuple), computed with the maximum subtracted
     so it doesn't overflow; integer input is cast to the default float dtype. Gradient:
     softmax(input) over dim, times the incoming gradient."""
-    if input._arr.dtype.kind != "f":
+    if not _dtype.is_floating(input._arr.dtype):
         input = input.to(_dtype.get_default_dtype())
     return Logsumexp.apply(input, _all_axes(dim, input._arr.ndim), keepdim)
 
@@ -747,6 +761,9 @@ class Prod(ArrayFunction):
     def forward(ctx, x, axes, keepdim, dt):
         ctx.save_for_backward(x)
         ctx.axes, ctx.keepdim = axes, keepdim
+        if dt == x._arr.dtype:  # float16, bfloat16: multiplied in float32, rounded once
+            return _dtype.in_opmath(lambda xp, a: xp.asarray(a.prod(axis=axes, keepdims=keepdim)),
+                                    x._be.xp, x._arr)
         return x._arr.prod(axis=axes, keepdims=keepdim, dtype=dt)
 
     @staticmethod
@@ -774,6 +791,22 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 # ---- norm ----------------------------------------------------------------------------------
 
+def _vector_norm(xp, a, p, axes, keepdim):
+    r = dict(axis=axes, keepdims=keepdim)
+    if p == 2:
+        return xp.sqrt((a * a).sum(**r))
+    if p == 1:
+        return xp.abs(a).sum(**r)
+    if p == 0:
+        return (a != 0).sum(**r, dtype=a.dtype)
+    if p == math.inf:
+        return xp.abs(a).max(**r)
+    if p == -math.inf:
+        return xp.abs(a).min(**r)
+    with np.errstate(divide="ignore"):
+        return (xp.abs(a) ** p).sum(**r) ** a.dtype.type(1 / p)
+
+
 class Norm(ArrayFunction):
     """The vector p-norm over ``axes`` (p = 2 for 'fro')."""
     node_name = "LinalgVectorNormBackward0"
@@ -783,20 +816,8 @@ class Norm(ArrayFunction):
     def forward(ctx, x, p, axes, keepdim):
         ctx.save_for_backward(x)
         ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
-        xp, a = x._be.xp, x._arr
-        r = dict(axis=axes, keepdims=keepdim)
-        if p == 2:
-            return xp.sqrt((a * a).sum(**r))
-        if p == 1:
-            return xp.abs(a).sum(**r)
-        if p == 0:
-            return (a != 0).sum(**r, dtype=a.dtype)
-        if p == math.inf:
-            return xp.abs(a).max(**r)
-        if p == -math.inf:
-            return xp.abs(a).min(**r)
-        with np.errstate(divide="ignore"):
-            return (xp.abs(a) ** p).sum(**r) ** a.dtype.type(1 / p)
+        return _dtype.in_opmath(_vector_norm, x._be.xp, x._arr, p, axes, keepdim)
+
 
     @staticmethod
     def backward(ctx, gy):
@@ -826,7 +847,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     (``dtype`` casts first). Gradient: 0 at a zero norm; for p=+-inf split among ties."""
     if dtype is not None:
         input = input.to(dtype)
-    if input._arr.dtype.kind != "f":
+    if not _dtype.is_floating(input._arr.dtype):
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
                            f"as input. Got {input.dtype.scalar_name}")
     dims = _dims_list(dim)
@@ -869,7 +890,7 @@ class CumsumGrad(ArrayFunction):
     @staticmethod
     def forward(ctx, g, axis):
         ctx.axis = axis
-        return cumsum_backward(g._be.xp, g._arr, axis)
+        return _dtype.in_opmath(cumsum_backward, g._be.xp, g._arr, axis)  # float16: in float32
 
     @staticmethod
     def backward(ctx, gg):
@@ -885,6 +906,8 @@ class Cumsum(ArrayFunction):
         a = x._arr
         if axis is None:  # a 0-d tensor
             return x._be.xp.array(a, dtype=dt or a.dtype)
+        if dt is None or dt == a.dtype:  # float16, bfloat16: accumulated in float32
+            return _dtype.in_opmath(lambda xp, a: xp.cumsum(a, axis=axis), x._be.xp, a)
         return x._be.xp.cumsum(a, axis=axis, dtype=dt)
 
     @staticmethod

@@ -1,5 +1,5 @@
 """Resampling and padding: pad, interpolate, grid_sample, affine_grid, fold/unfold,
-pixel_shuffle / pixel_unshuffle.
+pixel_shuffle / pixel_unshuffle, channel_shuffle.
 
 * pad: constant padding is one node (ConstantPadNdBackward0) whose backward is constant
   padding again with the pads negated (negative pads crop).  reflect / replicate / circular
@@ -9,10 +9,14 @@ pixel_shuffle / pixel_unshuffle.
   one (out, in) matrix per spatial dim, built on the host with PyTorch's index arithmetic
   (its float32 math for nearest, the input's opmath for the others), applied as matmuls.
   The backward applies the transposes; the transposes' backward is the forward again.
-  'area' is adaptive average pooling, as in PyTorch.
-* grid_sample and affine_grid are one node each (GridSampler2DBackward0,
+  'area' is adaptive average pooling, as in PyTorch.  antialias=True (bilinear, bicubic) is
+  one more matrix per dim: PyTorch's separable antialias weights (UpsampleBilinear2DAa...).
+* grid_sample and affine_grid are one node each (GridSampler2DBackward0 / 3D,
   AffineGridGeneratorBackward0) over a composite of Tensor ops: forward runs it without a
-  graph, backward differentiates it (so double backward works).
+  graph, backward differentiates it (so double backward works).  grid_sample's composite is
+  N-d (bilinear / trilinear, nearest, and bicubic on 4-D: 16 taps, each padded on its own
+  as PyTorch's): one plane gather reads every corner at once (its backward a bincount,
+  ops/windows.py's), so gradients reach input and grid through few nodes.
 * unfold / fold are ops/windows.py's im2col / col2im, each the other's backward.
 """
 import functools
@@ -26,7 +30,7 @@ from ..autograd.engine import grad as _autograd_grad
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from ..tensor import Tensor, _wrap
-from . import conv as _conv, elementwise as E, windows
+from . import conv as _conv, elementwise as E, join, windows
 
 
 def _tuple(v, n):
@@ -89,25 +93,36 @@ def _scatter_along(be, g, maps, shape):
 class _IndexPad(ArrayFunction):
     """x gathered along each dim of ``maps`` [(dim, index array)]."""
 
-    @staticmethod
-    def forward(ctx, x, maps):
+    @classmethod
+    def forward(cls, ctx, x, maps):
         ctx.maps, ctx.shape = maps, x._arr.shape
+        if cls.node_name != "CopySlices":  # reflect / replicate: PyTorch's backward takes self
+            ctx.save_for_backward(x)
         return _gather_along(x._be.xp, x._arr, maps)
 
     @classmethod
     def backward(cls, ctx, gy):
-        return cls.grad_cls.apply(gy, ctx.maps, ctx.shape)
+        x = ctx.saved_tensors[0] if cls.node_name != "CopySlices" else None
+        return cls.grad_cls.apply(gy, x, ctx.maps, ctx.shape)
 
 
 class _IndexPadGrad(ArrayFunction):
+    """A pad's gradient: gy scattered back; x (when given: reflect and replicate, whose
+    PyTorch backward takes self) is an input with gradient 0, so under create_graph the
+    gradient requires grad as PyTorch's does."""
+
     @staticmethod
-    def forward(ctx, gy, maps, shape):
-        ctx.maps = maps
+    def forward(ctx, gy, x, maps, shape):
+        ctx.maps, ctx.with_x = maps, x is not None
+        ctx.shape_of_x = shape
         return _scatter_along(gy._be, gy._arr, maps, shape)
 
     @classmethod
     def backward(cls, ctx, gg):
-        return cls.fwd_cls.apply(gg, ctx.maps)
+        gy = cls.fwd_cls.apply(gg, ctx.maps)
+        if not ctx.with_x:
+            return gy
+        return gy, gg.new_zeros(ctx.shape_of_x) if ctx.needs_input_grad[1] else None
 
 
 @functools.lru_cache(maxsize=None)
@@ -115,7 +130,7 @@ def _linear_pair(base, grad_base, node):
     """The Function of a linear resampling op named ``node`` (a subclass of ``base``) and its
     gradient's (of ``grad_base``, named as PyTorch names the backward's backward), each the
     other's backward; made once per node name."""
-    name = node[:-len("Backward0")]
+    name = node[:-len("Backward0")] if node.endswith("Backward0") else "Slice"  # CopySlices
     cls = type(name, (base,), {"node_name": node})
     grad = type(name + "Backward", (grad_base,), {"node_name": name + "BackwardBackward0"})
     cls.grad_cls, grad.fwd_cls = grad, cls
@@ -270,12 +285,61 @@ def _cubic_matrix(n_in, n_out, align_corners, scale, op):
     return m
 
 
+def _aa_filter(mode, x):
+    """PyTorch's antialias filters: the triangle (bilinear), Keys' cubic with a = -0.5
+    (bicubic, Pillow's) and Lanczos with a = 3 (sinc(x) sinc(x / 3)), at |x|."""
+    x = np.abs(x)
+    if mode == "bilinear":
+        return np.where(x < 1, 1 - x, 0)
+    if mode == "lanczos":
+        return np.where(x < 3, np.sinc(x) * np.sinc(x / x.dtype.type(3)), 0)
+    a = x.dtype.type(-0.5)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0))
+
+
+_AA_SIZE = {"bilinear": 2, "bicubic": 4, "lanczos": 6}  # each filter's interp_size
+
+
+def _aa_matrix(n_in, n_out, align_corners, scale, op, mode):
+    """(n_out, n_in): PyTorch's separable antialias weights (_compute_indices_min_size_
+    weights_aa): output i's filter centred at scale * (i + 0.5), widened by the scale when
+    downsampling, over the inputs it covers, normalized to sum 1 (in the opmath dtype)."""
+    s = _source_scale(n_in, n_out, align_corners, scale, op)
+    support = op(_AA_SIZE[mode]) * op(0.5)
+    if s >= 1:
+        support = support * s
+    invscale = op(1) / s if s >= 1 else op(1)
+    # every output at once (a loop over outputs cost ms): its window j in [lo, hi), padded
+    # to the widest with zero weights, which leave the running sums as they are
+    center = s * (np.arange(n_out).astype(op) + op(0.5))
+    lo = np.maximum((center - support + op(0.5)).astype(np.int64), 0)
+    hi = np.minimum((center + support + op(0.5)).astype(np.int64), n_in)
+    width = max(int((hi - lo).max()), 0) if n_out else 0
+    j = lo[:, None] + np.arange(width)
+    inside = j < hi[:, None]
+    w = _aa_filter(mode, (j.astype(op) - center[:, None] + op(0.5)) * invscale).astype(op)
+    w = np.where(inside, w, op(0))
+    total = w.cumsum(axis=1)[:, -1:] if width else np.zeros((n_out, 1), dtype=op)  # in order
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(total != 0, w / total, w)
+    m = np.zeros((n_out, n_in), dtype=op)
+    rows = np.broadcast_to(np.arange(n_out)[:, None], j.shape)
+    m[rows[inside], j[inside]] = w[inside]
+    return m
+
+
 def _apply_mats(xp, a, mats):
-    """``a`` with each spatial dim i (dim 2 + i) mapped by ``mats[i]`` (out, in)."""
+    """``a`` with each spatial dim i (dim 2 + i) mapped by ``mats[i]`` (out, in), in the
+    matrices' dtype (float32 for a float16 / bfloat16 ``a``: PyTorch's opmath, one rounding
+    at the end)."""
+    dtype = a.dtype
+    a = a.astype(mats[0].dtype, copy=False) if mats else a
     for i, m in enumerate(mats):
         d = 2 + i
         a = xp.swapaxes(xp.matmul(xp.swapaxes(a, d, -1), m.T), d, -1)
-    return xp.ascontiguousarray(a)
+    return xp.ascontiguousarray(a).astype(dtype, copy=False)
 
 
 class _Upsample(ArrayFunction):
@@ -304,14 +368,16 @@ def _upsample_class(node):
     return _linear_pair(_Upsample, _UpsampleGrad, node)
 
 
-_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact",
+          "lanczos")
 _NEEDS = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
 _UPSAMPLE_NODES = {"nearest": "UpsampleNearest{}DBackward0",
                    "nearest-exact": "UpsampleNearestExact{}DBackward0",
                    "linear": "UpsampleLinear1DBackward0",
                    "bilinear": "UpsampleBilinear2DBackward0",
                    "bicubic": "UpsampleBicubic2DBackward0",
-                   "trilinear": "UpsampleTrilinear3DBackward0"}
+                   "trilinear": "UpsampleTrilinear3DBackward0",
+                   "lanczos": "UpsampleLanczos2DBackward0"}
 
 
 def _is_integer(v):
@@ -329,7 +395,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     'linear' (3-D), 'bilinear' and 'bicubic' (4-D), 'trilinear' (5-D), 'area' (adaptive
     average pooling).  ``align_corners`` (interpolating modes only) maps the corner pixels'
     centres onto each other; ``recompute_scale_factor`` computes the scale from the output
-    size instead of using ``scale_factor``.  antialias is not supported."""
+    size instead of using ``scale_factor``.  ``antialias`` (bilinear, bicubic
+    and 'lanczos', which needs it; 4-D): PyTorch's separable antialias filter, widened by
+    the scale when downsampling (a triangle, the cubic with a = -0.5, Lanczos-3),
+    normalized per output."""
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating "
@@ -376,9 +445,16 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if recompute_scale_factor:
         out_size = [int(input.shape[i + 2] * scales[i]) for i in range(dim)]
         scales = None
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported by gradcore")
-    if input.dim() not in (3, 4, 5) or mode not in _MODES:
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+                         "modes and requires a 4-D tensor as input")
+    if mode == "lanczos" and input.dim() == 4:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+    if input.dim() not in (3, 4, 5) or mode not in _MODES or (mode == "lanczos"
+                                                              and input.dim() != 4):
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
             "the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
@@ -397,21 +473,33 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         fmo = ", ".join(f"{n}: {v}" for n, v in zip(names, out_size))
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
                            f"({fmt}) output ({fmo})")
+    if math.prod(input.shape[1:]) == 0:  # upsample_*d_common_check: C = 0
+        raise RuntimeError(f"Non-empty {input.dim()}D data tensor expected but got a tensor "
+                           f"with sizes {list(input.shape)}")
+    if antialias and input._arr.dtype not in (np.float32, np.float64):  # no half kernels
+        raise NotImplementedError(f"\"compute_index_ranges_weights\" not implemented for "
+                                  f"'{input.dtype.scalar_name}'")
     if not input.is_floating_point():
-        raise NotImplementedError(f"\"upsample_{mode}{dim}d\" not implemented for "
+        kernel = "compute_index_ranges_weights" if antialias else f"upsample_{mode}{dim}d"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
                                   f"'{input.dtype.scalar_name}'")
     op = _opmath(input._arr.dtype)
     scales = scales or [None] * dim
     mats = []
     for n_in, n_out, s in zip(in_size, out_size, scales):
-        if mode in ("nearest", "nearest-exact"):
+        if antialias:
+            m = _aa_matrix(n_in, n_out, align_corners, s, op, mode)
+        elif mode in ("nearest", "nearest-exact"):
             m = _nearest_matrix(n_in, n_out, s, mode == "nearest-exact")
         elif mode == "bicubic":
             m = _cubic_matrix(n_in, n_out, align_corners, s, op)
         else:
             m = _linear_matrix(n_in, n_out, align_corners, s, op)
-        mats.append(input._be.xp.asarray(m.astype(input._arr.dtype)))
-    return _upsample_class(_UPSAMPLE_NODES[mode].format(dim)).apply(input, mats)
+        mats.append(input._be.xp.asarray(m.astype(op)))  # float32 for float16 (opmath)
+    node = _UPSAMPLE_NODES[mode].format(dim)
+    if antialias:  # UpsampleBilinear2DAaBackward0, UpsampleBicubic2DAaBackward0
+        node = node.replace("2DBackward0", "2DAaBackward0")
+    return _upsample_class(node).apply(input, mats)
 
 
 def _area(input, out_size):
@@ -478,8 +566,11 @@ class _Composite(ArrayFunction):
                       for t, nd in zip(tensors, needs)]
             out = cls.fn(*leaves, *ctx.params)
         wrt = [l for l, nd in zip(leaves, needs) if nd]
-        grads = list(_autograd_grad(out, wrt, gy, create_graph=create_graph,
-                                    retain_graph=create_graph, allow_unused=True))
+        if out.requires_grad:
+            grads = list(_autograd_grad(out, wrt, gy, create_graph=create_graph,
+                                        retain_graph=create_graph, allow_unused=True))
+        else:  # no input reaches out (grid_sample 'nearest' with only the grid requiring grad)
+            grads = [None] * len(wrt)
         res = []
         for t, nd in zip(tensors, needs):
             g = grads.pop(0) if nd else None
@@ -494,12 +585,46 @@ def _composite(node, fn, n_tensors):
                 {"node_name": node, "fn": staticmethod(fn), "n_tensors": n_tensors}).apply
 
 
-def _grid_coord(g, size, padding_mode, align_corners):
-    """grid values in [-1, 1] as source coordinates of a dim of ``size``, padded."""
+class _PlaneGather(ArrayFunction):
+    """x (N, C, *spatial) read at ``idx`` (N, C, ...) int64 flat indices into each plane
+    (ops/windows.py's gather); its backward scatters through bincount (_PlaneScatter),
+    cheaper than advanced indexing's add.at.  Internal to grid_sample's composite."""
+    node_name = "GatherBackward0"
+
+    @staticmethod
+    def forward(ctx, x, idx):
+        ctx.idx, ctx.shape = idx, x._arr.shape
+        return windows.max_pool_double_backward(x._be.xp, x._arr, idx)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _PlaneScatter.apply(gy, ctx.idx, ctx.shape)
+
+
+class _PlaneScatter(ArrayFunction):
+    """_PlaneGather's transpose: each value added to the plane element its index names."""
+    node_name = "ScatterAddBackward0"
+
+    @staticmethod
+    def forward(ctx, g, idx, shape):
+        ctx.idx = idx
+        return windows.max_pool_backward(g._be.xp, g._arr, idx, shape)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return _PlaneGather.apply(gg, ctx.idx)
+
+
+def _unnormalize(g, size, align_corners):
+    """grid values in [-1, 1] as source coordinates of a dim of ``size``."""
     if align_corners:
-        c = (g + 1) / 2 * (size - 1)
-    else:
-        c = ((g + 1) * size - 1) / 2
+        return (g + 1) / 2 * (size - 1)
+    return ((g + 1) * size - 1) / 2
+
+
+def _pad_coord(c, size, padding_mode, align_corners):
+    """PyTorch's compute_coordinates: a source coordinate clipped ('border') or reflected
+    ('reflection') into the input; 'zeros' leaves it."""
     if padding_mode == "border":
         c = c.clamp(0, size - 1)
     elif padding_mode == "reflection":
@@ -522,30 +647,91 @@ def _reflect(c, twice_low, twice_high):
     return E.where(even, extra, span - extra) + low
 
 
+def _cubic_weights(t):
+    """PyTorch's get_cubic_upsample_coefficients (A = -0.75) at offset t in [0, 1)."""
+    A = -0.75
+
+    def near(x):  # |x| <= 1
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
 def _grid_sample_fn(input, grid, mode, padding_mode, align_corners):
-    N, C, H, W = input.shape
-    ix = _grid_coord(grid[..., 0], W, padding_mode, align_corners)
-    iy = _grid_coord(grid[..., 1], H, padding_mode, align_corners)
-    n = _wrap(input._be.xp.arange(N).reshape(N, 1, 1), input._be)
+    """(N, C, *spatial) sampled at grid (N, *out, nd), in Tensor ops.  The grid's last axis
+    is (x, y[, z]): x indexes the last spatial dim.  Per spatial dim, the k integer
+    positions a sample reads (nearest 1, linear 2, cubic 4) are stacked (k, N, *out) with
+    their weights, selected to 0 where a position is outside (a select, not a product with
+    the mask: a nan or inf grid gives 0, never nan, in the input's gradient -- and 0 in the
+    output, as PyTorch's 3-d kernel; its 2-d one gives nan there); one gather reads every
+    corner (clamped into the input), and the weighted sums run over the corners in
+    PyTorch's order."""
+    nd = input.dim() - 2
+    (N, C), sizes = input.shape[:2], tuple(input.shape[2:])
+    be = input._be
 
-    def tap(yi, xi):
-        """input at integer (yi, xi) (N, Hg, Wg) -> (N, C, Hg, Wg), zero outside."""
-        inside = (xi >= 0) & (xi <= W - 1) & (yi >= 0) & (yi <= H - 1)
-        v = input[n, :, yi.clamp(0, H - 1).long(), xi.clamp(0, W - 1).long()]
-        v = v.permute(0, 3, 1, 2)
-        return v * inside.unsqueeze(1).to(v.dtype)
+    def axis(pos, d, bounded=False):
+        """Positions pos (k, N, *out) along spatial dim d: (clamped long index, bool inside
+        mask); ``bounded``: first padded as padding_mode says (bicubic's taps)."""
+        if bounded:
+            pos = _pad_coord(pos, sizes[d], padding_mode, align_corners).trunc()
+        return pos.clamp(0, sizes[d] - 1).long(), (pos >= 0) & (pos <= sizes[d] - 1)
 
+    def corners(idx):
+        """input at every combination of the dims' positions (idx: one (k_d, N, *out) per
+        dim) -> (N, C, k_0, ..., k_{nd-1}, *out), through one plane gather."""
+        ks = tuple(i.shape[0] for i in idx)
+        rest = tuple(idx[0].shape[1:])
+        flat = 0
+        for d, (i, step) in enumerate(zip(idx, windows._plane_strides(sizes))):
+            a = i._arr.reshape((1,) * d + (ks[d],) + (1,) * (nd - 1 - d) + rest)
+            flat = flat + a * step
+        flat = be.xp.moveaxis(be.xp.broadcast_to(flat, ks + rest), nd, 0)  # (N, *ks, *out)
+        flat = be.xp.broadcast_to(flat[:, None], (N, C) + flat.shape[1:])
+        return _PlaneGather.apply(input, flat)
+
+    # source coordinates per spatial dim (D, H, W order): grid's last axis reversed
+    src = [_unnormalize(grid[..., nd - 1 - d], sizes[d], align_corners) for d in range(nd)]
+    if mode == "bicubic":
+        iy, ix = src
+        x0, y0 = ix.detach().floor(), iy.detach().floor()
+        (yi, ym), (xi, xm) = (axis(join.stack([f + (k - 1) for k in range(4)]), d, True)
+                              for d, f in ((0, y0), (1, x0)))
+        wx = E.where(xm, join.stack(_cubic_weights(ix - x0)), 0.0).transpose(0, 1)
+        wy = E.where(ym, join.stack(_cubic_weights(iy - y0)), 0.0).transpose(0, 1)
+        v = corners([yi, xi])  # (N, C, 4, 4, Hg, Wg); wx, wy (N, 4, Hg, Wg)
+        rows = (v * wx[:, None, None]).sum(3)  # each row's cubic along x, then along y
+        return (rows * wy[:, None]).sum(2)
+    src = [_pad_coord(c, size, padding_mode, align_corners) for c, size in zip(src, sizes)]
     if mode == "nearest":
-        return tap(iy.detach().round(), ix.detach().round())
-    x0, y0 = ix.detach().floor(), iy.detach().floor()
-    x1, y1 = x0 + 1, y0 + 1
-    wx1, wy1 = ix - x0, iy - y0
-    wx0, wy0 = x1 - ix, y1 - iy
-    return (tap(y0, x0) * (wx0 * wy0).unsqueeze(1) + tap(y0, x1) * (wx1 * wy0).unsqueeze(1)
-            + tap(y1, x0) * (wx0 * wy1).unsqueeze(1) + tap(y1, x1) * (wx1 * wy1).unsqueeze(1))
+        idx, masks = zip(*(axis(c.detach().round().unsqueeze(0), d) for d, c in enumerate(src)))
+        v = corners(list(idx)).reshape((N, C) + tuple(grid.shape[1:-1]))
+        inside = masks[0]
+        for m in masks[1:]:
+            inside = inside & m
+        return E.where(inside[0].unsqueeze(1), v, 0.0)
+    lo = [c.detach().floor() for c in src]
+    idx, ws = [], []
+    for d, (c, f) in enumerate(zip(src, lo)):
+        i, m = axis(join.stack([f, f + 1]), d)
+        idx.append(i)
+        ws.append(E.where(m, join.stack([(f + 1) - c, c - f]), 0.0))
+    # every corner's weight, the product x first as PyTorch's: (2, ..., 2, N, *out)
+    rest = tuple(lo[0].shape)
+    w = None
+    for d in reversed(range(nd)):
+        wd = ws[d].reshape((1,) * d + (2,) + (1,) * (nd - 1 - d) + rest)
+        w = wd if w is None else w * wd
+    K = 2 ** nd
+    v = corners(idx).reshape((N, C, K) + rest[1:])
+    w = w.reshape((K,) + rest).transpose(0, 1).unsqueeze(1)  # (N, 1, K, *out)
+    return (v * w).sum(2)  # nw, ne, sw, se (, ...) in order
 
 
-_grid_sampler = _composite("GridSampler2DBackward0", _grid_sample_fn, 2)
+_grid_samplers = {2: _composite("GridSampler2DBackward0", _grid_sample_fn, 2),
+                  3: _composite("GridSampler3DBackward0", _grid_sample_fn, 2)}
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
                   "align_corners=False since 1.3.0. Please specify align_corners=True if the "
@@ -556,12 +742,14 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     """grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corners=None)
         -> Tensor
 
-    Sample a (N, C, H, W) input at the locations of ``grid`` (N, Hg, Wg, 2): x and y in
-    [-1, 1] across the input's width and height; the result is (N, C, Hg, Wg).  mode:
-    'bilinear' or 'nearest'; padding_mode for locations outside: 'zeros', 'border' or
-    'reflection'; align_corners: -1 and 1 are the corner pixels' centres (True) or edges
-    (False, the default, with a warning when unset).  Differentiable in input and grid (the
-    grid's gradient is zero for 'nearest').  5-D input and 'bicubic' are not supported."""
+    Sample a (N, C, H, W) input at the locations of ``grid`` (N, Hg, Wg, 2) -- or a
+    (N, C, D, H, W) input at grid (N, Dg, Hg, Wg, 3) -- x, y (and z) in [-1, 1] across the
+    input's width, height (and depth); the result is (N, C, Hg, Wg) (or (N, C, Dg, Hg, Wg)).
+    mode: 'bilinear' (trilinear in 5-D), 'nearest' or 'bicubic' (4-D only, PyTorch's cubic
+    convolution with A = -0.75, each tap padded on its own); padding_mode for locations
+    outside: 'zeros', 'border' or 'reflection'; align_corners: -1 and 1 are the corner
+    pixels' centres (True) or edges (False, the default, with a warning when unset).
+    Differentiable in input and grid (the grid's gradient is zero for 'nearest')."""
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', "
                          f"'nearest' or 'bicubic', but got: '{mode}'")
@@ -571,25 +759,32 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
-    if input.dim() != grid.dim():
-        raise RuntimeError(f"grid_sampler(): expected grid to have the same number of dims "
-                           f"as input, but got input with sizes {list(input.shape)} and grid "
-                           f"with sizes {list(grid.shape)}")
-    if input.dim() != 4:
-        raise NotImplementedError("grid_sample: gradcore supports 4-D input only")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not supported by gradcore")
-    if grid.shape[-1] != 2:
-        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension, "
-                           f"but got grid with sizes {list(grid.shape)}")
+    sizes = f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
     if input.shape[0] != grid.shape[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, "
-                           f"but got input with sizes {list(input.shape)} and grid with sizes "
-                           f"{list(grid.shape)}")
+                           f"but got {sizes}")
+    if grid.shape[-1] != input.dim() - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {input.dim() - 2} in "
+                           f"last dimension, but got grid with sizes {list(grid.shape)}")
+    for i in range(2, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {i} being empty")
+    nd = 2 if input.dim() == 4 else 3
+    if input.dim() != nd + 2 or grid.dim() != nd + 2:
+        raise RuntimeError(f"grid_sampler(): expected {nd + 2}D input and grid with same "
+                           f"number of dimensions, but got {sizes}")
+    if mode == "bicubic" and nd == 3:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if input.dtype != grid.dtype:
-        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
-                           f"input has {input.dtype} and grid has {grid.dtype}")
-    return _grid_sampler(input, grid, mode, padding_mode, bool(align_corners))
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found "
+                           f"{grid.dtype.scalar_name}")
+    if not input.is_floating_point():
+        kernel = "grid_sampler_2d_cpu_kernel_impl" if nd == 2 else "grid_sampler3d_cpu"
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    return _grid_samplers[nd](input, grid, mode, padding_mode, bool(align_corners))
 
 
 def _linspace_neg_one(xp, n, align_corners, dtype):
@@ -842,9 +1037,64 @@ def pixel_unshuffle(input, downscale_factor):
     return PixelUnshuffle.apply(input, r)
 
 
+# ---- channel_shuffle -------------------------------------------------------------------------
+
+class ChannelShuffle(ArrayFunction):
+    """(N, g, C / g, *) transposed to (N, C / g, g, *); its backward is the shuffle by C / g
+    groups (the inverse permutation)."""
+    node_name = "ChannelShuffleBackward0"
+
+    @staticmethod
+    def forward(ctx, x, g):
+        a = x._arr
+        n, c = a.shape[:2]
+        ctx.groups = c // g if g else 0
+        out = a.reshape((n, g, c // g) + a.shape[2:]).swapaxes(1, 2)
+        return x._be.xp.ascontiguousarray(out).reshape(a.shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        if ctx.groups <= 0:  # C = 0: PyTorch's backward shuffles by C / g = 0 groups, refused
+            raise RuntimeError("Number of groups to divide channels in must be positive. Value "
+                               f"of groups:{ctx.groups}")
+        return ChannelShuffle.apply(gy, ctx.groups)
+
+
+def channel_shuffle(input, groups):
+    """channel_shuffle(input, groups) -> Tensor
+
+    Divide the channels of a (N, C, *) input into ``groups`` groups and interleave them:
+    (N, g, C / g, *) rearranged as (N, C / g, g, *), the shape kept."""
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral):
+        raise TypeError(f"channel_shuffle(): argument 'groups' (position 2) must be int, not "
+                        f"{type(groups).__name__}")
+    if input.dim() <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    groups = int(groups)
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    c = input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    return ChannelShuffle.apply(input, groups)
+
+
+def native_channel_shuffle(input, groups):
+    """native_channel_shuffle(input, groups) -> Tensor
+
+    channel_shuffle's native kernel: the same result (PyTorch gives it no derivative; here
+    it is channel_shuffle's)."""
+    return channel_shuffle(input, groups)
+
+
 METHODS = {}
-FUNCTIONS = {"pixel_shuffle": pixel_shuffle, "pixel_unshuffle": pixel_unshuffle}
+FUNCTIONS = {"pixel_shuffle": pixel_shuffle, "pixel_unshuffle": pixel_unshuffle,
+             "channel_shuffle": channel_shuffle, "native_channel_shuffle": native_channel_shuffle}
 FUNCTIONAL = {"pad": pad, "interpolate": interpolate, "upsample": upsample,
               "upsample_nearest": upsample_nearest, "upsample_bilinear": upsample_bilinear,
               "grid_sample": grid_sample, "affine_grid": affine_grid, "unfold": unfold,
-              "fold": fold, "pixel_shuffle": pixel_shuffle, "pixel_unshuffle": pixel_unshuffle}
+              "fold": fold, "pixel_shuffle": pixel_shuffle, "pixel_unshuffle": pixel_unshuffle,
+              "channel_shuffle": channel_shuffle, "native_channel_shuffle": native_channel_shuffle}

@@ -11,6 +11,15 @@ work per time step small:
   product: PyTorch's new gate is ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``);
 * the gates are cut with one split node; a step of an LSTM is 11 nodes, of a GRU 12.
 
+The layers (not the cells, whose node names are PyTorch's) run each step's pointwise math after
+the gate matmuls as one node, ``_LSTMPointwise`` (LstmStepBackward0) and ``_GRUPointwise``
+(GruStepBackward0): a layer step is 2 nodes.  Their array math is four registered kernels
+(``lstm_cell_forward/backward``, ``gru_cell_forward/backward``, kind ``rnn_cell``,
+kernels/rnn.cu): the NumPy reference is the CPU path and the CuPy fallback, on CUDA one
+RawKernel launch per step and direction each way.  The vector-Jacobian products are written
+once (``_lstm_vjp``, ``_gru_vjp``, operators only) for the references and for the nodes'
+create_graph backward in Tensor ops.
+
 Gate order is PyTorch's: LSTM (i, f, g, o), GRU (r, z, n).  Packed sequences (batch sizes
 non-increasing over time) run the same steps on the first ``batch_sizes[t]`` rows; a sequence's
 final state is cut off the state when it ends (forward direction) and the reverse direction
@@ -19,11 +28,11 @@ grows its state with the initial states of the sequences that start.
 ``lstm_cell``, ``gru_cell``, ``rnn_tanh_cell`` and ``rnn_relu_cell`` are PyTorch's
 ``torch.lstm_cell`` etc.: one step from the raw weights.
 """
-import numpy as np
-
 from ..autograd.function import ArrayFunction
+from ..backend.kernels import kernel
 from . import elementwise as E
 from .activation import dropout as _dropout
+from .factories import zeros_like
 from .join import cat, split, stack, unbind
 from .linalg import linear_addmm
 from .normalization import linear
@@ -58,56 +67,142 @@ def _lstm_step(xp, state, w_hh, b_hh, w_hr):
     return h, c
 
 
+# ---- the layers' fused steps: kernels (references on xp) and their nodes -------------------
+
+def _lstm_vjp(gh, gc, i, f, g, o, t, c):
+    """An LSTM step's vector-Jacobian product from its activations (operators only: arrays or
+    Tensors).  With dc = gh o (1 - t^2) + gc: (di, df, dg, do, dc_prev) = (dc g i(1-i),
+    dc c f(1-f), dc i (1-g^2), gh t o(1-o), dc f); do is None without gh (zero)."""
+    if gh is None:
+        dc, d_o = gc, None
+    else:
+        dc = gh * o * (1 - t * t)
+        if gc is not None:
+            dc = dc + gc
+        d_o = gh * t * o * (1 - o)
+    return dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), d_o, dc * f
+
+
+def _gru_vjp(gy, r, z, n, h_n, h):
+    """A GRU step's vector-Jacobian product (operators only): the pre-activation gradients
+    (dr, dz, dn), h_n's dn r and h's gy z, for h' = (h - n) z + n, n = tanh(x_n + r h_n)."""
+    dz = gy * (h - n) * z * (1 - z)
+    dn = gy * (1 - z) * (1 - n * n)
+    dr = dn * h_n * r * (1 - r)
+    return dr, dz, dn, dn * r, gy * z
+
+
+@kernel("rnn_cell")
+def lstm_cell_forward(xp, gates, c):
+    """One LSTM step after its gate matmul: gates (N, 4H) in the order (i, f, g, o) and c (N, H)
+    -> (h', c', act), act (5, N, H) holding sigmoid(i), sigmoid(f), tanh(g), sigmoid(o) and
+    tanh(c') for the backward (gate-major: each a contiguous block, which the backward's
+    NumPy ops run fastest on)."""
+    n = c.shape[1]
+    sig = 1 / (1 + xp.exp(-gates))  # exp overflowing to inf gives 0 (g's block is unused)
+    g = xp.tanh(gates[:, 2 * n:3 * n])
+    c_new = sig[:, n:2 * n] * c + sig[:, :n] * g
+    t = xp.tanh(c_new)
+    o = sig[:, 3 * n:]
+    act = xp.concatenate((sig[:, :n], sig[:, n:2 * n], g, o, t))  # (5N, H): xp.stack is slow
+    return o * t, c_new, act.reshape(5, c.shape[0], n)
+
+
+@kernel("rnn_cell")
+def lstm_cell_backward(xp, gh, gc, act, c):
+    """lstm_cell_forward's backward: the gradients of h' and c' (either may be None) -> those
+    of the gates (N, 4H) and of c (``_lstm_vjp``)."""
+    if gh is None and gc is None:
+        gc = xp.zeros_like(c)
+    i, f, g, o, t = act
+    di, df, dg, d_o, dc = _lstm_vjp(gh, gc, i, f, g, o, t, c)
+    return xp.concatenate((di, df, dg, xp.zeros_like(di) if d_o is None else d_o), axis=1), dc
+
+
+@kernel("rnn_cell")
+def gru_cell_forward(xp, xg, hg, h):
+    """One GRU step after its two matmuls: xg = W_i x + b_i and hg = W_h h + b_h (N, 3H) in
+    the order (r, z, n), h (N, H) -> (h', act): r, z = sigmoid(x + h parts),
+    n = tanh(x_n + r * h_n), h' = (h - n) * z + n; act (3, N, H) = (r, z, n)."""
+    n_h = h.shape[1]
+    rz = 1 / (1 + xp.exp(-(xg[:, :2 * n_h] + hg[:, :2 * n_h])))
+    r, z = rz[:, :n_h], rz[:, n_h:]
+    n = xp.tanh(xg[:, 2 * n_h:] + r * hg[:, 2 * n_h:])
+    return (h - n) * z + n, xp.concatenate((r, z, n)).reshape(3, h.shape[0], n_h)
+
+
+@kernel("rnn_cell")
+def gru_cell_backward(xp, gy, act, hg, h):
+    """gru_cell_forward's backward: h''s gradient -> those of xg, hg (N, 3H) and h
+    (``_gru_vjp``)."""
+    r, z, n = act
+    dr, dz, dn, dhn, dh = _gru_vjp(gy, r, z, n, hg[:, 2 * h.shape[1]:], h)
+    return xp.concatenate((dr, dz, dn), axis=1), xp.concatenate((dr, dz, dhn), axis=1), dh
+
+
 class _LSTMPointwise(ArrayFunction):
-    """An LSTM step after its gate matmul, as one node: (h', c') from the gates (N, 4H) and c.
+    """An LSTM layer step after its gate matmul, as one node: (h', c') from the gates (N, 4H)
+    and c, by the kernels lstm_cell_forward/backward.
 
     The layers run their time loop through it (11 nodes a step become 2: the engine's cost per
-    node is what a small LSTM step spends its time on); LSTMCell keeps the composite ops, whose
-    node names are PyTorch's.  Backward: with t = tanh(c'), dc = gc + gh * o * (1 - t^2),
-    the gates' gradient is (dc g i(1-i), dc c f(1-f), dc i (1-g^2), gh t o(1-o)) and c's dc f;
-    written once on arrays for first order and, under create_graph, recomputed in Tensor ops."""
+    node is what a small LSTM step spends its time on; on CUDA one launch each way instead of
+    ~15); LSTMCell keeps the composite ops, whose node names are PyTorch's.  Under
+    create_graph the backward recomputes the activations in Tensor ops and applies the same
+    ``_lstm_vjp``."""
     node_name = "LstmStepBackward0"
 
     @staticmethod
     def forward(ctx, gates, c):
         ctx.save_for_backward(gates, c)
-        xp, a, n = gates._be.xp, gates._arr, c._arr.shape[1]
-        sig = 1 / (1 + xp.exp(-a))  # overflow to inf is fine: gradcore's filter drops it
-        i, f, o = sig[:, :n], sig[:, n:2 * n], sig[:, 3 * n:]
-        g = xp.tanh(a[:, 2 * n:3 * n])
-        c_new = f * c._arr + i * g
-        t = xp.tanh(c_new)
-        ctx.acts = i, f, g, o, t
-        return o * t, c_new
+        h, c_new, ctx.act = lstm_cell_forward(gates._be, gates._arr, c._arr)
+        return h, c_new
 
     @staticmethod
     def array_backward(ctx, gh, gc):
-        i, f, g, o, t = ctx.acts
+        if gh is None and gc is None:
+            return None, None
         _, c = ctx.saved_arrays
-        xp = np if type(t) is np.ndarray else ctx._be.xp
-        if gh is None:
-            gh = xp.zeros_like(t)
-        dc = gh * o * (1 - t * t)
-        if gc is not None:
-            dc = dc + gc
-        d = xp.concatenate((dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
-                            gh * t * o * (1 - o)), axis=1)
-        return d, dc * f
+        return lstm_cell_backward(ctx._be, gh, gc, ctx.act, c)
 
     @staticmethod
     def backward(ctx, gh, gc):
+        if gh is None and gc is None:
+            return None, None
         gates, c = ctx.saved_tensors
         i, f, g, o = split(gates, c.shape[1], 1)
         i, f, g, o = E.sigmoid(i), E.sigmoid(f), E.tanh(g), E.sigmoid(o)
         t = E.tanh(f * c + i * g)
-        if gh is None:
-            gh = t * 0
-        dc = gh * o * (1 - t * t)
-        if gc is not None:
-            dc = dc + gc
-        d = cat((dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
-                 gh * t * o * (1 - o)), 1)
-        return d, dc * f
+        di, df, dg, d_o, dc = _lstm_vjp(gh, gc, i, f, g, o, t, c)
+        return cat((di, df, dg, zeros_like(di) if d_o is None else d_o), 1), dc
+
+
+class _GRUPointwise(ArrayFunction):
+    """A GRU layer step after its two matmuls, as one node: h' from xg, hg (N, 3H) and h, by
+    the kernels gru_cell_forward/backward (12 nodes a step become 2, as _LSTMPointwise;
+    GRUCell keeps the composite ops).  Create_graph: recomputed in Tensor ops, ``_gru_vjp``."""
+    node_name = "GruStepBackward0"
+
+    @staticmethod
+    def forward(ctx, xg, hg, h):
+        ctx.save_for_backward(xg, hg, h)
+        out, ctx.act = gru_cell_forward(h._be, xg._arr, hg._arr, h._arr)
+        return out
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        _, hg, h = ctx.saved_arrays
+        return gru_cell_backward(ctx._be, gy, ctx.act, hg, h)
+
+    @staticmethod
+    def backward(ctx, gy):
+        xg, hg, h = ctx.saved_tensors
+        n_h = h.shape[1]
+        x_rz, x_n = split(xg, (2 * n_h, n_h), 1)
+        h_rz, h_n = split(hg, (2 * n_h, n_h), 1)
+        r, z = split(E.sigmoid(x_rz + h_rz), n_h, 1)
+        n = E.tanh(x_n + r * h_n)
+        dr, dz, dn, dhn, dh = _gru_vjp(gy, r, z, n, h_n, h)
+        return cat((dr, dz, dn), 1), cat((dr, dz, dhn), 1), dh
 
 
 def _lstm_layer_step(xp, state, w_hh, b_hh, w_hr):
@@ -116,6 +211,11 @@ def _lstm_layer_step(xp, state, w_hh, b_hh, w_hr):
     if w_hr is not None:
         h = h.matmul(w_hr.t())
     return h, c
+
+
+def _gru_layer_step(xp, state, w_hh, b_hh, w_hr):
+    h = state[0]
+    return (_GRUPointwise.apply(xp, linear(h, w_hh, b_hh), h),)
 
 
 def _gru_step(xp, state, w_hh, b_hh, w_hr):
@@ -130,6 +230,7 @@ def _gru_step(xp, state, w_hh, b_hh, w_hr):
 
 
 _STEPS = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step, "LSTM": _lstm_step, "GRU": _gru_step}
+_LAYER_STEPS = {**_STEPS, "LSTM": _lstm_layer_step, "GRU": _gru_layer_step}
 
 
 def _projection(mode, x, w_ih, b_ih, b_hh):
@@ -268,7 +369,7 @@ def _rnn(mode, input, batch_sizes, hx, params, has_biases, num_layers, dropout, 
     packed sequence when ``batch_sizes`` (a list of ints) is given; hx: a tuple of the initial
     states, (h0,) or (h0, c0), each (num_layers * num_directions, N, *); params: the flat
     weights in PyTorch's order.  Returns (output, tuple of final states)."""
-    step = _lstm_layer_step if mode == "LSTM" else _STEPS[mode]
+    step = _LAYER_STEPS[mode]
     dirs = 2 if bidirectional else 1
     layers = _layer_params(params, has_biases, mode == "LSTM" and
                            len(params) == num_layers * dirs * (3 + 2 * has_biases))

@@ -5,9 +5,11 @@ cummax/cummin/logcumsumexp scan in log2(n) doubling steps (CuPy's ufuncs have no
 ``accumulate`` beyond add and multiply).
 """
 import collections
+import warnings
 
 import numpy as np
 
+from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import _wrap, _wrap_dim
 from . import elementwise as _ew
@@ -49,6 +51,8 @@ class Cumprod(ArrayFunction):
         ctx.axis, ctx.dtype = axis, x._arr.dtype
         if axis is None:
             return x._be.xp.array(x._arr, dtype=dt)
+        if dt == x._arr.dtype:  # float16, bfloat16: multiplied in float32, rounded once
+            return _dtype.in_opmath(lambda xp, a: xp.cumprod(a, axis=axis), x._be.xp, x._arr)
         return x._be.xp.cumprod(x._arr, axis=axis, dtype=dt)
 
     @staticmethod
@@ -171,8 +175,8 @@ class Logcumsumexp(ArrayFunction):
         ctx.axis = axis
         if axis is None:
             return x._arr.copy()
-        return _scan(x._be.xp, (x._arr,), axis,
-                     lambda xp, e, l: (xp.logaddexp(e[0], l[0]),))[0]
+        return _dtype.in_opmath(lambda xp, a: _scan(xp, (a,), axis, lambda xp, e, l: (
+            xp.logaddexp(e[0], l[0]),))[0], x._be.xp, x._arr)
 
     @staticmethod
     def backward(ctx, gy):
@@ -196,7 +200,7 @@ def logcumsumexp(input, dim):
 
     log(cumsum(exp(input))) along ``dim``, computed without overflow (a scan of logaddexp).
     Floating input only. Gradient: sum over j >= i of grad[j] * exp(input[i] - out[j])."""
-    if input._arr.dtype.kind != "f":
+    if not _dtype.is_floating(input._arr.dtype):
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
                                   f"'{input.dtype.scalar_name}'")
     return Logcumsumexp.apply(input, _cum_axis(input, dim))
@@ -291,6 +295,10 @@ class Nansum(ArrayFunction):
     def forward(ctx, x, axes, keepdim, dt):
         ctx.save_for_backward(x)
         ctx.axes, ctx.keepdim, ctx.dtype = axes, keepdim, x._arr.dtype
+        if dt is None or dt == x._arr.dtype:  # float16, bfloat16: accumulated in float32
+            return _dtype.in_opmath(lambda xp, a: xp.asarray(xp.nansum(a, axis=axes,
+                                                                       keepdims=keepdim)),
+                                    x._be.xp, x._arr)
         return x._be.xp.asarray(x._be.xp.nansum(x._arr, axis=axes, keepdims=keepdim, dtype=dt))
 
     @staticmethod
@@ -314,7 +322,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
 
     The mean of the non-NaN elements (nan where there are none): nansum over their count.
     Floating input only."""
-    if input._arr.dtype.kind != "f":
+    if not _dtype.is_floating(input._arr.dtype):
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
                            f"but got {input.dtype.scalar_name}")
     count = sum(input.isnan().logical_not(), dim, keepdim)
@@ -332,9 +340,10 @@ class VarMean(ArrayFunction):
     def forward(cls, ctx, x, axes, correction, keepdim):
         ctx.save_for_backward(x)
         ctx.params = (axes, correction, keepdim)
-        a = x._arr
-        v = _var_array(cls.label, a, axes, correction, keepdim)
-        return cls.finish(x._be.xp, v), x._be.xp.asarray(a.mean(axis=axes, keepdims=keepdim))
+        def var_mean(xp, a):  # float16, bfloat16: in float32, rounded once
+            v = _var_array(cls.label, a, axes, correction, keepdim)
+            return cls.finish(xp, v), xp.asarray(a.mean(axis=axes, keepdims=keepdim))
+        return _dtype.in_opmath(var_mean, x._be.xp, x._arr)
 
     finish = staticmethod(lambda xp, v: v)
 
@@ -367,7 +376,7 @@ class StdMean(VarMean):
 
 
 def _moments(cls, input, dim, unbiased, keepdim, correction):
-    if input._arr.dtype.kind != "f":
+    if not _dtype.is_floating(input._arr.dtype):
         raise RuntimeError(f"{cls.label} only support floating point and complex dtypes")
     return _var_std(cls, cls.label, input, dim, unbiased, keepdim, correction)
 
@@ -390,8 +399,168 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _moments(StdMean, input, dim, unbiased, keepdim, correction)
 
 
+
+# ---- the trapezoidal rule; cov, corrcoef, dist: compositions of differentiable ops ----------
+
+def _spacing(name, y, x, dx, dim):
+    """(dim, the widths along dim: a tensor broadcasting against y's, or a number)."""
+    d = _wrap_dim(dim, y.dim())
+    if x is not None and dx is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                        f"Tensor, dx={type(dx).__name__}), but expected one of:\n"
+                        " * (Tensor y, Tensor x, *, int dim = -1)\n"
+                        " * (Tensor y, *, Number dx = 1, int dim = -1)\n")
+    if x is None:
+        return d, 1 if dx is None else dx
+    if x.dim() == 1:
+        if x.shape[0] != y.shape[d]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        widths = x.diff()
+        return d, widths.reshape((-1,) + (1,) * (y.dim() - 1 - d))
+    return d, x.diff(dim=dim)
+
+
+def _floating(y):
+    if y.dtype.is_floating_point or y.dtype.is_complex:
+        return y
+    return y.to(_dtype.get_default_dtype())
+
+
+def _pairs(y, d):
+    n = y.shape[d]
+    return y.narrow(d, 1, n - 1), y.narrow(d, 0, n - 1)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor
+
+    The trapezoidal rule along dim, with sample points x (1-D, or y's shape) or a constant
+    spacing dx (default 1); integer y gives the default float dtype."""
+    d, w = _spacing("trapezoid", y, x, dx, dim)
+    y = _floating(y)
+    if y.shape[d] == 0:
+        return y.sum(d) * 0
+    hi, lo = _pairs(y, d)
+    return ((hi + lo) * w).sum(d) * 0.5
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """trapz(y, x=None, *, dx=None, dim=-1) -> Tensor
+
+    trapezoid under its older name."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """cumulative_trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor
+
+    The running trapezoidal rule along dim (one element fewer than y there)."""
+    d, w = _spacing("cumulative_trapezoid", y, x, dx, dim)
+    y = _floating(y)
+    if y.shape[d] == 0:
+        return y
+    hi, lo = _pairs(y, d)
+    return ((hi + lo) * w * 0.5).cumsum(d)
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None, _name="cov"):
+    """cov(input, *, correction=1, fweights=None, aweights=None) -> Tensor
+
+    The covariance matrix of input's rows (variables) over its columns (observations), with
+    frequency and/or observation weights, as PyTorch computes it (its checks and warning)."""
+    if isinstance(correction, bool) or not isinstance(correction, int):
+        raise TypeError(f"cov(): argument 'correction' must be int, not "
+                        f"{type(correction).__name__}")
+    if input.dim() > 2:
+        raise RuntimeError(f"{_name}(): expected input to have two or fewer dimensions but got an "
+                           f"input with {input.dim()} dimensions")
+    x = input.reshape(1, -1) if input.dim() < 2 else input
+    n = x.shape[1]
+    w = None
+    for name, wt in (("fweights", fweights), ("aweights", aweights)):
+        if wt is None:
+            continue
+        if wt.dim() > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but "
+                               f"got {name} with {wt.dim()} dimensions")
+        if wt.numel() != n:
+            raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
+                               f"observations in the input but got {wt.numel()} != {n}")
+        if name == "fweights" and wt.dtype.is_floating_point:
+            raise RuntimeError("cov(): expected fweights to have integral dtype but got "
+                               f"fweights with {wt.dtype.scalar_name} dtype")
+        if name == "aweights" and not wt.dtype.is_floating_point:
+            raise RuntimeError("cov(): expected aweights to have floating point dtype but "
+                               f"got aweights with {wt.dtype.scalar_name} dtype")
+        w = wt if w is None else w * wt
+    w_sum = w.sum() if w is not None else n
+    if w is not None and aweights is not None and correction != 0:
+        norm = w_sum - correction * (w * aweights).sum() / w_sum
+    else:
+        norm = w_sum - correction
+    norm_value = float(norm)
+    if norm_value <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the number of observations.", RuntimeWarning, stacklevel=2)
+        norm = norm * 0 if not isinstance(norm, (int, float)) else 0
+    x = _floating(x)
+    avg = (x * w if w is not None else x).sum(1) / w_sum
+    x = x - avg.unsqueeze(1)
+    c = x.matmul((x * w if w is not None else x).t().conj())
+    return (c / norm).squeeze()
+
+
+def corrcoef(input):
+    """corrcoef(input) -> Tensor
+
+    The Pearson correlation coefficients of input's rows (cov normalised by the standard
+    deviations, clipped to [-1, 1])."""
+    c = cov(input, _name="corrcoef")
+    if c.dim() == 0:
+        return c / c
+    std = c.diagonal().sqrt()
+    c = c / std.unsqueeze(1)
+    c = c / std.unsqueeze(0)
+    return c if c.dtype.is_complex else c.clamp(-1, 1)
+
+
+def dist(input, other, p=2):
+    """dist(input, other, p=2) -> Tensor
+
+    The p-norm of input - other (broadcast), flattened.  Gradient: the norm's."""
+    return (input - other).norm(p)
+
+
+def renorm(input, p, dim, maxnorm):
+    """renorm(input, p, dim, maxnorm) -> Tensor
+
+    Each slice of input along dim whose p-norm exceeds maxnorm scaled down to norm maxnorm
+    (by maxnorm / (norm + 1e-7), as PyTorch).  Gradient: through the norm and the scale."""
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.dim() <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.dim()} "
+                           f"dimensions")
+    d = _wrap_dim(dim, input.dim())
+    others = tuple(i for i in range(input.dim()) if i != d)
+    norm = input.abs().pow(p).sum(others, keepdim=True).pow(1.0 / p) if p != 2 else \
+        (input * input).sum(others, keepdim=True).sqrt()
+    factor = _ew.where(norm > maxnorm, maxnorm / (norm + 1e-7), norm * 0 + 1)
+    return input * factor
+
+
+def renorm_(self, p, dim, maxnorm):
+    """renorm_(p, dim, maxnorm) -> Tensor
+
+    renorm done in place on self; returns self."""
+    return inplace(self, lambda t: renorm(t, p, dim, maxnorm))
+
 METHODS = {"cumprod": cumprod, "cumprod_": cumprod_, "cummax": cummax, "cummin": cummin,
            "logcumsumexp": logcumsumexp, "diff": diff, "aminmax": aminmax, "nansum": nansum,
-           "nanmean": nanmean}
-FUNCTIONS = {k: v for k, v in METHODS.items() if k != "cumprod_"}
-FUNCTIONS.update(var_mean=var_mean, std_mean=std_mean)
+           "nanmean": nanmean, "cov": cov, "corrcoef": corrcoef, "dist": dist,
+           "renorm": renorm, "renorm_": renorm_}
+FUNCTIONS = {k: v for k, v in METHODS.items() if k not in ("cumprod_", "renorm_")}
+FUNCTIONS.update(var_mean=var_mean, std_mean=std_mean, trapezoid=trapezoid, trapz=trapz,
+                 cumulative_trapezoid=cumulative_trapezoid)

@@ -40,8 +40,8 @@ def broadcast_shapes(*shapes):
     RuntimeError where they don't broadcast."""
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
-    for s in shapes:
-        for i, n in enumerate(s, ndim - len(s)):
+    for s in shapes:  # each dim from the last, as PyTorch's infer_size (its first mismatch)
+        for i, n in reversed(tuple(enumerate(s, ndim - len(s)))):
             if n != 1 and out[i] != 1 and n != out[i]:
                 raise RuntimeError(f"The size of tensor a ({out[i]}) must match the size of "
                                    f"tensor b ({n}) at non-singleton dimension {i}")

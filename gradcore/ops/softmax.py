@@ -6,6 +6,7 @@ create_graph backward, so double backward needs nothing more.
 """
 import numpy as np
 
+from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..backend.kernels import kernel
 from ..tensor import _wrap_dim
@@ -15,6 +16,18 @@ from .declare import TENSOR
 def _shifted(xp, a, axis):
     """a - max(a) along axis (an all -inf slice stays -inf - -inf = nan, as PyTorch)."""
     return a - a.max(axis=axis, keepdims=True)
+
+
+def _softmax(xp, a, axis):
+    with np.errstate(invalid="ignore"):
+        e = xp.exp(_shifted(xp, a, axis))
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(xp, a, axis):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = _shifted(xp, a, axis)
+        return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
 
 
 @kernel("softmax", dtypes="fd")
@@ -41,9 +54,7 @@ class Softmax(ArrayFunction):
         xp, a = x._be.xp, x._arr
         if not a.size:
             return a.copy()
-        with np.errstate(invalid="ignore"):
-            e = xp.exp(_shifted(xp, a, axis))
-            return e / e.sum(axis=axis, keepdims=True)
+        return _dtype.in_opmath(_softmax, xp, a, axis)
 
     @classmethod
     def backward(cls, ctx, gy):
@@ -51,9 +62,12 @@ class Softmax(ArrayFunction):
         return cls.grad.reference(TENSOR, y, gy, ctx.axis)
 
     @classmethod
-    def array_backward(cls, ctx, gy):
+    def array_backward(cls, ctx, gy):  # float16, bfloat16: in float32, rounded once (PyTorch)
         y, = ctx.saved_arrays
-        return cls.grad(ctx._be, y, gy, ctx.axis)
+        be, grad, axis = ctx._be, cls.grad, ctx.axis
+        if gy.dtype.char in _dtype.REDUCED_CHARS:
+            return _dtype.in_opmath(lambda xp, y, gy: grad(be, y, gy, axis), be.xp, y, gy)
+        return grad(be, y, gy, axis)
 
 
 class LogSoftmax(Softmax):
@@ -66,9 +80,7 @@ class LogSoftmax(Softmax):
         xp, a = x._be.xp, x._arr
         if not a.size:
             return a.copy()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s = _shifted(xp, a, axis)
-            return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
+        return _dtype.in_opmath(_log_softmax, xp, a, axis)
 
 
 def _apply(cls, name, x, dim, dtype):
@@ -76,7 +88,7 @@ def _apply(cls, name, x, dim, dtype):
         x = x.to(dtype)
     n = x._arr.ndim
     axis = _wrap_dim(dim, n)
-    if x._arr.dtype.kind != "f":
+    if not _dtype.is_floating(x._arr.dtype):
         kernel = f"{name}_lastdim_kernel_impl" if axis == max(n - 1, 0) else f"{name}_kernel_impl"
         raise NotImplementedError(f'"{kernel}" not implemented for \'{x.dtype.scalar_name}\'')
     return cls.apply(x, axis if n else None)

@@ -4,10 +4,12 @@ searchsorted, bucketize, argwhere, mode, median, nanmedian, quantile, nanquantil
 Every selection finds int64 indices along a dim (a stable sort, NaN the largest, as PyTorch)
 and takes the values there (``Select``); its gradient goes back to those indices.
 """
+import collections
 import math
 
 import numpy as np
 
+from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap, _wrap_dim
 from . import indexing as _ix
@@ -202,7 +204,7 @@ class MedianAll(ArrayFunction):
         ctx.save_for_backward(x)
         xp, a = x._be.xp, x._arr.reshape(-1)
         if not a.size:  # NaN; for integers PyTorch gives the lowest value
-            fill = math.nan if a.dtype.kind == "f" else np.iinfo(a.dtype).min
+            fill = math.nan if _dtype.is_floating(a.dtype) else np.iinfo(a.dtype).min
             return xp.full((), fill, dtype=a.dtype)
         return a[_at_positions(xp, a, 0, cls.pos(xp, a, 0))].reshape(())
 
@@ -267,7 +269,7 @@ class _QuantileShape(ArrayFunction):
 def _quantile(x, q, dim, keepdim, interpolation, ignore_nan):
     """quantile and nanquantile (PyTorch's messages name quantile for both)."""
     name, a = "quantile", x._arr
-    if a.dtype.kind != "f" or a.dtype.itemsize < 4:
+    if not _dtype.is_floating(a.dtype) or a.dtype.itemsize < 4:
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
@@ -505,8 +507,144 @@ def argwhere(input):
     return _ix.nonzero(input)
 
 
+
+# ---- bincount, histc: counts, no derivative --------------------------------------------------
+
+def bincount(input, weights=None, minlength=0):
+    """bincount(input, weights=None, minlength=0) -> Tensor
+
+    How often each value occurs in the 1-D non-negative integer input (summing ``weights``
+    instead of 1 when given: float32 weights give float32, any other dtype float64); at least
+    ``minlength`` bins.  Not differentiable."""
+    a = input._arr
+    if _dtype.is_floating(a.dtype) or input.dtype.is_complex:
+        raise NotImplementedError(f'"bincount_{input._be.device.type}" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    xp = input._be.xp
+    if input.dim() != 1 or (a.size and int(a.min()) < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    w = None
+    if weights is not None:
+        if weights.dim() != 1 or weights.shape[0] != a.shape[0]:
+            raise RuntimeError("weights should be 1-d and have the same length as input")
+        wdt = np.float32 if weights._arr.dtype == np.float32 else np.float64
+        w = weights._arr.astype(wdt)
+    n = max(int(a.max()) + 1 if a.size else 0, minlength)
+    out = xp.bincount(a.astype(np.int64), weights=w, minlength=n)
+    return _wrap(out.astype(w.dtype if w is not None else np.int64), input._be)
+
+
+def _linspace(xp, lo, hi, steps, dtype):
+    """PyTorch's CPU linspace in ``dtype``: start + step * i for the first half, end - step *
+    (steps - 1 - i) for the rest (so both ends are exact)."""
+    scalar = np.dtype(dtype).type  # NumPy scalars: CuPy takes them, not NumPy arrays
+    start, end = scalar(lo), scalar(hi)
+    step = scalar((end - start) / scalar(steps - 1))
+    i = xp.arange(steps).astype(dtype)
+    return xp.where(xp.arange(steps) < steps // 2, start + step * i,
+                    end - step * (scalar(steps - 1) - i)).astype(dtype)
+
+
+def _bin_counts(xp, a, edges, weights, search, local):
+    """The histogram of ``a`` (flat) over sorted ``edges`` (same dtype), as PyTorch's kernel
+    picks each element's bin: binary search (``search``) or linear interpolation in the
+    dtype, corrected by a search among its neighbours (``local``); elements outside
+    [edges[0], edges[-1]] (and nan) left out; the last edge belongs to the last bin."""
+    nb = edges.shape[0] - 1
+    lo, hi = edges[0], edges[-1]
+    keep = (a >= lo) & (a <= hi)
+    x = a[keep]
+    w = None if weights is None else weights[keep]
+    if search:
+        pos = xp.searchsorted(edges, x, side="right") - 1
+    else:
+        pos = ((x - lo) * a.dtype.type(nb) / (hi - lo)).astype(np.int64)
+        if local:
+            base = xp.maximum(pos - 1, 0)
+            count = xp.zeros(pos.shape, np.int64)
+            for k in range(3):
+                j = base + k
+                ok = j < nb + 1
+                count += ok & (edges[xp.minimum(j, nb)] <= x)
+            pos = base + count - 1
+    pos = xp.minimum(pos, nb - 1)
+    return xp.bincount(pos, weights=w, minlength=nb)[:nb]
+
+
+def _outer_edges(a, lo, hi, widen):
+    if lo == hi and a.size:
+        lo, hi = float(a.min()), float(a.max())
+    if lo == hi:
+        lo, hi = lo - widen, hi + widen
+    return lo, hi
+
+
+def histc(input, bins=100, min=0, max=0):  # noqa: A002  (PyTorch's names)
+    """histc(input, bins=100, min=0, max=0) -> Tensor
+
+    A histogram of input in ``bins`` equal bins over [min, max] (the data's range when both
+    are 0; values outside are ignored), in input's floating dtype, each element's bin picked
+    as PyTorch's kernel picks it.  Not differentiable."""
+    a = input._arr
+    if not _dtype.is_floating(a.dtype):
+        raise NotImplementedError(f'"histogram_{input._be.device.type}" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    lo, hi = _outer_edges(a, float(min), float(max), 1)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    xp = input._be.xp
+    edges = _linspace(xp, lo, hi, bins + 1, a.dtype)
+    counts = _bin_counts(xp, a.ravel(), edges, None, search=False, local=False)
+    return _wrap(counts.astype(a.dtype), input._be)
+
+
+HISTOGRAM = collections.namedtuple("histogram", ["hist", "bin_edges"])
+HISTOGRAM.__module__ = "gradcore.return_types"
+
+
+def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: A002
+    """histogram(input, bins, *, range=None, weight=None, density=False) -> (Tensor, Tensor)
+
+    (hist, bin_edges), a named tuple: ``bins`` equal bins over ``range`` (default the data's
+    range), or the edges a 1-D tensor ``bins`` gives (input's dtype); each element counted
+    with its ``weight``; ``density`` normalises to a density.  Not differentiable."""
+    a = input._arr
+    if not _dtype.is_floating(a.dtype):
+        raise NotImplementedError(f"\"histogramdd\" not implemented for "
+                                  f"'{input.dtype.scalar_name}'")
+    xp = input._be.xp
+    if isinstance(bins, Tensor):
+        if bins.dtype != input.dtype:
+            raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have "
+                               f"the same dtype, but got input with dtype "
+                               f"{input.dtype.scalar_name.lower()} and bins for dimension 0 "
+                               f"with dtype {bins.dtype.scalar_name.lower()}")
+        edges, search = bins._arr, True
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                               f"dimension 0")
+        lo, hi = (float(range[0]), float(range[1])) if range is not None else (0.0, 0.0)
+        lo, hi = _outer_edges(a, lo, hi, 0.5) if range is None or lo == hi else (lo, hi)
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
+                               f"{lo:g} max {hi:g} for dimension 0")
+        edges, search = _linspace(xp, lo, hi, bins + 1, a.dtype), False
+    w = None if weight is None else weight._arr.ravel()
+    hist = _bin_counts(xp, a.ravel(), edges, w, search=search, local=True).astype(a.dtype)
+    if density:
+        hist = hist / (hist.sum() * (edges[1:] - edges[:-1]))
+    return HISTOGRAM(_wrap(hist.astype(a.dtype), input._be), _wrap(edges.copy(), input._be))
+
 METHODS = {"sort": sort, "argsort": argsort, "msort": msort, "topk": topk,
            "kthvalue": kthvalue, "unique": unique, "unique_consecutive": unique_consecutive,
            "argwhere": argwhere, "mode": mode, "median": median, "nanmedian": nanmedian,
-           "quantile": quantile, "nanquantile": nanquantile}
+           "quantile": quantile, "nanquantile": nanquantile, "bincount": bincount,
+           "histc": histc, "histogram": histogram}
 FUNCTIONS = dict(METHODS, searchsorted=searchsorted, bucketize=bucketize)

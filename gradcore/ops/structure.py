@@ -8,6 +8,7 @@ double backward come from those); the ops that are one node in PyTorch are one n
 index_add, index_copy, index_fill, masked_scatter and take are indexing's gather / scatter with
 another ``idx`` (a tuple of integer arrays and slices, see ops/indexing.py).
 """
+import itertools
 import math
 import operator
 import warnings
@@ -19,11 +20,11 @@ from ..autograd.function import ArrayFunction
 from ..backend import get_backend
 from ..tensor import Tensor, _wrap, _wrap_dim
 from . import elementwise as E
-from .indexing import (Index, IndexPut, _gather_key, _on, _slice, _view, Slice,
+from .indexing import (Index, IndexPut, _gather_key, _index_on, _on, _slice, _view, Slice,
                        index_select, narrow)
 from .inplace import fill_, inplace
 from .join import _promoted, _tensor_list, cat, flip, hstack, vstack
-from .shape import UnsafeView, _as_view, broadcast_shapes, reshape, sum_to
+from .shape import UnsafeView, _as_view, broadcast_shapes, movedim, reshape, sum_to
 
 
 def _method(fn, name, sig):
@@ -596,7 +597,7 @@ def take(input, index):
         raise RuntimeError(f"take(): Expected a long tensor for index, but got "
                            f"{index.dtype.scalar_name}")
     x = input if input._arr.ndim else input.reshape(1)
-    n, arr = x._arr.size, _on(x, index)
+    n, arr = x._arr.size, _index_on(x, index)
     if arr.size and (int(arr.min()) < -n or int(arr.max()) >= n):
         host = x._be.to_host(arr).ravel()
         bad = host[(host < -n) | (host >= n)][0]
@@ -723,8 +724,9 @@ class MaskedScatter(IndexPut):
     node_name = "MaskedScatterBackward0"
 
 
-def _dim_index(input, dim, index, fn, wrap=False, exc=RuntimeError, prefix=""):
-    """The ``idx`` of the positions ``index`` along ``dim`` (a 1-D integer tensor)."""
+def _dim_index(input, dim, index, fn, wrap=False, exc=RuntimeError, prefix="", saved_for=None):
+    """The ``idx`` of the positions ``index`` along ``dim`` (a 1-D integer tensor);
+    ``saved_for``: the inputs whose gradient reads the index (default: input)."""
     if not isinstance(index, Tensor):
         raise TypeError(f"{fn}(): argument 'index' must be Tensor, not {type(index).__name__}")
     if index._arr.dtype not in (np.int64, np.int32):
@@ -736,7 +738,7 @@ def _dim_index(input, dim, index, fn, wrap=False, exc=RuntimeError, prefix=""):
                          f"{list(index._arr.shape)}")
     shape = input._arr.shape or (1,)
     d = _wrap_dim(dim, input._arr.ndim)
-    arr, size = _on(input, index).reshape(-1), shape[d]
+    arr, size = _index_on(input, index, saved_for).reshape(-1), shape[d]
     if arr.size and (int(arr.min()) < (-size if wrap else 0) or int(arr.max()) >= size):
         host = input._be.to_host(arr)
         bad = host[(host < (-size if wrap else 0)) | (host >= size)][0]
@@ -777,7 +779,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     A copy of input with alpha * source added at the positions ``index`` along ``dim``
     (source.size(dim) == len(index); repeated indices add up). Gradient: passed through to
     input, gathered at index (times alpha) for source."""
-    d, idx = _dim_index(input, dim, index, "index_add_")
+    d, idx = _dim_index(input, dim, index, "index_add_", saved_for=(source,))
     _check_source(input, source, d, idx[-1].size, "index_add_")
     if alpha != 1:
         source = source * alpha
@@ -792,7 +794,7 @@ def index_copy(input, dim, index, source):
     A copy of input with source's slices written at the positions ``index`` along ``dim``.
     Gradient: zero at the overwritten places for input, gathered at index for source."""
     d, idx = _dim_index(input, dim, index, "index_copy_", exc=IndexError,
-                        prefix="index_copy_(): ")
+                        prefix="index_copy_(): ", saved_for=(input, source))
     _check_source(input, source, d, idx[-1].size, "index_copy_")
     return IndexCopy.apply(input, source, idx, False)
 
@@ -803,7 +805,8 @@ def index_fill(input, dim, index, value):
     A copy of input with ``value`` (a number or a 0-D tensor) at the positions ``index`` along
     ``dim`` (negative indices count from the end). Gradient: zero at the filled places; a
     tensor value gets their sum."""
-    d, idx = _dim_index(input, dim, index, "index_fill_", wrap=True, exc=IndexError)
+    d, idx = _dim_index(input, dim, index, "index_fill_", wrap=True, exc=IndexError,
+                        saved_for=(input, value))
     if isinstance(value, Tensor):
         if value._arr.ndim:
             raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
@@ -859,8 +862,9 @@ def _identity(dtype, reduce):
         return 0
     if reduce == "prod":
         return 1
-    info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
-    lo, hi = (-np.inf, np.inf) if dtype.kind == "f" else (info.min, info.max)
+    floating = _dtype.is_floating(dtype)
+    info = np.finfo(dtype) if floating else np.iinfo(dtype)
+    lo, hi = (-np.inf, np.inf) if floating else (info.min, info.max)
     return lo if reduce == "amax" else hi
 
 
@@ -875,7 +879,7 @@ def _scatter_reduce_array(be, x, idx, src, reduce, include_self):
     count = be.xp.full(x.shape, 1 if include_self else 0, dtype=x.dtype)
     be.index_add_(count, idx, be.xp.ones(src.shape, dtype=x.dtype))
     count = be.xp.maximum(count, 1)
-    return (out / count if x.dtype.kind == "f" else out // count), count
+    return (out / count if _dtype.is_floating(x.dtype) else out // count), count
 
 
 class ScatterReduce(ArrayFunction):
@@ -977,10 +981,78 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     return ScatterReduce.apply(input, src, idx, reduce, bool(include_self))
 
 
+
+# ---- diagflat, the *_scatter ops: a clone with one view of it overwritten -------------------
+
+def diagflat(input, offset=0):
+    """diagflat(input, offset=0) -> Tensor
+
+    A 2-D tensor with input's elements (flattened) on its ``offset`` diagonal."""
+    if isinstance(offset, bool) or not isinstance(offset, int):
+        raise TypeError(f"diagflat(): argument 'offset' (position 2) must be int, not "
+                        f"{type(offset).__name__}")
+    return diag(input.reshape(-1), offset)
+
+
+def _scatter_into(input, src, view):
+    """input cloned, with ``view(clone)`` overwritten by src (PyTorch's shape check and
+    error); gradients: src's to src, the rest to input."""
+    out = input.clone()
+    part = view(out)
+    if tuple(src.shape) != tuple(part.shape):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size "
+                           f"= {list(src.shape)}, slice size = {list(part.shape)}")
+    part.copy_(src)
+    return out
+
+
+def select_scatter(input, src, dim, index):
+    """select_scatter(input, src, dim, index) -> Tensor
+
+    input with ``input.select(dim, index)`` replaced by src (out of place)."""
+    return _scatter_into(input, src, lambda t: t.select(dim, index))
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """slice_scatter(input, src, dim=0, start=None, end=None, step=1) -> Tensor
+
+    input with the slice ``start:end:step`` of dimension dim replaced by src (out of place)."""
+    def view(t):
+        d = _wrap_dim(dim, t.dim())
+        return t[(slice(None),) * d + (slice(start, end, step),)]
+    return _scatter_into(input, src, view)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """diagonal_scatter(input, src, offset=0, dim1=0, dim2=1) -> Tensor
+
+    input with ``input.diagonal(offset, dim1, dim2)`` replaced by src (out of place)."""
+    return _scatter_into(input, src, lambda t: t.diagonal(offset, dim1, dim2))
+
+
+def combinations(input, r=2, with_replacement=False):
+    """combinations(input, r=2, with_replacement=False) -> Tensor
+
+    The length-r combinations of the 1-D input's elements, one per row (as itertools'
+    combinations / combinations_with_replacement); differentiable (an index_select)."""
+    if input.dim() != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return input.new_empty((0,))
+    pick = (itertools.combinations_with_replacement if with_replacement
+            else itertools.combinations)
+    rows = list(pick(range(input.shape[0]), r))
+    idx = input.new_tensor([i for row in rows for i in row], dtype=_dtype.int64)
+    return input.index_select(0, idx).reshape(len(rows), r)
+
 METHODS = {
     "tril": tril, "triu": triu, "tril_": _method(tril, "tril_", "tril_(diagonal=0)"),
     "triu_": _method(triu, "triu_", "triu_(diagonal=0)"), "diag": diag,
-    "diag_embed": diag_embed, "diagonal": diagonal, "trace": trace,
+    "diag_embed": diag_embed, "diagonal": diagonal, "trace": trace, "diagflat": diagflat,
+    "select_scatter": select_scatter, "slice_scatter": slice_scatter,
+    "diagonal_scatter": diagonal_scatter, "moveaxis": movedim,
     "fill_diagonal_": fill_diagonal_, "kron": kron, "cross": cross, "rot90": rot90,
     "fliplr": fliplr, "flipud": flipud, "repeat_interleave": repeat_interleave, "take": take,
     "tensor_split": tensor_split, "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit,
@@ -1007,5 +1079,7 @@ FUNCTIONS = {
     "take": take, "dstack": dstack, "column_stack": column_stack, "row_stack": vstack,
     "tensor_split": tensor_split, "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit,
     "index_add": index_add, "index_copy": index_copy, "index_fill": index_fill,
-    "masked_scatter": masked_scatter, "scatter_reduce": scatter_reduce,
+    "masked_scatter": masked_scatter, "scatter_reduce": scatter_reduce, "diagflat": diagflat,
+    "select_scatter": select_scatter, "slice_scatter": slice_scatter,
+    "diagonal_scatter": diagonal_scatter, "combinations": combinations, "moveaxis": movedim,
 }

@@ -13,6 +13,7 @@ Hurwitz zeta function (Euler-Maclaurin) with reflection, erfinv by Giles' approx
 by Halley steps on erf/erfc, i1 by Cephes' Chebyshev series.  Within a few ulp of mpmath for
 positive arguments (tests/test_unary_math.py); below 0 the reflections cancel near the zeros.
 """
+import collections
 import functools
 import math
 from fractions import Fraction
@@ -21,7 +22,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import ArrayFunction
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 from .declare import OPS, TENSOR, unary
 from .special import _polyval, erf_array, erfc_array
 
@@ -41,13 +42,15 @@ def _quiet(fn):
 
 
 def _np(name):
-    """The forward ``xp.<name>(x)``, its warnings off (log of 0, arcsin of 2 ...), float16 in
-    float32 as PyTorch computes it (sinc's pi * x, deg2rad's constant, rounded once)."""
+    """The forward ``xp.<name>(x)``, its warnings off (log of 0, arcsin of 2 ...), float16 and
+    bfloat16 in float32 as PyTorch computes them (sinc's pi * x, deg2rad's constant, rounded
+    once)."""
+    def call(xp, a):
+        return getattr(xp, name)(a)
+
     def forward(xp, x):
         with np.errstate(all="ignore"):
-            if x.dtype == np.float16:
-                return getattr(xp, name)(x.astype(np.float32)).astype(np.float16)
-            return getattr(xp, name)(x)
+            return _dtype.in_opmath(call, xp, x)
     forward.__name__ = name
     return forward
 
@@ -59,7 +62,7 @@ def _op(F, name, x):
 
 def _floating(x):
     """Integer and bool tensors in the default float dtype (PyTorch's rule for these ops)."""
-    return x if x._arr.dtype.kind == "f" else x.to(_dtype.get_default_dtype())
+    return x if _dtype.is_floating(x._arr.dtype) else x.to(_dtype.get_default_dtype())
 
 
 def _sinpi_cospi(xp, a):
@@ -433,7 +436,7 @@ def _sinc_derivative(F, x):
 
 
 def _check_frac(x):
-    if x._arr.dtype.kind != "f":
+    if not _dtype.is_floating(x._arr.dtype):
         raise NotImplementedError(f'"frac_{x.device.type}" not implemented for '
                                   f"'{x.dtype.scalar_name}'")
 
@@ -453,7 +456,8 @@ def _sgn(xp, x):
     if x.dtype == np.bool_:
         return x.copy()
     out = xp.sign(x)
-    return xp.where(out != out, 0, out) if x.dtype.kind == "f" else out  # nan: 0, as PyTorch
+    # nan: 0, as PyTorch
+    return xp.where(out != out, 0, out) if _dtype.is_floating(x.dtype) else out
 
 
 sgn = unary("sgn", _sgn, lambda F, gy: gy * 0, node="SgnBackward0", saves=None,
@@ -549,6 +553,13 @@ def _polygamma_inplace(self, n):
 _polygamma_inplace.__name__ = "polygamma"  # ops/inplace.py names polygamma_ after it
 
 
+def _logit(xp, a, eps):
+    with np.errstate(all="ignore"):
+        if eps is not None:
+            a = xp.clip(a, eps, 1 - eps)
+        return xp.log(a / (1 - a))
+
+
 class Logit(ArrayFunction):
     node_name = "LogitBackward0"
 
@@ -556,11 +567,7 @@ class Logit(ArrayFunction):
     def forward(ctx, x, eps):
         ctx.save_for_backward(x)
         ctx.eps = eps
-        a = x._arr
-        with np.errstate(all="ignore"):
-            if eps is not None:
-                a = x._be.xp.clip(a, eps, 1 - eps)
-            return x._be.xp.log(a / (1 - a))
+        return _dtype.in_opmath(_logit, x._be.xp, x._arr, eps)
 
     @staticmethod
     def backward(ctx, gy):
@@ -588,9 +595,13 @@ class NanToNum(ArrayFunction):
     def forward(ctx, x, nan, posinf, neginf):
         ctx.save_for_backward(x)
         a = x._arr
-        if a.dtype.kind != "f":
+        if not _dtype.is_floating(a.dtype):
             return a.copy()
-        return x._be.xp.nan_to_num(a, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+        info = np.finfo(a.dtype)  # the dtype's own limits (NumPy's nan_to_num misses bfloat16)
+        posinf = float(info.max) if posinf is None else posinf
+        neginf = float(info.min) if neginf is None else neginf
+        return _dtype.in_opmath(lambda xp, a: xp.nan_to_num(a, copy=True, nan=nan, posinf=posinf,
+                                                            neginf=neginf), x._be.xp, a)
 
     @staticmethod
     def backward(ctx, gy):
@@ -623,10 +634,75 @@ def positive(input):
     return input
 
 
+
+# ---- sign and infinity tests, frexp: no derivative for the tests -----------------------------
+
+def _wrap_bool(fn, input):
+    """fn(xp, input's array) as a tensor on input's backend (no graph)."""
+    return _wrap(fn(input._be.xp, input._arr), input._be)
+
+
+def _refuse_complex(name, input):
+    if input.dtype.is_complex:
+        if name == "signbit":
+            raise NotImplementedError("signbit is not implemented for complex tensors.")
+        raise RuntimeError(f"{name} does not support complex inputs.")
+
+
+def signbit(input):
+    """signbit(input) -> Tensor
+
+    True where input's sign bit is set (-0.0 included), as a bool tensor."""
+    _refuse_complex("signbit", input)
+    return _wrap_bool(lambda xp, a: xp.signbit(a) if _dtype.is_floating(a.dtype) else a < 0,
+                      input)
+
+
+def isposinf(input):
+    """isposinf(input) -> Tensor
+
+    True where input is +inf, as a bool tensor (all False for integers)."""
+    _refuse_complex("isposinf", input)
+    return _wrap_bool(lambda xp, a: xp.isposinf(a) if _dtype.is_floating(a.dtype)
+                      else xp.zeros(a.shape, bool), input)
+
+
+def isneginf(input):
+    """isneginf(input) -> Tensor
+
+    True where input is -inf, as a bool tensor (all False for integers)."""
+    _refuse_complex("isneginf", input)
+    return _wrap_bool(lambda xp, a: xp.isneginf(a) if _dtype.is_floating(a.dtype)
+                      else xp.zeros(a.shape, bool), input)
+
+
+def frexp(input):
+    """frexp(input) -> (Tensor mantissa, Tensor exponent)
+
+    input = mantissa * 2**exponent with 0.5 <= |mantissa| < 1 (0, inf and nan kept), the
+    exponent as int32; a named tuple.  The mantissa's gradient is gy / 2**exponent."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    xp = input._be.xp
+    a = input._arr
+    if a.dtype.char in _dtype.REDUCED_CHARS:
+        _, e = xp.frexp(a.astype(xp.float32))
+    else:
+        _, e = xp.frexp(a)
+    exponent = _wrap_bool(lambda xp, _: e.astype(xp.int32), input)
+    mantissa = input / exponent.to(input.dtype).exp2()
+    return FREXP(mantissa, exponent)
+
+
+FREXP = collections.namedtuple("frexp", ["mantissa", "exponent"])
+FREXP.__module__ = "gradcore.return_types"
+
 FUNCTIONS = {"polygamma": polygamma, "logit": logit, "nan_to_num": nan_to_num,
-             "positive": positive}
+             "positive": positive, "signbit": signbit, "isposinf": isposinf,
+             "isneginf": isneginf, "frexp": frexp}
 METHODS = {"polygamma": _polygamma_method, "logit": logit, "nan_to_num": nan_to_num,
-           "positive": positive}
+           "positive": positive, "signbit": signbit, "isposinf": isposinf,
+           "isneginf": isneginf, "frexp": frexp}
 # the out-of-place functions of the in-place methods logit_, nan_to_num_ and polygamma_ (for
 # ops/inplace.py, which this module cannot import: it imports this one)
 INPLACE = {"logit": logit, "nan_to_num": nan_to_num, "polygamma": _polygamma_inplace}

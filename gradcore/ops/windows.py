@@ -1,6 +1,7 @@
 """The array math of convolution and pooling windows, over ``xp`` (NumPy or CuPy): im2col and
-its transpose col2im, the convolution's input gradient, and max / avg / adaptive pooling with
-their backwards -- what ops/conv.py's Functions compute on arrays.  Each function takes the
+its transpose col2im, the convolution's input gradient, and max / avg / adaptive / fractional
+pooling with their backwards -- what ops/conv.py's (and ops/fractional_pool.py's) Functions
+compute on arrays.  Each function takes the
 array module first and leaves its inputs alone.
 
 Inputs are (N, C, *spatial) with any number d of spatial dims (1, 2 or 3 in use).  ``kernel``,
@@ -13,6 +14,8 @@ import itertools
 import math
 
 import numpy as np
+
+from .. import _dtype
 
 
 def _reach(o, s, d, k):
@@ -150,7 +153,7 @@ def _first_max(xp, taps, valid=None):
         if mask is not None:
             hit &= mask
         k += hit * (k.dtype.type(p) - k)
-    if taps.dtype.kind == "f":
+    if _dtype.is_floating(taps.dtype):
         nan = xp.isnan(best)
         if nan.any():
             for p in range(P):
@@ -166,7 +169,7 @@ def _plane_strides(sizes):
 def max_pool(xp, x, kernel, stride, padding, dilation, out):
     """(values, int64 indices into each flattened spatial plane): per window the first
     maximum, a NaN beating any number (the last NaN wins), padding never winning."""
-    is_float = x.dtype.kind == "f"
+    is_float = _dtype.is_floating(x.dtype)
     low = -np.inf if is_float else np.iinfo(x.dtype).min
     xpad = _pad_windows(xp, x, kernel, stride, padding, dilation, out, low)
     win = _windows(xp, xpad, kernel, stride, dilation, out)
@@ -212,8 +215,8 @@ def max_pool_backward(xp, gy, idx, shape, overlap=True):
     of padding only: its -inf depends on no element) gets no gradient."""
     N, C = gy.shape[:2]
     if overlap and idx.size and int(idx.min()) < 0:
-        keep = idx >= 0
-        gy, idx = gy * keep, xp.where(keep, idx, 0)
+        keep = idx >= 0  # a select: a nan or inf gy there is dropped too, not multiplied by 0
+        gy, idx = xp.where(keep, gy, 0), xp.where(keep, idx, 0)
     plane = math.prod(shape[2:])
     flat = (idx.reshape(N * C, math.prod(idx.shape[2:]))
             + xp.arange(N * C, dtype=np.int64)[:, None] * plane)
@@ -231,9 +234,11 @@ def max_pool_double_backward(xp, gg, idx):
     keep = idx >= 0 if idx.size and int(idx.min()) < 0 else None
     if keep is not None:
         idx = xp.where(keep, idx, 0)
-    out = xp.take_along_axis(gg.reshape(N, C, math.prod(gg.shape[2:])),
-                             idx.reshape(N, C, math.prod(idx.shape[2:])), 2).reshape(idx.shape)
-    return out if keep is None else out * keep
+    plane = math.prod(gg.shape[2:])  # one flat take: faster than take_along_axis
+    flat = (idx.reshape(N * C, math.prod(idx.shape[2:]))
+            + xp.arange(N * C, dtype=np.int64)[:, None] * plane)
+    out = gg.reshape(-1).take(flat).reshape(idx.shape)
+    return out if keep is None else xp.where(keep, out, 0)  # 0 there, whatever gg holds
 
 
 def max_unpool(xp, x, idx, shape):
@@ -241,7 +246,8 @@ def max_unpool(xp, x, idx, shape):
     index names within its plane (the transpose of the gather; a repeated index keeps one)."""
     N, C = x.shape[:2]
     plane = math.prod(shape[2:])
-    flat = (idx.reshape(N * C, -1) + xp.arange(N * C, dtype=np.int64)[:, None] * plane)
+    flat = (idx.reshape(N * C, math.prod(idx.shape[2:]))  # spelled out: N may be 0
+            + xp.arange(N * C, dtype=np.int64)[:, None] * plane)
     out = xp.zeros(shape, dtype=x.dtype)
     out.reshape(-1)[flat.reshape(-1)] = x.reshape(-1)
     return out
@@ -270,7 +276,7 @@ def avg_pool(xp, x, kernel, stride, padding, out, count_include_pad, divisor_ove
     ones = (1,) * len(kernel)
     win = _windows(xp, _pad_windows(xp, x, kernel, stride, padding, ones, out),
                    kernel, stride, ones, out)
-    acc = np.float32 if x.dtype == np.float16 else x.dtype
+    acc = _dtype.opmath(x.dtype)
     every = (slice(None), slice(None))
     total = win[every + (0,) * len(kernel)].astype(acc)
     for tap in _taps(kernel):
@@ -278,7 +284,7 @@ def avg_pool(xp, x, kernel, stride, padding, out, count_include_pad, divisor_ove
             total += win[every + tap]
     div = _avg_pool_divisor(xp, x.shape, kernel, stride, padding, out, count_include_pad,
                             divisor_override)
-    if x.dtype.kind != "f":
+    if not _dtype.is_floating(x.dtype):
         return (xp.sign(total) * (xp.abs(total) // div)).astype(x.dtype, copy=False)
     return (total / xp.asarray(div, dtype=acc)).astype(x.dtype, copy=False)
 
@@ -357,3 +363,42 @@ def adaptive_max_pool(xp, x, out):
     idx = flat.reshape(len(taps), L)[k.reshape(NC, L).astype(np.int64),
                                      xp.arange(L, dtype=np.int64)[None, :]]
     return best, idx.reshape(best.shape)
+
+
+def fractional_intervals(xp, samples, n, o, k):
+    """PyTorch's generate_intervals for every plane at once: the (..., o) int64 window starts
+    along a dim of n for a pool of k, from one sample in [0, 1) per plane (``samples``
+    (...,), its own dtype's arithmetic: alpha = (n - k) / (o - 1), start i =
+    int((i + u) * alpha) - int(u * alpha), the last window ending at n)."""
+    dt = samples.dtype.type
+    starts = xp.empty(samples.shape + (o,), dtype=np.int64)
+    if o > 1:
+        alpha = dt(n - k) / dt(o - 1)
+        i = xp.arange(o - 1).astype(samples.dtype)
+        u = samples[..., None]
+        starts[..., :-1] = (((i + u) * alpha).astype(np.int64)
+                            - (u * alpha).astype(np.int64))
+    if o > 0:
+        starts[..., -1] = n - k
+    return starts
+
+
+def fractional_max_pool(xp, x, starts, kernel):
+    """(values, int64 flat plane indices) of max pooling x (N, C, *sizes) over the windows
+    of size ``kernel`` whose corners are ``starts`` (one (N, C, o_d) array per dim): per
+    window the first maximum in C order, a NaN beating any number (the last NaN wins)."""
+    N, C = x.shape[:2]
+    nd, sizes = len(kernel), x.shape[2:]
+    out = tuple(s.shape[-1] for s in starts)
+    plane = _plane_strides(sizes)
+    # each window's corner as a flat index, broadcast to (N, C, *out)
+    corner = sum(s.reshape((N, C) + (1,) * i + (o,) + (1,) * (nd - 1 - i)) * st
+                 for i, (s, o, st) in enumerate(zip(starts, out, plane)))
+    corner = xp.broadcast_to(corner, (N, C) + out).reshape(N, C, math.prod(out))
+    flat = x.reshape(N, C, math.prod(sizes))  # sizes spelled out: N may be 0
+    offs = [sum(t * st for t, st in zip(tap, plane)) for tap in _taps(kernel)]
+    taps = xp.stack([xp.take_along_axis(flat, corner + off, 2) for off in offs])
+    best, k = _first_max(xp, taps)
+    offs = xp.asarray(offs, dtype=np.int64)
+    idx = corner + offs[k.astype(np.int64)]
+    return best.reshape((N, C) + out), idx.reshape((N, C) + out)

@@ -2,7 +2,7 @@
 exp_avg_sq by mul and addcmul, bias corrections in Python floats from the step count."""
 from ..backend.kernels import kernel
 from .optimizer import (Optimizer, _arrays, _bump, _check_betas, _check_flags,
-                        _check_nonnegative, _number, _step_tensor)
+                        _check_nonnegative, _number, _step_tensor, _to_scalar)
 from . import array_ops
 from .array_ops import sliced, adam_moments_, addcdiv_
 
@@ -49,7 +49,10 @@ class Adam(Optimizer):
         capturable: accepted for PyTorch's API (no CUDA graphs here). Default: False.
         foreach, fused: accepted for PyTorch's API; gradcore always runs one fused update
             per parameter (both True is a RuntimeError). Default: None.
-        differentiable: True is not supported (NotImplementedError). Default: False.
+        differentiable: run the update in Tensor ops under autograd (PyTorch's single-tensor
+            differentiable update: bias corrections from the step tensor): a loss after
+            ``step()`` differentiates through it to a non-leaf parameter's inputs, its
+            ``.grad`` and a Tensor ``lr``. Default: False.
         decoupled_weight_decay: AdamW's weight decay. Default: False.
 
     State:
@@ -78,13 +81,18 @@ class Adam(Optimizer):
         _check_flags(differentiable, fused, foreach)
         super().__init__(params, defaults)
 
-    def _update(self, p, group):
+    def _state(self, p, group):
+        """p's state, its moments made (zeros) at the first step and max_exp_avg_sq with amsgrad."""
         state = self.state[p]
         if len(state) == 0:
             state["step"] = _step_tensor()
             self._zeros_state(p, state, "exp_avg", "exp_avg_sq")
         if group["amsgrad"] and "max_exp_avg_sq" not in state:
             self._zeros_state(p, state, "max_exp_avg_sq")
+        return state
+
+    def _update(self, p, group):
+        state = self._state(p, group)
         step = self._next_step(state)
         beta1, beta2 = group["betas"]
         bufs = [state["exp_avg"], state["exp_avg_sq"],
@@ -93,6 +101,34 @@ class Adam(Optimizer):
                          _number(beta1), _number(beta2), group["eps"], group["weight_decay"],
                          group["amsgrad"], group["maximize"], group["decoupled_weight_decay"])
         _bump(bufs)
+
+    def _differentiable_update(self, p, group):
+        state = self._state(p, group)
+        if state["step"].requires_grad:
+            raise RuntimeError("`requires_grad` is not supported for `step` in differentiable "
+                               "mode")
+        lr = _to_scalar(group["lr"])
+        beta1, beta2 = (_number(b) for b in group["betas"])
+        weight_decay, eps = group["weight_decay"], group["eps"]
+        exp_avg, exp_avg_sq, step = state["exp_avg"], state["exp_avg_sq"], state["step"]
+        grad = p.grad if not group["maximize"] else -p.grad
+        self._next_step(state)
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                p.mul_(1 - lr * weight_decay)
+            else:
+                grad = grad.add(p, alpha=weight_decay)
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        step_size_neg = (lr / (1 - beta1 ** step)).neg()
+        bias_correction2_sqrt = (1 - beta2 ** step).sqrt()
+        if group["amsgrad"]:
+            max_exp_avg_sq = state["max_exp_avg_sq"]
+            max_exp_avg_sq.copy_(max_exp_avg_sq.clone().maximum(exp_avg_sq))
+            exp_avg_sq = max_exp_avg_sq
+        denom = (exp_avg_sq.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(
+            eps / step_size_neg)
+        p.addcdiv_(exp_avg.clone(), denom)
 
 
 class AdamW(Adam):
@@ -115,7 +151,7 @@ class AdamW(Adam):
         capturable: accepted for PyTorch's API (no CUDA graphs here). Default: False.
         foreach, fused: accepted for PyTorch's API; gradcore always runs one fused update
             per parameter (both True is a RuntimeError). Default: None.
-        differentiable: True is not supported (NotImplementedError). Default: False.
+        differentiable: as Adam's (a differentiable update). Default: False.
 
     State:
         as Adam's: step, exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad).

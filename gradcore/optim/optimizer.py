@@ -4,7 +4,13 @@ load_state_dict in PyTorch's format (parameters as indices).
 A subclass validates its options, passes them as ``defaults`` and implements ``_update(p,
 group)``: one parameter's update, one backend kernel call on the arrays in place.  ``step``
 runs it, under no_grad, for every parameter that has a gradient and bumps the parameter's
-version counter, as PyTorch's in-place updates do.
+version counter, as PyTorch's in-place updates do.  With ``differentiable=True`` (SGD, Adam,
+AdamW, RMSprop, Adagrad: those defining ``_differentiable_update``; the others refuse it at
+construction) ``step`` runs, under enable_grad, PyTorch's single-tensor update in in-place
+Tensor ops instead, so a loss after the step differentiates back through it (to the tensor a
+non-leaf parameter was made from, its gradient, a Tensor lr where PyTorch allows one).  As
+PyTorch's, ``defaults['differentiable']`` sets step's grad mode and each group's own flag picks
+its update (the two differ after load_state_dict of a state saved with the other flag).
 """
 import copy
 from collections import defaultdict
@@ -12,7 +18,17 @@ from itertools import chain
 
 from .. import _dtype
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..sparse import CooArray
 from ..tensor import Tensor, zero_grads
+
+
+def _refuse_sparse(opt):
+    """PyTorch's error of an optimizer that takes no sparse gradient (the Adam family's
+    points to SparseAdam)."""
+    if any(c.__name__ == "Adam" for c in type(opt).__mro__):
+        raise RuntimeError("Adam does not support sparse gradients, please consider SparseAdam "
+                           "instead")
+    raise RuntimeError(f"{type(opt).__name__} does not support sparse gradients")
 
 
 class _RequiredParameter:
@@ -48,9 +64,10 @@ def _check_betas(betas):
 
 def _check_flags(differentiable=False, fused=None, foreach=None):
     """foreach/fused/capturable are accepted (every update here is one fused kernel per
-    parameter already); a differentiable update is not modelled."""
-    if differentiable:
-        raise NotImplementedError("gradcore's optimizers do not support differentiable=True")
+    parameter already); fused cannot be differentiable (PyTorch's RuntimeError).  Whether the
+    optimizer has a differentiable update at all is checked by Optimizer.__init__."""
+    if fused and differentiable:
+        raise RuntimeError("`fused` does not support `differentiable`")
     if fused and foreach:
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
@@ -58,6 +75,12 @@ def _check_flags(differentiable=False, fused=None, foreach=None):
 def _number(x):
     """A hyperparameter as a Python number (a 1-element tensor lr is allowed, as in PyTorch)."""
     return x.item() if isinstance(x, Tensor) else x
+
+
+def _to_scalar(x):
+    """A 1-element tensor hyperparameter as a 0-dim tensor (kept in the graph); a number as is
+    (PyTorch's ``optimizer._to_scalar``)."""
+    return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
 
 
 def _arrays(tensors):
@@ -110,8 +133,15 @@ class Optimizer:
         >>> [group['lr'] for group in opt.param_groups]
         [0.01, 0.1]
     """
+    _sparse_grads = False  # takes sparse (COO) gradients: SGD, Adagrad, SparseAdam
 
     def __init__(self, params, defaults):
+        cls = type(self)  # a user's optimizer with its own step() is its own business
+        if defaults.get("differentiable") and cls.step is Optimizer.step and (
+                cls._differentiable_update is Optimizer._differentiable_update):
+            raise NotImplementedError(f"{type(self).__name__} does not support "
+                                      "differentiable=True in gradcore (SGD, Adam, AdamW, RMSprop "
+                                      "and Adagrad do)")
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
@@ -216,16 +246,42 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        if self.defaults.get("differentiable"):
+            with enable_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            if type(p._grad._arr) is CooArray:
+                                _refuse_sparse(self)
+                            self._update_by_group(p, group)
+            return loss
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        self._update(p, group)
-                        p._bump_version()
+                        if type(p._grad._arr) is CooArray and not self._sparse_grads:
+                            _refuse_sparse(self)
+                        self._update_by_group(p, group)
         return loss
+
+    def _update_by_group(self, p, group):
+        """``p``'s update as its group's ``differentiable`` says (PyTorch's: the group's flag
+        picks the update, the defaults' the grad mode; they differ after load_state_dict)."""
+        if group.get("differentiable") and (type(self)._differentiable_update
+                                            is not Optimizer._differentiable_update):
+            self._differentiable_update(p, group)
+        else:
+            self._update(p, group)
+            p._bump_version()
 
     def _update(self, p, group):
         """Update ``p`` in place from ``p.grad`` with ``group``'s options (subclasses)."""
+        raise NotImplementedError
+
+    def _differentiable_update(self, p, group):
+        """``differentiable=True``'s update (subclasses that support it): PyTorch's
+        single-tensor update in in-place Tensor ops, run under enable_grad, so the parameter,
+        its state and a Tensor lr carry the step's autograd history."""
         raise NotImplementedError
 
     def _zeros_state(self, p, state, *names):

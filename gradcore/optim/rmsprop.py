@@ -1,6 +1,7 @@
 """RMSprop with PyTorch's update (centered variant, momentum buffer, maximize, weight decay)."""
 from .optimizer import (Optimizer, _arrays, _bump, _check_flags, _check_nonnegative, _number,
-                        _step_tensor)
+                        _step_tensor, _to_scalar)
+from ..tensor import Tensor
 from . import array_ops
 from .array_ops import sliced, update_grad, lerp_, addcmul_, addcdiv_
 
@@ -54,7 +55,8 @@ class RMSprop(Optimizer):
         capturable: accepted for PyTorch's API (no CUDA graphs here). Default: False.
         foreach: accepted for PyTorch's API (one fused update per parameter). Default: None.
         maximize: ascend the objective instead of descending it. Default: False.
-        differentiable: True is not supported (NotImplementedError). Default: False.
+        differentiable: run the update in Tensor ops under autograd (PyTorch's single-tensor
+            update), so a loss after ``step()`` differentiates through it. Default: False.
 
     State:
         step, square_avg (v), momentum_buffer (with momentum), grad_avg (centered): per
@@ -79,16 +81,51 @@ class RMSprop(Optimizer):
         _check_flags(differentiable)
         super().__init__(params, defaults)
 
-    def _update(self, p, group):
+    def _state(self, p, group):
+        """``p``'s state, its tensors made at its first step, the step counted."""
         state = self.state[p]
-        momentum, centered = group["momentum"], group["centered"]
         if len(state) == 0:
             state["step"] = _step_tensor()
             self._zeros_state(p, state, "square_avg")
-        for name, needed in (("momentum_buffer", momentum > 0), ("grad_avg", centered)):
+        for name, needed in (("momentum_buffer", group["momentum"] > 0),
+                             ("grad_avg", group["centered"])):
             if needed and name not in state:
                 self._zeros_state(p, state, name)
         self._next_step(state)
+        return state
+
+    def _differentiable_update(self, p, group):
+        state = self._state(p, group)
+        alpha, momentum = group["alpha"], group["momentum"]
+        lr = _to_scalar(group["lr"])
+        grad = p.grad if not group["maximize"] else -p.grad
+        if group["weight_decay"] != 0:
+            grad = grad.add(p, alpha=group["weight_decay"])
+        square_avg = state["square_avg"]
+        square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            grad_avg.lerp_(grad, 1 - alpha)
+            avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+        else:
+            avg = square_avg.sqrt()
+        avg = avg.add(group["eps"])
+        if isinstance(lr, Tensor) and lr.requires_grad:  # PyTorch passes it as a Number
+            # argument here, which takes a 0-dim tensor only when it does not require grad
+            raise TypeError(f"{'add_' if momentum > 0 else 'addcdiv_'}(): argument "
+                            f"'{'alpha' if momentum > 0 else 'value'}' must be Number, not "
+                            "Tensor")
+        lr = _number(lr)
+        if momentum > 0:
+            buf = state["momentum_buffer"]
+            buf.mul_(momentum).addcdiv_(grad, avg)
+            p.add_(buf, alpha=-lr)
+        else:
+            p.addcdiv_(grad, avg, value=-lr)
+
+    def _update(self, p, group):
+        momentum, centered = group["momentum"], group["centered"]
+        state = self._state(p, group)
         bufs = [state["square_avg"], state["grad_avg"] if centered else None,
                 state["momentum_buffer"] if momentum > 0 else None]
         rmsprop_step_(p._be.xp, p._arr, p.grad._arr, *_arrays(bufs), _number(group["lr"]),

@@ -1,7 +1,10 @@
 """SGD with PyTorch's update: momentum buffer = the first gradient, then
 buf = momentum * buf + (1 - dampening) * grad, Nesterov, maximize, weight decay."""
 from ..backend.kernels import kernel
-from .optimizer import Optimizer, _arrays, _bump, _check_flags, _check_nonnegative, _number
+from ..sparse import CooArray, add_into, rows
+from ..tensor import Tensor, _wrap
+from .optimizer import (Optimizer, _arrays, _bump, _check_flags, _check_nonnegative, _number,
+                        _to_scalar)
 from . import array_ops
 from .array_ops import sliced, update_grad, add_scaled_
 
@@ -44,6 +47,8 @@ class SGD(Optimizer):
     Stochastic gradient descent, optionally with momentum: with g = grad + weight_decay * p,
     ``buf = momentum * buf + (1 - dampening) * g`` (buf = g at the first step) and
     ``p -= lr * (g + momentum * buf if nesterov else buf)``; without momentum p -= lr * g.
+    A sparse gradient (``Embedding(sparse=True)``) updates only its rows, with a sparse
+    momentum buffer; weight_decay is refused with it, as PyTorch's add(sparse, dense).
 
     Args:
         params: an iterable of Tensors to optimize, or of dicts (parameter groups with their
@@ -56,7 +61,10 @@ class SGD(Optimizer):
         maximize: ascend the objective instead of descending it. Default: False.
         foreach, fused: accepted for PyTorch's API; gradcore always runs one fused update
             per parameter (both True is a RuntimeError). Default: None.
-        differentiable: True is not supported (NotImplementedError). Default: False.
+        differentiable: run the update in Tensor ops under autograd (PyTorch's single-tensor
+            update): a loss after ``step()`` differentiates through it to a non-leaf
+            parameter's inputs, its ``.grad`` and a Tensor ``lr`` (the first momentum buffer
+            is the gradient detached, as in PyTorch). Default: False.
 
     State:
         momentum_buffer: per parameter, with momentum, made at its first step.
@@ -68,6 +76,7 @@ class SGD(Optimizer):
         >>> w.detach()
         tensor([0.8000, 1.6000])
     """
+    _sparse_grads = True
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False, foreach=None, differentiable=False,
@@ -82,6 +91,8 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, p, group):
+        if type(p._grad._arr) is CooArray:
+            return self._sparse_update(p, group, p._grad._arr)
         momentum = group["momentum"]
         buf, first = None, False
         if momentum != 0:
@@ -95,3 +106,64 @@ class SGD(Optimizer):
                         group["dampening"], group["nesterov"], group["weight_decay"],
                         group["maximize"], first)
         _bump([buf])
+
+    def _sparse_update(self, p, group, grad):
+        """PyTorch's single-tensor SGD on a sparse gradient: no weight decay (its add(sparse,
+        dense) error); the momentum buffer is sparse (the first gradient, then ``buf * m +
+        (1 - dampening) * g``, PyTorch's sparse add); ``p += -lr * d`` at d's rows."""
+        if group["maximize"]:
+            grad = rows(grad, -grad.values)
+        if group["weight_decay"] != 0:
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
+                               "instead.")
+        momentum, d = group["momentum"], grad
+        if momentum != 0:
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = _wrap(grad.copy(), p._be)
+            else:
+                b, dampening = buf._arr, group["dampening"]
+                if type(b) is CooArray:  # buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+                    b.values = b.values * momentum
+                    b.extend_(rows(grad, grad.values * (1 - dampening)) if dampening
+                              else grad)
+                else:  # a dense buffer from earlier dense steps
+                    xp = p._be.xp
+                    xp.multiply(b, momentum, out=b)
+                    add_into(b, grad, 1 - dampening)
+                buf._bump_version()
+            b = buf._arr
+            if group["nesterov"]:  # grad.add(buf, alpha=momentum)
+                if type(b) is not CooArray:
+                    raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, "
+                                       "sparse) instead.")
+                d = grad.concat(rows(b, b.values * momentum))
+            else:
+                d = b
+        if type(d) is CooArray:
+            add_into(p._arr, d, -_number(group["lr"]))
+        else:
+            add_scaled_(p._be.xp, p._arr, d, -_number(group["lr"]))
+
+    def _differentiable_update(self, p, group):
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
+        grad = p.grad if not group["maximize"] else -p.grad
+        if weight_decay != 0:
+            if isinstance(weight_decay, Tensor) and weight_decay.requires_grad:
+                grad = grad.addcmul_(p.clone(), weight_decay)
+            else:
+                grad = grad.add(p, alpha=_number(weight_decay))
+        if momentum != 0:
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = grad.detach().clone()
+            else:
+                buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+            grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
+        lr = _to_scalar(group["lr"])
+        if isinstance(lr, Tensor) and lr.requires_grad:
+            p.addcmul_(grad, lr, value=-1)
+        else:
+            p.add_(grad, alpha=-_number(lr))

@@ -21,7 +21,8 @@ import numpy as np
 
 from .. import _dtype
 from .._generator import Generator, default_generator
-from ..ops.factories import tensor, from_numpy, randint, randperm
+from .._dtype import int64
+from ..ops.factories import empty, tensor, from_numpy, randint, randperm
 from ..ops.join import stack
 from ..tensor import Tensor
 
@@ -234,11 +235,17 @@ class SequentialSampler(Sampler[int]):
         return len(self.data_source)
 
 
+def _int64_seed(generator=None):
+    """PyTorch's seed draw: ``empty((), dtype=int64).random_(generator=generator).item()``."""
+    return int(empty((), dtype=int64).random_(generator=generator).item())
+
+
 def _fresh_generator(generator):
-    """The generator to draw from: the given one, or a new one seeded from the global RNG."""
+    """The generator to draw from: the given one, or a new one seeded from the global RNG
+    (one int64 random_(), as PyTorch's RandomSampler)."""
     if generator is not None:
         return generator
-    return Generator().manual_seed(int(randint(0, 2 ** 63 - 1, ()).item()))
+    return Generator().manual_seed(_int64_seed())
 
 
 class RandomSampler(Sampler[int]):
@@ -511,6 +518,9 @@ class _SingleProcessDataLoaderIter:
     def __init__(self, loader):
         self._loader = loader
         self._batches = loader._batches()
+        # PyTorch draws the workers' base seed here, before the sampler's first draw: one
+        # int64 random_() from the loader's generator (the global one when None)
+        self._base_seed = _int64_seed(loader.generator)
 
     def __iter__(self):
         return self

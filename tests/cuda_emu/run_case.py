@@ -35,6 +35,7 @@ def backend(sanitize):
     cases += [(t.test_sum_mean_extremum_index, d) for d in dtypes]
     cases += [(f, d) for f in (t.test_softmax, t.test_losses, t.test_optimizers_exact)
               for d in dtypes[1:]]
+    cases += [(t.test_rnn_cells, d) for d in dtypes]
     for gshape, shape in [((7, 9001), (7, 1)), ((601, 5), (5,)), ((5, 6, 7), (6, 1))]:
         for d in dtypes[1:]:
             cases.append((lambda emu, rng, dtype, g=gshape, s=shape:

@@ -3,13 +3,15 @@ PyTorch's constructor arguments; class weights are buffers (in state_dict, moved
 from .. import functional as F
 from ...ops.loss import _legacy_reduction
 from ..module import Module
+from .distance import PairwiseDistance
 
 
 __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "KLDivLoss", "HuberLoss", "SoftMarginLoss",
            "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MarginRankingLoss",
            "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss",
-           "GaussianNLLLoss"]
+           "GaussianNLLLoss", "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
+           "CTCLoss"]
 
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
@@ -616,3 +618,108 @@ class GaussianNLLLoss(_Loss):
     def forward(self, input, target, var):
         return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
                                    reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """MultiLabelMarginLoss(size_average=None, reduce=None, reduction='mean')
+
+    The multi-class multi-label hinge loss: ``l_n = sum_{j, i} max(0, 1 - (x[n, y[n, j]] -
+    x[n, i])) / C`` over the target classes y[n, j] (those before the first -1) and the
+    classes i that are not targets; reduced.
+
+    Args:
+        size_average: deprecated (use reduction); with ``reduce`` it maps to a reduction, as
+            in PyTorch, with a warning. Default: None.
+        reduce: deprecated (use reduction). Default: None.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``. Default: ``'mean'``.
+
+    Shape:
+        input (N, C) or (C,), target the same shape (int64, -1 ends each list) -> () or (N,)
+        with 'none'.
+
+    Example:
+        >>> loss = nn.MultiLabelMarginLoss()
+        >>> loss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]]))
+        tensor(0.8500)
+    """
+    __constants__ = ["reduction"]
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """TripletMarginWithDistanceLoss(*, distance_function=None, margin=1.0, swap=False,
+    reduction='mean')
+
+    For triplets (anchor a, positive p, negative n): ``l_i = max(0, margin + d(a_i, p_i) -
+    d(a_i, n_i))`` for a distance function ``d``; reduced.
+
+    Args:
+        distance_function: a callable of two Tensors giving their distances (a Module is a
+            submodule). Default: None, nn.PairwiseDistance().
+        margin: the margin (> 0). Default: 1.0.
+        swap: use min(d(a, n), d(p, n)) as the negative distance. Default: False.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``. Default: ``'mean'``.
+
+    Shape:
+        anchor, positive, negative (N, D) or (D,) (what ``d`` takes) -> () or (N,) with 'none'.
+
+    Example:
+        >>> loss = nn.TripletMarginWithDistanceLoss(distance_function=nn.PairwiseDistance(p=1))
+        >>> loss(torch.zeros(1, 2), torch.zeros(1, 2), torch.ones(1, 2)).shape
+        gradcore.Size([])
+    """
+    __constants__ = ["margin", "swap", "reduction"]
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(None, None, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
+                             f"than 0, got {margin} instead")
+        self.distance_function = (distance_function if distance_function is not None
+                                  else PairwiseDistance())
+        self.margin = margin
+        self.swap = swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative,
+                                                   distance_function=self.distance_function,
+                                                   margin=self.margin, swap=self.swap,
+                                                   reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """CTCLoss(blank=0, reduction='mean', zero_infinity=False)
+
+    The connectionist temporal classification loss (F.ctc_loss): the negative log likelihood
+    of each target sequence summed over its alignments to the input's time steps.
+
+    Args:
+        blank: the blank label's index. Default: 0.
+        reduction: ``'none'``, ``'mean'`` (each loss divided by its target length, then the
+            batch mean) or ``'sum'``. Default: ``'mean'``.
+        zero_infinity: zero the infinite losses (no alignment possible) and their gradients.
+            Default: False.
+
+    Shape:
+        log_probs (T, N, C) or (T, C) log_softmax outputs, targets (N, S) or
+        (sum(target_lengths),), input_lengths (N,), target_lengths (N,) (Tensors or tuples)
+        -> () or (N,) with 'none'.
+
+    Example:
+        >>> loss = nn.CTCLoss()
+        >>> lp = torch.zeros(2, 1, 3).log_softmax(2)
+        >>> loss(lp, torch.tensor([[1]]), torch.tensor([2]), torch.tensor([1])).shape
+        gradcore.Size([])
+    """
+    __constants__ = ["blank", "reduction"]
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)

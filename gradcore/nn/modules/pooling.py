@@ -1,14 +1,15 @@
 """The pooling layers: max / avg pools in 1, 2 and 3 dims, max unpooling, adaptive max and avg
-pools, power-average pools (PyTorch's arguments and reprs)."""
-from ...ops import conv as F
+pools, power-average pools, fractional max pools (PyTorch's arguments and reprs)."""
+from ...ops import conv as F, fractional_pool
 from ...ops.conv import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..module import Module
 
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-           "MaxUnpool1d", "MaxUnpool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "LPPool1d",
-           "LPPool2d"]
+           "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "AdaptiveMaxPool1d",
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+           "AdaptiveAvgPool3d", "LPPool1d", "LPPool2d", "LPPool3d", "FractionalMaxPool2d",
+           "FractionalMaxPool3d"]
 
 
 def _ntuple(x, n):
@@ -299,6 +300,31 @@ class MaxUnpool2d(_MaxUnpoolNd):
                               output_size)
 
 
+class MaxUnpool3d(_MaxUnpoolNd):
+    """MaxUnpool3d(kernel_size, stride=None, padding=0)
+
+    The partial inverse of MaxPool3d: forward(input, indices, output_size=None) puts each
+    value where MaxPool3d's indices say, zeros elsewhere.
+
+    Args:
+        kernel_size, stride, padding: those of the MaxPool3d (stride defaults to kernel_size).
+
+    Shape:
+        (N, C, D_in, H_in, W_in) -> (N, C, D_out, H_out, W_out), D_out = (D_in - 1) *
+        stride[0] - 2 * padding[0] + kernel_size[0] (H_out, W_out alike), or output_size.
+
+    Example:
+        >>> y, i = nn.MaxPool3d(2, return_indices=True)(torch.randn(1, 1, 4, 4, 4))
+        >>> nn.MaxUnpool3d(2)(y, i).shape
+        gradcore.Size([1, 1, 4, 4, 4])
+    """
+    _dims = 3
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+
 class _AdaptiveMaxPoolNd(Module):
     def __init__(self, output_size, return_indices=False):
         super().__init__()
@@ -352,6 +378,29 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
 
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """AdaptiveMaxPool3d(output_size, return_indices=False)
+
+    3-D max pooling of a (N, C, D, H, W) or (C, D, H, W) input to a fixed output size, the
+    windows as AdaptiveAvgPool3d's.
+
+    Args:
+        output_size: (D_out, H_out, W_out), or one int for all; None keeps that size.
+        return_indices: forward returns (output, indices, flat in each D * H * W volume).
+            Default: False.
+
+    Shape:
+        (N, C, D, H, W) -> (N, C, D_out, H_out, W_out).
+
+    Example:
+        >>> nn.AdaptiveMaxPool3d((2, None, 3))(torch.randn(1, 2, 5, 4, 7)).shape
+        gradcore.Size([1, 2, 2, 4, 3])
+    """
+
+    def forward(self, input):
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
@@ -457,3 +506,108 @@ class LPPool2d(_LPPoolNd):
     def forward(self, input):
         return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
                            self.ceil_mode)
+
+
+class LPPool3d(_LPPoolNd):
+    """LPPool3d(norm_type, kernel_size, stride=None, ceil_mode=False)
+
+    3-D power-average pooling of a (N, C, D, H, W) or (C, D, H, W) input: (sum of x ** p
+    over each window) ** (1 / p), p = norm_type (inf: max pooling of |x|).
+
+    Args:
+        norm_type: p.
+        kernel_size: the window's (kD, kH, kW), or one int for all.
+        stride: the step between windows. Default: kernel_size.
+        ceil_mode: round the output size up. Default: False.
+
+    Shape:
+        (N, C, D, H, W) -> (N, C, D_out, H_out, W_out).
+
+    Example:
+        >>> nn.LPPool3d(2, 2)(torch.randn(1, 3, 4, 8, 8)).shape
+        gradcore.Size([1, 3, 2, 4, 4])
+    """
+
+    def forward(self, input):
+        return F.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride,
+                           self.ceil_mode)
+
+
+class _FractionalMaxPoolNd(Module):
+    _dims = 2
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None):
+        super().__init__()
+        n, name = self._dims, type(self).__name__
+        if n == 3 and (isinstance(kernel_size, int) and kernel_size <= 0 or isinstance(
+                kernel_size, (tuple, list)) and not all(k > 0 for k in kernel_size)):
+            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        self.kernel_size = _ntuple(kernel_size, n)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = _ntuple(output_size, n) if output_size is not None else None
+        self.output_ratio = _ntuple(output_ratio, n) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling "
+                             "ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        fn = (fractional_pool.fractional_max_pool2d if self._dims == 2
+              else fractional_pool.fractional_max_pool3d)
+        return fn(input, self.kernel_size, self.output_size, self.output_ratio,
+                  self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """FractionalMaxPool2d(kernel_size, output_size=None, output_ratio=None,
+    return_indices=False, _random_samples=None)
+
+    Fractional max pooling (Graham, 2014) of a (N, C, H, W) or (C, H, W) input: kernel_size
+    windows at pseudo-random steps, one random placement per plane and call.
+
+    Args:
+        kernel_size: the window's (kH, kW), or one int for both.
+        output_size: (H_out, W_out), or one int for both.
+        output_ratio: the output size as a fraction of the input's, in (0, 1) (instead of
+            output_size).
+        return_indices: forward returns (output, indices). Default: False.
+        _random_samples: fixed (N, C, 2) samples in [0, 1) placing the windows (a buffer);
+            drawn at each call when None.
+
+    Shape:
+        (N, C, H, W) -> (N, C, H_out, W_out).
+
+    Example:
+        >>> nn.FractionalMaxPool2d(3, output_ratio=0.5)(torch.randn(1, 2, 10, 8)).shape
+        gradcore.Size([1, 2, 5, 4])
+    """
+    _dims = 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """FractionalMaxPool3d(kernel_size, output_size=None, output_ratio=None,
+    return_indices=False, _random_samples=None)
+
+    Fractional max pooling of a (N, C, T, H, W) or (C, T, H, W) input, as
+    FractionalMaxPool2d's with (N, C, 3) samples.
+
+    Args:
+        kernel_size: the window's (kT, kH, kW), or one int for all.
+        output_size: (T_out, H_out, W_out), or one int for all.
+        output_ratio: the output size as a fraction of the input's, in (0, 1).
+        return_indices: forward returns (output, indices). Default: False.
+        _random_samples: fixed (N, C, 3) samples in [0, 1) (a buffer); drawn when None.
+
+    Shape:
+        (N, C, T, H, W) -> (N, C, T_out, H_out, W_out).
+
+    Example:
+        >>> nn.FractionalMaxPool3d(2, output_size=3)(torch.randn(1, 2, 6, 6, 6)).shape
+        gradcore.Size([1, 2, 3, 3, 3])
+    """
+    _dims = 3

@@ -28,8 +28,8 @@ class Embedding(Module):
             place in ``weight``, at each forward. Default: None.
         norm_type: the p of the p-norm for ``max_norm``. Default: 2.0.
         scale_grad_by_freq: divide each row's gradient by its count in the batch. Default: False.
-        sparse: sparse gradients; gradcore has none: True raises NotImplementedError at
-            forward. Default: False.
+        sparse: weight's gradient is a sparse COO tensor (the looked-up rows; use
+            optim.SGD, Adagrad or SparseAdam). Default: False.
         _weight: a (num_embeddings, embedding_dim) tensor to use as ``weight`` (not
             initialised, padding row not zeroed). Default: None.
         _freeze: make ``weight`` with requires_grad=False. Default: False.
@@ -129,7 +129,8 @@ class EmbeddingBag(Embedding):
         scale_grad_by_freq: divide each row's gradient by its count in the batch.
             Default: False.
         mode: ``'sum'``, ``'mean'`` or ``'max'``. Default: ``'mean'``.
-        sparse: sparse gradients; gradcore has none: True raises at forward. Default: False.
+        sparse: sparse gradients: not built for EmbeddingBag, True raises
+            NotImplementedError at forward. Default: False.
         _weight: a tensor to use as ``weight``. Default: None.
         include_last_offset: offsets has one more entry, the end of the last bag.
             Default: False.
@@ -162,7 +163,8 @@ class EmbeddingBag(Embedding):
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         if self.sparse:
-            raise NotImplementedError("gradcore has no sparse tensors: use sparse=False")
+            raise NotImplementedError("gradcore: EmbeddingBag(sparse=True) is not supported "
+                                      "(Embedding(sparse=True) is): use sparse=False")
         return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
                              self.scale_grad_by_freq, self.mode, self.sparse,
                              per_sample_weights, self.include_last_offset, self.padding_idx)

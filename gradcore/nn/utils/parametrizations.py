@@ -1,14 +1,157 @@
 """Parametrizations built on nn.utils.parametrize (torch.nn.utils.parametrizations):
-weight_norm (``parametrizations.weight.original0`` = g, ``original1`` = v) and spectral_norm
-(buffers ``parametrizations.weight.0._u`` / ``_v``)."""
+orthogonal (matrix_exp, cayley or householder maps, with the buffer
+``parametrizations.weight.0.base`` under the dynamic trivialization), weight_norm
+(``parametrizations.weight.original0`` = g, ``original1`` = v) and spectral_norm (buffers
+``parametrizations.weight.0._u`` / ``_v``)."""
+from ..._info import finfo
 from ...autograd.grad_mode import no_grad
+from ...linalg import householder_product, matrix_exp, solve
+from ...linalg.matrix_functions import _geqrf
+from ...ops import factories
+from ...ops.join import cat
 from ...tensor import Tensor
 from ..module import Module
 from . import parametrize
 from .spectral_norm import _TRANSPOSED, _normalize
 from .weight_norm import _norm_except_dim, _weight_norm
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["orthogonal", "weight_norm", "spectral_norm"]
+
+
+def _mH(X):
+    return X.mT.conj() if X.is_complex() else X.mT
+
+
+def _is_orthogonal(Q):
+    k = Q.size(-1)
+    eye = factories.eye(k, dtype=Q.dtype, device=Q.device)
+    return bool((_mH(Q) @ Q).allclose(eye, atol=10.0 * Q.size(-2) * finfo(Q.dtype).eps))
+
+
+def _make_orthogonal(A):
+    """The Q of A = QR (A tall) with R's diagonal made non-negative: geqrf's reflectors, their
+    product, and the signs of R's diagonal (as PyTorch computes it)."""
+    X, tau = _geqrf(A)
+    Q = householder_product(X, tau)
+    return Q * X.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
+
+
+_ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+class _Orthogonal(Module):
+    """An orthogonal (columns, or rows when wide) matrix from an unconstrained one: the
+    matrix_exp or Cayley map of the skew-symmetric ``tril(X) - tril(X)^T``, or a product of
+    Householder reflectors (X below its diagonal); times the buffer ``base`` with
+    ``use_trivialization``."""
+
+    def __init__(self, weight, orthogonal_map, *, use_trivialization=True):
+        super().__init__()
+        if weight.is_complex() and orthogonal_map == "householder":
+            raise ValueError("The householder parametrization does not support complex "
+                             "tensors.")
+        self.shape = weight.shape
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X):
+        n, k = X.size(-2), X.size(-1)
+        transposed = n < k
+        if transposed:
+            X = X.mT
+            n, k = k, n
+        if self.orthogonal_map in ("matrix_exp", "cayley"):
+            X = X.tril()
+            if n != k:
+                X = cat([X, X.new_zeros((n, n - k)).expand(*X.shape[:-2], -1, -1)], dim=-1)
+            A = X - _mH(X)
+            if self.orthogonal_map == "matrix_exp":
+                Q = matrix_exp(A)
+            else:
+                eye = factories.eye(n, dtype=A.dtype, device=A.device)
+                Q = solve(eye.add(A, alpha=-0.5), eye.add(A, alpha=0.5))
+            if n != k:
+                Q = Q[..., :k]
+        else:
+            A = X.tril(diagonal=-1)
+            tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
+            Q = householder_product(A, tau)
+            Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        if hasattr(self, "base"):
+            Q = self.base @ Q
+        if transposed:
+            Q = Q.mT
+        return Q
+
+    def right_inverse(self, Q):
+        """The original for the orthogonal ``Q``: with the trivialization, ``base`` becomes
+        Q (orthogonalized by QR if it is not orthogonal; a wide/tall one completed with
+        random columns) and the original minus the identity; without it (householder
+        only), geqrf's reflectors with the signs of R on the diagonal."""
+        with no_grad():
+            if Q.shape != self.shape:
+                raise ValueError(f"Expected a matrix or batch of matrices of shape "
+                                 f"{self.shape}. Got a tensor of shape {Q.shape}.")
+            Q_init = Q
+            n, k = Q.size(-2), Q.size(-1)
+            transpose = n < k
+            if transpose:
+                Q = Q.mT
+                n, k = k, n
+            if not hasattr(self, "base"):
+                if self.orthogonal_map in ("cayley", "matrix_exp"):
+                    raise NotImplementedError("It is not possible to assign to the matrix "
+                                              "exponential or the Cayley parametrizations when "
+                                              "use_trivialization=False.")
+                A, tau = _geqrf(Q)
+                signs = A.diagonal(dim1=-2, dim2=-1).sign()
+                signs = signs.where(tau != 0.0, -signs)
+                eye = factories.eye(n, k, dtype=A.dtype, device=A.device)
+                A = A * (1 - eye) + eye * signs.unsqueeze(-2)
+                return A.mT if transpose else A
+            if n == k:
+                Q = Q.clone() if _is_orthogonal(Q) else _make_orthogonal(Q)
+            else:
+                N = factories.randn(*(Q.size()[:-2] + (n, n - k)), dtype=Q.dtype,
+                                    device=Q.device)
+                Q = _make_orthogonal(cat([Q, N], dim=-1))
+            self.base = Q
+            return -factories.eye(*Q_init.shape[-2:], dtype=Q_init.dtype,
+                                  device=Q_init.device).expand(*Q_init.shape).clone()
+
+
+def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
+    """orthogonal(module, name='weight', orthogonal_map=None, *, use_trivialization=True) -> Module
+
+    Reparametrize the matrix (or batch of matrices) ``module.<name>`` as an orthogonal one:
+    orthonormal columns when tall, rows when wide.  ``orthogonal_map``: ``"matrix_exp"`` or
+    ``"cayley"`` (of a skew-symmetric matrix) or ``"householder"`` (a product of reflectors);
+    default matrix_exp for a square or complex matrix, else householder.  With
+    ``use_trivialization`` the buffer ``parametrizations.<name>.0.base`` holds the starting
+    orthogonal matrix (the weight itself when orthogonal, else its QR's Q), the parametrized
+    weight is ``base @ map(original)`` and ``original`` starts at minus the identity.
+
+    Example:
+        >>> m = nn.utils.parametrizations.orthogonal(nn.Linear(3, 3))
+        >>> bool(torch.allclose(m.weight @ m.weight.T, torch.eye(3), atol=1e-6))
+        True
+    """
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if weight.ndim < 2:
+        raise ValueError("Expected a matrix or batch of matrices. "
+                         f"Got a tensor of {weight.ndim} dimensions.")
+    if orthogonal_map is None:
+        orthogonal_map = ("matrix_exp" if weight.size(-2) == weight.size(-1)
+                          or weight.is_complex() else "householder")
+    if orthogonal_map not in _ORTHOGONAL_MAPS:
+        raise ValueError('orthogonal_map has to be one of "matrix_exp", "cayley", '
+                         f'"householder". Got: {orthogonal_map}')
+    orth = _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization)
+    parametrize.register_parametrization(module, name, orth, unsafe=True)
+    return module
 
 
 class _WeightNorm(Module):

@@ -2,13 +2,15 @@
 times ``<name>_mask`` (buffer), recomputed by a forward pre-hook; ``remove`` makes it permanent."""
 import numbers
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 
 from ...ops import factories
+from .convert_parameters import parameters_to_vector
 
 __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructured",
-           "L1Unstructured", "LnStructured", "CustomFromMask", "identity",
-           "random_unstructured", "l1_unstructured", "ln_structured", "custom_from_mask",
-           "remove", "is_pruned"]
+           "L1Unstructured", "RandomStructured", "LnStructured", "CustomFromMask", "identity",
+           "random_unstructured", "l1_unstructured", "random_structured", "ln_structured",
+           "global_unstructured", "custom_from_mask", "remove", "is_pruned"]
 
 
 class BasePruningMethod(ABC):
@@ -306,6 +308,64 @@ class L1Unstructured(_Unstructured):
         return super().apply(module, name, amount=amount, importance_scores=importance_scores)
 
 
+def _validate_structured_pruning(t):
+    if len(t.shape) <= 1:
+        raise ValueError("Structured pruning can only be applied to multidimensional tensors. "
+                         f"Found tensor of shape {t.shape} with {len(t.shape)} dims")
+
+
+def _validate_pruning_dim(t, dim):
+    if dim >= t.dim():
+        raise IndexError(f"Invalid index {dim} for tensor of size {t.shape}")
+
+
+class RandomStructured(BasePruningMethod):
+    """RandomStructured(amount, dim=-1)
+
+    Prunes ``amount`` channels along ``dim``, chosen at random (each channel gets a uniform
+    draw; the ``amount`` lowest go).
+
+    Args:
+        amount: how many channels to prune (int), or which fraction of them (float).
+        dim: the dim of the channels. Default: -1.
+
+    Example:
+        >>> m = prune.random_structured(nn.Linear(4, 3), "weight", amount=1, dim=0)
+        >>> int((m.weight_mask.sum(1) == 0).sum())
+        1
+    """
+
+    PRUNING_TYPE = "structured"
+
+    def __init__(self, amount, dim=-1):
+        _validate_pruning_amount_init(amount)
+        self.amount = amount
+        self.dim = dim
+
+    def compute_mask(self, t, default_mask):
+        """Zeros on the randomly chosen channels, times ``default_mask``."""
+        _validate_structured_pruning(t)
+        _validate_pruning_dim(t, self.dim)
+        tensor_size = t.shape[self.dim]
+        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
+        _validate_pruning_amount(nparams_toprune, tensor_size)
+        if nparams_toprune == 0:
+            return default_mask
+        prob = factories.rand(tensor_size, device=t.device)
+        threshold = prob.kthvalue(k=nparams_toprune).values
+        mask = factories.zeros_like(t)
+        slc = [slice(None)] * len(t.shape)
+        slc[self.dim] = prob > threshold
+        mask[tuple(slc)] = 1
+        mask *= default_mask.to(dtype=mask.dtype)
+        return mask
+
+    @classmethod
+    def apply(cls, module, name, amount, dim=-1):
+        """Install it on ``module.<name>``."""
+        return super().apply(module, name, amount=amount, dim=dim)
+
+
 class LnStructured(BasePruningMethod):
     """LnStructured(amount, n, dim=-1)
 
@@ -332,11 +392,8 @@ class LnStructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         """Zeros on the pruned channels, times ``default_mask``."""
-        if len(t.shape) <= 1:
-            raise ValueError("Structured pruning can only be applied to multidimensional "
-                             f"tensors. Found tensor of shape {t.shape} with {len(t.shape)} dims")
-        if self.dim >= t.dim():
-            raise IndexError(f"Invalid index {self.dim} for tensor of size {t.shape}")
+        _validate_structured_pruning(t)
+        _validate_pruning_dim(t, self.dim)
         tensor_size = t.shape[self.dim]
         nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
         nparams_tokeep = tensor_size - nparams_toprune
@@ -417,12 +474,57 @@ def l1_unstructured(module, name, amount, importance_scores=None):
     return module
 
 
+def random_structured(module, name, amount, dim):
+    """random_structured(module, name, amount, dim) -> Module
+
+    Prune ``amount`` random channels along ``dim`` of ``module.<name>``."""
+    RandomStructured.apply(module, name, amount, dim)
+    return module
+
+
 def ln_structured(module, name, amount, n, dim, importance_scores=None):
     """ln_structured(module, name, amount, n, dim, importance_scores=None) -> Module
 
     Prune the ``amount`` channels along ``dim`` of ``module.<name>`` of smallest n-norm."""
     LnStructured.apply(module, name, amount, n, dim, importance_scores=importance_scores)
     return module
+
+
+def global_unstructured(parameters, pruning_method, importance_scores=None, **kwargs):
+    """global_unstructured(parameters, pruning_method, importance_scores=None, **kwargs) -> None
+
+    Prune the (module, name) pairs of ``parameters`` together: the ``pruning_method`` class
+    (an unstructured one, made with ``kwargs``, e.g. ``amount``) ranks all their entries (or
+    their ``importance_scores``, a dict keyed by the pairs) as one vector, over what their
+    current masks keep; each tensor then gets its slice of the mask (``custom_from_mask``)."""
+    if not isinstance(parameters, Iterable):
+        raise TypeError("global_unstructured(): parameters is not an Iterable")
+    importance_scores = importance_scores if importance_scores is not None else {}
+    if not isinstance(importance_scores, dict):
+        raise TypeError("global_unstructured(): importance_scores must be of type dict")
+    parameters = list(parameters)
+    relevant_importance_scores = parameters_to_vector(
+        [importance_scores.get((module, name), getattr(module, name))
+         for (module, name) in parameters])
+    default_mask = parameters_to_vector(
+        [getattr(module, name + "_mask", factories.ones_like(getattr(module, name)))
+         for (module, name) in parameters])
+    container = PruningContainer()
+    container._tensor_name = "temp"
+    method = pruning_method(**kwargs)
+    method._tensor_name = "temp"
+    if method.PRUNING_TYPE != "unstructured":
+        raise TypeError('Only "unstructured" PRUNING_TYPE supported for the `pruning_method`. '
+                        f"Found method {pruning_method} of type {method.PRUNING_TYPE}")
+    container.add_pruning_method(method)
+    final_mask = container.compute_mask(relevant_importance_scores, default_mask)
+    pointer = 0
+    for module, name in parameters:
+        param = getattr(module, name)
+        num_param = param.numel()
+        param_mask = final_mask[pointer:pointer + num_param].view_as(param)
+        custom_from_mask(module, name, mask=param_mask)
+        pointer += num_param
 
 
 def custom_from_mask(module, name, mask):
