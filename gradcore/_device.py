@@ -5,6 +5,12 @@ Parsing is case-insensitive because the tutorial writes ``torch.device("CPU")``.
 
 _VALID = "cpu, cuda"
 
+# The default device factory functions use (None: the CPU), written by set_default_device
+# (_settings.py) and by ``with device(...):``; _entered holds the defaults that a ``with`` block
+# replaced, to restore on exit.
+_default = {"device": None}
+_entered = []
+
 
 class device:
     """device(type, index=None): where a tensor's data lives, "cpu" (NumPy) or "cuda:N" (CuPy).
@@ -70,6 +76,16 @@ class device:
 
     def __reduce__(self):
         return (device, (str(self),))
+
+    def __enter__(self):
+        """``with device(...):`` makes this the default device of factory functions inside the
+        block (as PyTorch's device context manager); the previous default returns on exit."""
+        _entered.append(_default["device"])
+        _default["device"] = self
+        return self
+
+    def __exit__(self, *exc):
+        _default["device"] = _entered.pop()
 
 
 CPU = device("cpu")

@@ -10,9 +10,9 @@ gives no control of the FTZ/DAZ flags) and changes nothing.
 import os
 import warnings
 
-from ._device import as_device
+from ._device import _default, as_device
 
-_state = {"device": None, "precision": "highest", "warn_always": False,
+_state = {"precision": "highest", "warn_always": False,
           "interop": os.cpu_count() or 1}
 
 
@@ -27,7 +27,8 @@ def compile(model=None, *, fullgraph=False, dynamic=None,  # noqa: A001  (PyTorc
     if model is None:
         return lambda fn: fn
     if not callable(model):
-        raise RuntimeError("torch.compile() called with a non-callable object")
+        raise AssertionError(f"A callable function is expected, but {type(model)} is "
+                             "provided.")  # PyTorch 2.13's assert in torch.compile
     return model
 
 
@@ -36,19 +37,19 @@ def set_default_device(device):
 
     The device factory functions (zeros, ones, empty, rand, randn, tensor, arange, full, ...)
     use when called without ``device=``; ``None`` restores the CPU."""
-    _state["device"] = None if device is None else as_device(device)
+    _default["device"] = None if device is None else as_device(device)
 
 
 def get_default_device():
     """get_default_device() -> device
 
     The device set_default_device set (at start: cpu)."""
-    return _state["device"] or as_device("cpu")
+    return _default["device"] or as_device("cpu")
 
 
 def default_device_or(device):
     """``device`` when given, else the default device set by set_default_device (or None)."""
-    return device if device is not None else _state["device"]
+    return device if device is not None else _default["device"]
 
 
 def set_float32_matmul_precision(precision):

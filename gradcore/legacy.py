@@ -56,6 +56,8 @@ def _legacy_new(dt, be, args, device_name):
             raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
                                f"{list(shape)}")
         return _wrap(be.xp.zeros(shape, dtype=dt.np), be)
+    if len(args) == 1 and isinstance(args[0], str):
+        raise TypeError("new(): invalid data type 'str'")
     if len(args) == 1:
         return factories.tensor(args[0], dtype=dt, device=be.device)
     raise TypeError(f"new() received an invalid combination of arguments - got "

@@ -78,14 +78,19 @@ class Tensor:
     __array_priority__ = 1000  # make ndarray <op> Tensor defer to Tensor's reflected operators
 
     def __new__(cls, *args, device=None, dtype=None):
-        """``gradcore.Tensor(data)`` (float32 copy) or ``gradcore.Tensor(*sizes)`` (empty)."""
+        """``gradcore.Tensor(data)`` (float32 copy), ``gradcore.Tensor(*sizes)`` (empty), or
+        ``gradcore.Tensor(tensor)``: an alias of it, its dtype kept (AliasBackward0, as PyTorch)."""
+        if (cls is Tensor and len(args) == 1 and isinstance(args[0], Tensor) and device is None
+                and dtype is None):
+            return args[0][...]
         be = get_backend(device)
         dt = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
         if len(args) == 1 and not isinstance(args[0], int):
             src = args[0]
             arr = be.asarray(src._arr if isinstance(src, Tensor) else src, dtype=dt.np)
         else:
-            arr = be.xp.empty(tuple(int(s) for s in args), dtype=dt.np)
+            shape = tuple(int(s) for s in args) if args else (0,)  # Tensor(): tensor([])
+            arr = be.xp.empty(shape, dtype=dt.np)
         return _wrap(arr, be, False, cls)
 
     # ---- metadata ---------------------------------------------------------------------

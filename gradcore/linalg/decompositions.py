@@ -132,8 +132,8 @@ def _solver_singular(a):
                     lambda i: "The solver failed because the input matrix is singular.")
 
 
-def _not_pd(a):
-    return _failure("linalg.cholesky", a, _not_pd_minor, lambda k: (
+def _not_pd(a, name="linalg.cholesky"):
+    return _failure(name, a, _not_pd_minor, lambda k: (
         "The factorization could not be completed because the input is not positive-definite "
         f"(the leading minor of order {k} is not positive-definite)."))
 
@@ -411,9 +411,9 @@ class Cholesky(ArrayFunction):
     save_output = True
 
     @staticmethod
-    def forward(ctx, A, upper):
+    def forward(ctx, A, upper, name="linalg.cholesky"):
         ctx.upper = upper
-        L = _lapack(A, lambda xp, a: xp.linalg.cholesky(a), _not_pd)
+        L = _lapack(A, lambda xp, a: xp.linalg.cholesky(a), lambda a: _not_pd(a, name))
         return L.swapaxes(-1, -2).copy() if upper else L
 
     @staticmethod

@@ -8,7 +8,7 @@ from .. import _dtype
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import _wrap
 from ..ops.join import cat
-from .decompositions import _check_matrix, _return_type, cholesky as _cholesky, inv
+from .decompositions import Cholesky, _check_matrix, _return_type, cholesky as _cholesky, inv
 from .decompositions import LinAlgError, _failure, _not_pd_minor, _zero_pivot, matrix_power, pinv
 from .decompositions import qr as _qr, solve, svd as _svd, svdvals
 
@@ -166,8 +166,13 @@ def inv_ex(A, *, check_errors=False):
 def cholesky(input, upper=False):
     """cholesky(input, upper=False, *, out=None) -> Tensor
 
-    torch.linalg.cholesky under its legacy name and argument."""
-    return _cholesky(input, upper=upper)
+    torch.linalg.cholesky under its legacy name and argument (its errors say "cholesky:", as
+    PyTorch's)."""
+    _check_matrix("cholesky", input, floating=False)
+    if not _dtype.is_floating(input._arr.dtype):
+        raise NotImplementedError(f'"cholesky_cpu" not implemented for '
+                                  f"'{input.dtype.scalar_name}'")
+    return Cholesky.apply(input, upper, "cholesky")
 
 
 def _factor(L, upper):

@@ -94,7 +94,8 @@ def _checked(name, A, pivot):
                            f"size: {list(A.shape)} instead")
     _check_matrix(name, A, square=False)
     if not pivot and A.device.type == "cpu":
-        raise RuntimeError(f"{name}: LU without pivoting is not implemented on the CPU")
+        # PyTorch's lu, lu_factor and lu_factor_ex all name lu_factor here (one kernel)
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
 
 
 def lu_factor_ex(A, *, pivot=True, check_errors=False):

@@ -18,7 +18,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..ops.conversion import parse_to
 from ..tensor import Tensor, zero_grads
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, is_lazy
 
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
@@ -1043,6 +1043,8 @@ class Module:
                                   f'gradcore.Tensor or Tensor-like object from checkpoint but '
                                   f'received {type(value)}')
                 continue
+            if is_lazy(param) and is_lazy(value):
+                continue  # uninitialized into uninitialized: nothing to copy (as PyTorch)
             if param.ndim == 0 and value.ndim == 1 and value.shape[0] == 1:
                 value = value[0]
             if value.shape != param.shape:

@@ -182,6 +182,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if p == 1:
         noise = be.xp.zeros((), dtype=arr.dtype)
     else:
+        _FD.refuse_integral(input)
         q = 1 - p  # PyTorch: empty_like(input).bernoulli_(1 - p).div_(1 - p)
         noise = be._rng.bernoulli(arr.shape, q, arr.dtype) / arr.dtype.type(q)
     noise = _wrap(noise, be)

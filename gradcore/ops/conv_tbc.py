@@ -25,6 +25,11 @@ def conv_tbc(input, weight, bias, pad=0):
         raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
     if weight.shape[2] != bias.shape[0]:
         raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    if weight.dtype != input.dtype:  # PyTorch's kernel: addmm of input and weight
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{input.dtype.scalar_name} and {weight.dtype.scalar_name}")
+    if bias.dtype != input.dtype:  # PyTorch copies bias into an output of input's dtype
+        bias = bias.to(input.dtype)
     out = _C.conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
     return out.permute(2, 0, 1)
 

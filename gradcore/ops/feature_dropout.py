@@ -14,6 +14,7 @@ result ``input * (noise * a) + b``.  gumbel_softmax is PyTorch's composition
 import math
 import warnings
 
+from .. import _dtype
 from ..tensor import _wrap
 from . import elementwise as E
 from .inplace import METHODS as _INPLACE
@@ -24,6 +25,15 @@ _SELU_ALPHA = 1.7580993408473766  # ATen's alpha' = -lambda * alpha of SELU
 def _check_p(p):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def refuse_integral(input, alpha=False):
+    """PyTorch's error for dropout of a non-floating input (its noise, in input's dtype, is
+    divided by 1 - p in place; alpha dropout's bool noise + (-1) is Long first)."""
+    if not (_dtype.is_floating(input._arr.dtype) or input.dtype.is_complex):
+        name = "Long" if alpha and input.dtype.name == "bool" else input.dtype.scalar_name
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{name}")
 
 
 def _dropout_impl(input, p, train, feature, alpha, inplace):
@@ -42,6 +52,7 @@ def _dropout_impl(input, p, train, feature, alpha, inplace):
         shape = arr.shape[:2] + (1,) * (arr.ndim - 2)
     else:
         shape = arr.shape
+    refuse_integral(input, alpha)
     t = arr.dtype.type
     noise = be._rng.bernoulli(shape, 1 - p, arr.dtype)
     if not alpha:

@@ -517,7 +517,7 @@ def bincount(input, weights=None, minlength=0):
     instead of 1 when given: float32 weights give float32, any other dtype float64); at least
     ``minlength`` bins.  Not differentiable."""
     a = input._arr
-    if _dtype.is_floating(a.dtype) or input.dtype.is_complex:
+    if _dtype.is_floating(a.dtype) or input.dtype.is_complex or a.dtype == np.bool_:
         raise NotImplementedError(f'"bincount_{input._be.device.type}" not implemented for '
                                   f"'{input.dtype.scalar_name}'")
     if minlength < 0:
@@ -595,7 +595,8 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002  (PyTorch's names)
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     lo, hi = _outer_edges(a, float(min), float(max), 1)
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
+        # C++'s ostream prints the doubles as %g does (1, 1.5, 1e+20)
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
     xp = input._be.xp

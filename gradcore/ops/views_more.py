@@ -228,7 +228,7 @@ class Unfold(ArrayFunction):
 
 def _unfold_array(arr, xp, dim, size, step):
     if not arr.ndim:
-        return arr.reshape(1)
+        return arr.reshape(1)[:size]
     shape, st = list(arr.shape), list(arr.strides)
     shape[dim] = (shape[dim] - size) // step + 1
     st[dim] = arr.strides[dim] * step
@@ -587,8 +587,8 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     if index._arr.ndim > 1:
         raise IndexError("index_reduce_(): Index is supposed to be a vector")
     if index._arr.dtype not in (np.int64, np.int32):
-        raise TypeError("index_reduce_(): Expected dtype int32/int64 for index but got: "
-                        f"{index.dtype.scalar_name}")
+        raise RuntimeError("index_reduce_(): Expected dtype int32/int64 for index but got: "
+                           f"{index.dtype.scalar_name}")
     return _index_reduce_node(input, dim, index, source, reduce, include_self)
 
 
