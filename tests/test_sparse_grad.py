@@ -468,3 +468,19 @@ def test_anomaly_mode_checks_a_sparse_gradient_for_nan_as_torch(torch):
             errs.append(_error(lambda: y.backward(lib.full((2, 3), float("nan"),
                                                            dtype=lib.float64))))
     assert errs[0] == errs[1]
+
+
+@pytest.mark.parametrize("call", ["functional", "module"])
+def test_embedding_bag_sparse_refused_not_silently_dense(call):
+    """embedding_bag has no sparse gradient here: sparse=True raises in both forms (the
+    functional form used to ignore it and give a dense gradient); max mode keeps PyTorch's
+    ValueError first."""
+    w = gradcore.randn(10, 3, requires_grad=True)
+    idx = gradcore.tensor([[1, 2], [3, 1]])
+    with pytest.raises(NotImplementedError, match=r"embedding_bag\(sparse=True\)"):
+        if call == "functional":
+            gF.embedding_bag(idx, w, sparse=True)
+        else:
+            gnn.EmbeddingBag(10, 3, sparse=True)(idx)
+    with pytest.raises(ValueError, match="max mode does not support sparse weights"):
+        gF.embedding_bag(idx, w, mode="max", sparse=True)

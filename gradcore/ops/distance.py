@@ -247,6 +247,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         raise ValueError("max mode does not support scaling the gradient by the frequency")
     if mode == "max" and sparse:
         raise ValueError("max mode does not support sparse weights")
+    if sparse:  # a sparse gradient is built for embedding only (gradcore/sparse.py)
+        raise NotImplementedError("gradcore: embedding_bag(sparse=True) is not supported "
+                                  "(embedding(sparse=True) is): use sparse=False")
     if per_sample_weights is not None and input.shape != per_sample_weights.shape:
         raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) "
                          f"is not None, then it must have the same shape as the input "

@@ -162,9 +162,6 @@ class EmbeddingBag(Embedding):
         self.include_last_offset = include_last_offset
 
     def forward(self, input, offsets=None, per_sample_weights=None):
-        if self.sparse:
-            raise NotImplementedError("gradcore: EmbeddingBag(sparse=True) is not supported "
-                                      "(Embedding(sparse=True) is): use sparse=False")
         return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
                              self.scale_grad_by_freq, self.mode, self.sparse,
                              per_sample_weights, self.include_last_offset, self.padding_idx)
