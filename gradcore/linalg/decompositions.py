@@ -166,20 +166,13 @@ class Inv(ArrayFunction):
         return -(_t(Y) @ g @ _t(Y))
 
 
-def inv(A, *, out=None):
+def inv(A):
     """inv(A, *, out=None) -> Tensor
 
     The inverse of each square matrix of A (..., n, n); LinAlgError when one is singular.
     Gradient: -A^-T g A^-T."""
     _check_matrix("linalg.inv", A)
-    return _out(Inv.apply(A), out)
-
-
-def _out(res, out):
-    if out is None:
-        return res
-    out.copy_(res)
-    return out
+    return Inv.apply(A)
 
 
 def _is_vector_rhs(A, B):
@@ -219,7 +212,7 @@ class Solve(ArrayFunction):
         return gA, sum_to(gB, ctx.shapes[1]) if need_b else None
 
 
-def solve(A, B, *, left=True, out=None):
+def solve(A, B, *, left=True):
     """solve(A, B, *, left=True, out=None) -> Tensor
 
     X with A X = B (left=False: X A = B) for square A (..., n, n) and B (..., n, k) or a
@@ -236,7 +229,7 @@ def solve(A, B, *, left=True, out=None):
         cols = 1 if vector else B.shape[-1]
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
                            f"AX = B ({A.shape[-2]}x{A.shape[-1]} and {rows}x{cols})")
-    return _out(Solve.apply(A, B, vector, left), out)
+    return Solve.apply(A, B, vector, left)
 
 
 def _flat(x, k):
@@ -315,14 +308,14 @@ class Det(ArrayFunction):
         return _masked_by_batch(singular, A, part)
 
 
-def det(A, *, out=None):
+def det(A):
     """det(A, *, out=None) -> Tensor
 
     The determinant of each square matrix of A (..., n, n). Gradient: PyTorch's, g det(A) A^-T
     where A is invertible and the cofactor matrix (through the SVD) where it is singular."""
     _check_matrix("linalg.det", A)
     _refuse_low_precision("linalg.det", A)
-    return _out(Det.apply(A), out)
+    return Det.apply(A)
 
 
 class Slogdet(ArrayFunction):
@@ -348,7 +341,7 @@ class Slogdet(ArrayFunction):
                 + _cofactor_by_svd(A.detach(), gl) / d[..., None, None] * (d == 0)[..., None, None])
 
 
-def slogdet(A, *, out=None):
+def slogdet(A):
     """slogdet(A, *, out=None) -> (Tensor, Tensor)
 
     (sign, logabsdet) of the determinant of each square matrix of A, a namedtuple; a
@@ -426,14 +419,14 @@ class Cholesky(ArrayFunction):
         return _t(solve(_t(L), _t(solve(_t(L), P))))
 
 
-def cholesky(A, *, upper=False, out=None):
+def cholesky(A, *, upper=False):
     """cholesky(A, *, upper=False, out=None) -> Tensor
 
     L lower-triangular with A = L L^T (upper=True: U = L^T) for symmetric positive-definite
     A (..., n, n), only its lower triangle read; LinAlgError when A is not positive-definite.
     Gradient: L^-T Phi(L^T gL) L^-1 (PyTorch's)."""
     _check_matrix("linalg.cholesky", A)
-    return _out(Cholesky.apply(A, upper), out)
+    return Cholesky.apply(A, upper)
 
 
 class Qr(ArrayFunction):
@@ -480,7 +473,7 @@ def _qr_backward(gQ, gR, Q, R):
     return _right_solve_upper_t(gQ + Q @ S, R)
 
 
-def qr(A, mode="reduced", *, out=None):
+def qr(A, mode="reduced"):
     """qr(A, mode='reduced', *, out=None) -> (Tensor, Tensor)
 
     (Q, R), a namedtuple: A = Q R with Q orthonormal columns and R upper-triangular; mode
@@ -524,7 +517,7 @@ def _check_uplo(UPLO):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
 
 
-def eigh(A, UPLO="L", *, out=None):
+def eigh(A, UPLO="L"):
     """eigh(A, UPLO='L', *, out=None) -> (Tensor, Tensor)
 
     (eigenvalues ascending, eigenvectors as columns), a namedtuple, of symmetric A (..., n, n)
@@ -534,13 +527,13 @@ def eigh(A, UPLO="L", *, out=None):
     return eigh_result(*Eigh.apply(A, UPLO, True))
 
 
-def eigvalsh(A, UPLO="L", *, out=None):
+def eigvalsh(A, UPLO="L"):
     """eigvalsh(A, UPLO='L', *, out=None) -> Tensor
 
     The eigenvalues of symmetric A (..., n, n), ascending. Gradient: V diag(g) V^T."""
     _check_uplo(UPLO)
     _check_matrix("linalg.eigh", A)
-    return _out(Eigh.apply(A, UPLO, False), out)
+    return Eigh.apply(A, UPLO, False)
 
 
 class Svd(ArrayFunction):
@@ -587,7 +580,7 @@ class Svd(ArrayFunction):
         return gA
 
 
-def svd(A, full_matrices=True, *, driver=None, out=None):
+def svd(A, full_matrices=True, *, driver=None):
     """svd(A, full_matrices=True, *, driver=None, out=None) -> (Tensor, Tensor, Tensor)
 
     (U, S, Vh), a namedtuple: A = U diag(S) Vh, S descending; full_matrices=False keeps
@@ -596,12 +589,12 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     return svd_result(*Svd.apply(A, full_matrices, True))
 
 
-def svdvals(A, *, driver=None, out=None):
+def svdvals(A, *, driver=None):
     """svdvals(A, *, driver=None, out=None) -> Tensor
 
     The singular values of A (..., m, n), descending. Gradient: U diag(g) Vh."""
     _check_matrix("linalg.svd", A, square=False)
-    return _out(Svd.apply(A, False, False), out)
+    return Svd.apply(A, False, False)
 
 
 # ---- pinv, lstsq, matrix_rank, matrix_power ---------------------------------------------------
@@ -650,7 +643,7 @@ class Pinv(ArrayFunction):
         return _pinv_backward(g, P, A)
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
     """pinv(A, *, atol=None, rtol=None, hermitian=False, out=None) -> Tensor
 
     The Moore-Penrose pseudo-inverse of A (..., m, n), through its SVD; singular values at
@@ -659,7 +652,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
         raise RuntimeError(f"linalg.pinv({A.dtype.scalar_name}{{{list(A.shape)}}}): expected "
                            "a tensor with 2 or more dimensions of float, double, cfloat or "
                            "cdouble types")
-    return _out(Pinv.apply(A, atol, rtol), out)
+    return Pinv.apply(A, atol, rtol)
 
 
 _LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
@@ -788,7 +781,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
                         else _wrap(xp.empty((0,), a.dtype), be))
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     """matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None) -> LongTensor
 
     The number of singular values of A above max(atol, rtol * the largest) (rtol defaults to
@@ -797,7 +790,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     xp = A._be.xp
     S = xp.linalg.svd(A._arr, compute_uv=False)
     rank = (S > _cutoff(xp, S, A._arr.shape, atol, rtol)).sum(-1).astype(np.int64)
-    return _out(_wrap(rank, A._be), out)
+    return _wrap(rank, A._be)
 
 
 class _EyeLike(ArrayFunction):
@@ -815,29 +808,29 @@ class _EyeLike(ArrayFunction):
         return g * 0
 
 
-def matrix_power(A, n, *, out=None):
+def matrix_power(A, n):
     """matrix_power(A, n, *, out=None) -> Tensor
 
     A to the integer power n for square A (..., m, m): identities for n = 0, inv(A)^-n for
     n < 0; PyTorch's binary decomposition of n into products."""
     _check_matrix("linalg.matrix_power", A, floating=False)
     if n == 0:
-        return _out(_EyeLike.apply(A), out)
+        return _EyeLike.apply(A)
     if n < 0:
         A, n = inv(A), -n
         if n == 1:
-            return _out(A, out)
+            return A
     if n == 1:
-        return _out(A.clone(), out)
+        return A.clone()
     if n in (2, 3):
-        return _out(A @ A if n == 2 else (A @ A) @ A, out)
+        return A @ A if n == 2 else (A @ A) @ A
     z = result = None
     while n > 0:
         bit, n = n % 2, n // 2
         z = A if z is None else z @ z
         if bit:
             result = z if result is None else result @ z
-    return _out(result, out)
+    return result
 
 
 class Cross(ArrayFunction):
@@ -857,7 +850,7 @@ class Cross(ArrayFunction):
                 sum_to(Cross.apply(g, a, ctx.axis), b._arr.shape) if need_b else None)
 
 
-def cross(input, other, *, dim=-1, out=None):
+def cross(input, other, *, dim=-1):
     """cross(input, other, *, dim=-1, out=None) -> Tensor
 
     The cross product of 3-vectors along ``dim``, batch dims broadcast. Gradient:
@@ -869,4 +862,4 @@ def cross(input, other, *, dim=-1, out=None):
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     shape = broadcast_shapes(input.shape, other.shape)
     a, b = input.expand(shape), other.expand(shape)  # NumPy's cross broadcasts, but its axis
-    return _out(Cross.apply(a, b, dim if dim < 0 else dim - len(shape)), out)
+    return Cross.apply(a, b, dim if dim < 0 else dim - len(shape))

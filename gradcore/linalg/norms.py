@@ -5,10 +5,10 @@ import math
 
 from ..ops import reduction as _red
 from ..tensor import _wrap_dim
-from .decompositions import _check_matrix, _out, svdvals
+from .decompositions import _check_matrix, svdvals
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor
 
     The vector ord-norm of x over ``dim`` (an int or a tuple; None: all elements); ord may be
@@ -16,10 +16,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     ord=+-inf."""
     if isinstance(ord, str):
         raise TypeError("linalg_vector_norm(): argument 'ord' must be Number, not str")
-    return _out(_red.norm(x, float(ord), dim, keepdim, dtype=dtype), out)
+    return _red.norm(x, float(ord), dim, keepdim, dtype=dtype)
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None, out=None) -> Tensor
 
     The matrix ord-norm over the two dims ``dim``: 'fro', 'nuc' (the sum of the singular
@@ -39,7 +39,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if dtype is not None:
         A = A.to(dtype)
     if ord == "fro":
-        return _out(vector_norm(A, 2, (d0, d1), keepdim), out)
+        return vector_norm(A, 2, (d0, d1), keepdim)
     if ord not in ("nuc", 1, -1, 2, -2, math.inf, -math.inf):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     _check_matrix("linalg.matrix_norm", A, square=False)
@@ -50,15 +50,15 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         if keepdim:
             for d in sorted((d0, d1)):
                 res = res.unsqueeze(d)
-        return _out(res, out)
+        return res
     if ord in (math.inf, -math.inf):  # row sums: PyTorch swaps the dims
         d0, d1 = d1, d0
     if not keepdim and d1 > d0:
         d1 -= 1
-    return _out(pick(A.abs().sum(d0, keepdim), d1, keepdim), out)
+    return pick(A.abs().sum(d0, keepdim), d1, keepdim)
 
 
-def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     """norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None) -> Tensor
 
     A vector norm (dim an int, or A 1-D) or a matrix norm (dim a 2-tuple, or A 2-D) of order
@@ -66,13 +66,13 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         if (len(dims) == 2 and ord is not None) or isinstance(ord, str):
-            return matrix_norm(A, ord, dims, keepdim, dtype=dtype, out=out)
-        return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype, out=out)
+            return matrix_norm(A, ord, dims, keepdim, dtype=dtype)
+        return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
     if ord is None:
-        return vector_norm(A, 2, None, keepdim, dtype=dtype, out=out)
+        return vector_norm(A, 2, None, keepdim, dtype=dtype)
     if A.ndim not in (1, 2):
         raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
                            f"be 1D or 2D. Got {A.ndim}D.")
     if A.ndim == 2:
-        return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype, out=out)
-    return vector_norm(A, ord, None, keepdim, dtype=dtype, out=out)
+        return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+    return vector_norm(A, ord, None, keepdim, dtype=dtype)

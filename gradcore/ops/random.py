@@ -104,15 +104,7 @@ def _check_std(std, name="normal"):
         raise RuntimeError(f"{name} expects std >= 0.0, but found std {std:g}")
 
 
-def _into(out, result):
-    """``out=``: the result written into ``out`` (which it returns), else the result."""
-    if out is None:
-        return result
-    out.copy_(result.detach())
-    return out
-
-
-def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False):
     """normal(mean, std, size=None, *, generator=None, dtype=None, device=None,
         requires_grad=False) -> Tensor
@@ -134,7 +126,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
         _float_only(t, "normal_kernel_cpu")
         t._arr = draw_stream(t._be, generator, "normal").normal(t._arr.shape, t._arr.dtype,
                                                                  mean, std)
-        return _into(out, t.requires_grad_(requires_grad))
+        return t.requires_grad_(requires_grad)
     if size is not None:
         raise TypeError("normal() received an invalid combination of arguments: size= goes "
                         "with a float mean and a float std only")
@@ -148,7 +140,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
     arr = eps * std._arr if ts else eps
     arr = (arr + (mean._arr if tm else mean)).astype(np_dt, copy=False)
     node = "NormalBackward3" if tm and ts else "NormalBackward1" if tm else "NormalBackward2"
-    return _into(out, _record(arr, be, node, *[t for t in (mean, std) if isinstance(t, Tensor)]))
+    return _record(arr, be, node, *[t for t in (mean, std) if isinstance(t, Tensor)])
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
@@ -234,18 +226,18 @@ def _probabilities_in_range(p):
                            "enhancement request to PyTorch.)")
 
 
-def bernoulli(input, p=None, *, generator=None, out=None):
+def bernoulli(input, p=None, *, generator=None):
     """bernoulli(input, p=None, *, generator=None) -> Tensor
 
     0/1 samples (input's dtype) that are 1 with probability input (each element in [0, 1]),
     or with probability ``p`` when given."""
     if p is not None:
-        return _into(out, bernoulli_(input.detach().clone(), p, generator=generator))
+        return bernoulli_(input.detach().clone(), p, generator=generator)
     _float_only(input, "bernoulli_tensor_cpu_p_")
     _probabilities_in_range(input)
     arr = draw_stream(input._be, generator, "bernoulli").bernoulli(
         input._arr.shape, input._arr, input._arr.dtype)
-    return _into(out, _record(arr, input._be, "BernoulliBackward0", input))
+    return _record(arr, input._be, "BernoulliBackward0", input)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
@@ -278,7 +270,7 @@ def poisson(input, generator=None):
     return _record(arr, input._be, "PoissonBackward0", input)
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+def multinomial(input, num_samples, replacement=False, *, generator=None):
     """multinomial(input, num_samples, replacement=False, *, generator=None) -> LongTensor
 
     ``num_samples`` category indices per row of ``input`` (1-d or 2-d non-negative weights,
@@ -304,7 +296,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if not bool(xp.all(w.astype(np.float64).sum(axis=1) > 0)):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     idx = draw_stream(be, generator, "multinomial").multinomial(w, num_samples, replacement)
-    return _into(out, _wrap(idx.reshape(input.shape[:-1] + (num_samples,)), be))
+    return _wrap(idx.reshape(input.shape[:-1] + (num_samples,)), be)
 
 
 # ---- random_: integers -------------------------------------------------------------------------
