@@ -24,7 +24,7 @@ _DP = [f32(-0.78515625), f32(-2.4187564849853515625e-4), f32(-3.7748949774459410
 _SIN_P = [f32(-1.9515295891E-4), f32(8.3321608736E-3), f32(-1.6666654611E-1)]
 _COS_P = [f32(2.443315711809948E-005), f32(-1.388731625493765E-003),
           f32(4.166664568298827E-002)]
-_HALF, _ONE = f32(0.5), f32(1.0)
+_HALF, _ONE, _ZERO = f32(0.5), f32(1.0), f32(0.0)
 TWO_PI = f32(2.0 * np.pi)
 
 
@@ -144,4 +144,6 @@ def _fill(u, mean, std):
     out = out.reshape(-1)
     if mean != 0 or std != 1:
         out = _fma(out, f32(std), f32(mean))
+    else:  # fma(x, 1, 0) is x, but for -0.0 (a zero radius times a negative cos): +0.0
+        out += _ZERO
     return out

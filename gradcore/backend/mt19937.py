@@ -35,6 +35,7 @@ from fractions import Fraction
 import numpy as np
 
 from .. import _dtype
+from . import jit
 from .avx_mathfun import normal_fill_16
 
 f32, f64 = np.float32, np.float64
@@ -68,6 +69,50 @@ def _fma64(a, b, c):
 def _fma_exact(a, b, c):
     """Python floats: a * b + c correctly rounded (math.fma before Python 3.13)."""
     return float(Fraction(a) * Fraction(b) + Fraction(c))
+
+
+def _u24(w):
+    """float32 uniforms from words: ``(w & (2**24 - 1)) * 2**-24`` (``w`` is consumed)."""
+    w &= np.uint32(0xFFFFFF)
+    u = w.view(np.int32).astype(f32)
+    u *= f32(2.0 ** -24)
+    return u
+
+
+def _normal_words32(w, mean, std):
+    """PyTorch's float32 normals from mt19937 words (a multiple of 16): the compiled kernel
+    for large draws when numba is there, else avx_mathfun's NumPy passes (the same bits)."""
+    k = jit.kernels() if w.size >= jit.MIN_SIZE else None
+    if k is None:
+        return normal_fill_16(_u24(w.copy()), mean, std)
+    return k.normal_words32(w, f32(mean), f32(std), np.empty(w.size, f32))
+
+
+def _fill64(u, mean, std):
+    """PyTorch's float64 Box-Muller per block of 16 on NumPy (NumPy's log/cos/sin differ from
+    glibc's, which PyTorch calls, in the last bit now and then: the compiled kernel calls
+    glibc's)."""
+    d = u.reshape(-1, 16)
+    radius = np.sqrt(-2.0 * np.log(1.0 - d[:, :8]))
+    theta = (2.0 * np.pi) * d[:, 8:]
+    out = np.empty_like(d)
+    out[:, :8] = radius * np.cos(theta)
+    out[:, 8:] = radius * np.sin(theta)
+    out = out.reshape(-1)
+    if mean != 0 or std != 1:
+        out = _fma64(out, float(std), float(mean))
+    return out
+
+
+def _normal_words64(w, mean, std):
+    """PyTorch's float64 normals from mt19937 words (two per value): compiled for large draws
+    when numba is there (bit for bit PyTorch's), else ``_fill64``."""
+    k = jit.kernels() if w.size >= jit.MIN_SIZE else None
+    if k is None or k.normal_words64 is None:
+        w = w.astype(_U64)
+        u = (((w[0::2] << _U64(32)) | w[1::2]) & _U64((1 << 53) - 1)).astype(f64) * 2.0 ** -53
+        return _fill64(u, mean, std)
+    return k.normal_words64(w, float(mean), float(std), np.empty(w.size // 2, f64))
 
 
 def _swap_shuffle(z):
@@ -123,11 +168,7 @@ class MT19937Stream:
         return (w[0::2] << _U64(32)) | w[1::2]
 
     def u24(self, n):
-        w = self.random(n)
-        w &= np.uint32(0xFFFFFF)
-        u = w.view(np.int32).astype(f32)
-        u *= f32(2.0 ** -24)
-        return u
+        return _u24(self.random(n))
 
     def u53(self, n):
         return (self.random64(n) & _U64((1 << 53) - 1)).astype(f64) * (2.0 ** -53)
@@ -199,43 +240,24 @@ class MT19937Stream:
         n = math.prod(shape)
         if n < 16 or not vectorised:
             return self._scalar_normals(n, mean, std).astype(dtype).reshape(shape)
-        if dtype == f64:
-            d = self.u53(n)
-            tail = self.u53(16) if n % 16 else None
-            fill = self._fill64
+        if dtype == f64:  # two words per uniform
+            d = self.random(2 * n)
+            tail = self.random(32) if n % 16 else None
+            fill = _normal_words64
         elif _dtype.is_reduced(dtype):  # PyTorch's half (and bfloat16) path: float32's blocks;
-            d = self.u24(n)  # its last block is the leftover uniforms padded with fresh ones
-            tail = np.concatenate([d[n - n % 16:], self.u24(16 - n % 16)]) if n % 16 else None
-            fill = self._fill16_half
+            d = self.random(n)  # its last block is the leftover uniforms padded with fresh ones
+            tail = np.concatenate([d[n - n % 16:], self.random(16 - n % 16)]) if n % 16 else None
+            fill = _normal_words32  # float32: normal() rounds it to half / bfloat16
         else:
-            d = self.u24(n)
-            tail = self.u24(16) if n % 16 else None
-            fill = normal_fill_16
+            d = self.random(n)  # words: the compiled kernel takes them as they are
+            tail = self.random(16) if n % 16 else None
+            fill = _normal_words32
         m = n - n % 16
-        out = np.empty(n, dtype=d.dtype)
-        out[:m] = fill(d[:m], mean, std)
-        if tail is not None:
-            out[m:] = d[m:]
+        out = np.empty(n, dtype=f64 if dtype == f64 else f32)
+        out[:m] = fill(d[:d.size // n * m], mean, std)
+        if tail is not None:  # the last 16 recomputed from the tail's draws
             out[n - 16:] = fill(tail, mean, std)
         return out.astype(dtype, copy=False).reshape(shape)
-
-    @staticmethod
-    def _fill64(u, mean, std):
-        d = u.reshape(-1, 16)
-        radius = np.sqrt(-2.0 * np.log(1.0 - d[:, :8]))
-        theta = (2.0 * np.pi) * d[:, 8:]
-        out = np.empty_like(d)
-        out[:, :8] = radius * np.cos(theta)
-        out[:, 8:] = radius * np.sin(theta)
-        out = out.reshape(-1)
-        if mean != 0 or std != 1:
-            out = _fma64(out, float(std), float(mean))
-        return out
-
-    @staticmethod
-    def _fill16_half(u, mean, std):
-        """float16: the float32 AVX2 blocks, then rounded to half."""
-        return normal_fill_16(u, mean, std)  # float32: normal() rounds it to half / bfloat16
 
     def randn(self, shape, dtype):
         return self.normal(shape, dtype)
@@ -273,13 +295,19 @@ class MT19937Stream:
         if n == 0:
             return np.zeros(0, dtype=dtype)
         if n < _PERM_SMALL:  # swap a[i] and a[i + random() % (n - i)], i = 0 .. n - 2
-            z = (self.random(max(n - 1, 0)).astype(_U64) % np.arange(n, 1, -1, dtype=_U64)
+            k = jit.kernels() if n >= jit.MIN_SIZE else None
+            if k is not None:
+                return k.swap_shuffle(self.random(n - 1), n, np.empty(n, np.int64)).astype(dtype)
+            z = (self.random(n - 1).astype(_U64) % np.arange(n, 1, -1, dtype=_U64)
                  ).astype(np.int64)
             return _swap_shuffle(np.append(z + np.arange(n - 1), n - 1)).astype(dtype)
         else:  # the inside-out shuffle, random64() % (i + 1)
-            r = (self.random64(n) % np.arange(1, n + 1, dtype=_U64)).tolist()
+            r = self.random64(n) % np.arange(1, n + 1, dtype=_U64)
+            k = jit.kernels()
+            if k is not None:
+                return k.inside_out(r, np.zeros(n, np.int64)).astype(dtype)
             a = [0] * n
-            for i, z in enumerate(r):
+            for i, z in enumerate(r.tolist()):
                 a[i] = a[z]
                 a[z] = i
         return np.array(a, dtype=dtype)
