@@ -288,25 +288,34 @@ def _node_names(t):
     return names
 
 
-@pytest.mark.parametrize("cls,node", [("LSTM", "LstmStepBackward0"), ("GRU", "GruStepBackward0")])
-@pytest.mark.parametrize("kwargs", [{}, {"num_layers": 2, "bidirectional": True}])
-def test_layer_steps_are_one_fused_node(torch, rng, cls, node, kwargs):
-    """A layer step is its gate matmul and one fused node (ops/rnn.py); 20 steps in float32
+@pytest.mark.parametrize("cls,node,dtype", [("LSTM", "MkldnnRnnLayerBackward0", "float32"),
+                                            ("LSTM", "LstmStepBackward0", "float64"),
+                                            ("GRU", "GruStepBackward0", "float32")])
+@pytest.mark.parametrize("kwargs", [{}, {"num_layers": 2, "bidirectional": True},
+                                    {"batch_first": True}])
+def test_layer_steps_are_one_fused_node(torch, rng, cls, node, dtype, kwargs):
+    """A float32 LSTM layer is one node per layer and direction, as PyTorch's CPU (oneDNN)
+    LSTM; other layer steps are their gate matmul and one fused node (ops/rnn.py); 20 steps
     give PyTorch's outputs and gradients."""
-    gmod, tmod = _modules(torch, cls, (4, 5), kwargs, "float32", "cpu")
-    gx, tx = _pair(torch, rng, (20, 3, 4), "float32", "cpu")
+    gmod, tmod = _modules(torch, cls, (4, 5), kwargs, dtype, "cpu")
+    gx, tx = _pair(torch, rng, (20, 3, 4), dtype, "cpu")
     gy, gh = gmod(gx)
     ty, th = tmod(tx)
-    _close(gy, ty, "float32")
+    _close(gy, ty, dtype)
     names = _node_names(gy)
-    dirs = 2 if kwargs else 1
-    assert names.count(node) == 20 * dirs * kwargs.get("num_layers", 1)
+    layers = 2 * kwargs.get("num_layers", 1) if "bidirectional" in kwargs else 1
+    if node == "MkldnnRnnLayerBackward0":
+        assert names.count(node) == layers == _node_names(ty).count(node)
+        assert type(gy.grad_fn).__name__ == type(ty.grad_fn).__name__
+    else:
+        assert names.count(node) == gx.shape[1 if kwargs.get("batch_first") else 0] * layers
     assert "SigmoidBackward0" not in names and "TanhBackward0" not in names
     gw, tw = _weights(torch, rng, (ty,) + _states(th), "float32", "cpu")
     _loss(gradcore, (gy,) + _states(gh), gw).backward()
     _loss(torch, (ty,) + _states(th), tw).backward()
     _check_grads(gmod, tmod, [(gx, tx)], "float32")
-    cell = getattr(nn, cls + "Cell")(4, 5)   # the cells keep PyTorch's composite node names
+    cell = getattr(nn, cls + "Cell")(4, 5).to(getattr(gradcore, dtype))  # the cells keep
+    # PyTorch's composite node names
     assert node not in _node_names(_states(cell(gx[0]))[0])
 
 
@@ -327,6 +336,49 @@ def test_gru_layer_gradgradcheck(rng):
         out, (h, c) = m(x, (c0 * 0.5, c0))
         return out, c
     assert gradgradcheck(fl, (x, c0, m.weight_hh_l0))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"num_layers": 2, "bidirectional": True},
+                                    {"bias": False, "batch_first": True}])
+def test_lstm_layer_node_gradcheck(rng, monkeypatch, kwargs):
+    """The whole-layer LSTM node (float32 only in use) taken in float64: its array backward
+    and its create_graph backward in Tensor ops, numerically."""
+    from gradcore.ops import rnn
+    monkeypatch.setattr(rnn, "_fused_layer", lambda mode, x, bs, w_hr: mode == "LSTM"
+                        and bs is None and w_hr is None)
+    m = nn.LSTM(2, 3, **kwargs).double()
+    dirs = 2 if kwargs.get("bidirectional") else 1
+    n_l = kwargs.get("num_layers", 1) * dirs
+    x = gradcore.tensor(rng.standard_normal((4, 2, 2)), requires_grad=True)
+    n_b = 4 if kwargs.get("batch_first") else 2
+    h0 = gradcore.tensor(rng.standard_normal((n_l, n_b, 3)), requires_grad=True)
+    c0 = gradcore.tensor(rng.standard_normal((n_l, n_b, 3)), requires_grad=True)
+    ws = [m.weight_ih_l0, m.weight_hh_l0] + ([m.bias_hh_l0] if m.bias else [])
+    if dirs == 2:
+        ws.append(m.weight_hh_l1_reverse)
+
+    def f(x, h0, c0, *w):
+        out, (h, c) = m(x, (h0, c0))
+        return out, h, c
+    assert "MkldnnRnnLayerBackward0" in _node_names(f(x, h0, c0)[0])
+    assert gradcheck(f, (x, h0, c0, *ws))
+    assert gradgradcheck(f, (x, h0, c0, *ws))
+
+    def only_c(x, h0, c0, *w):  # gradients that enter through c alone
+        return m(x, (h0, c0))[1][1]
+    assert gradgradcheck(only_c, (x, h0, c0, *ws))
+
+
+def test_lstm_layer_node_create_graph_matches_array_backward(torch, rng):
+    m = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    x = gradcore.tensor(rng.standard_normal((6, 2, 3)).astype("float32"), requires_grad=True)
+    out, (h, c) = m(x)
+    loss = (out * out).sum() + (c * h).sum()
+    g1 = gradcore.autograd.grad(loss, [x] + list(m.parameters()), retain_graph=True)
+    g2 = gradcore.autograd.grad(loss, [x] + list(m.parameters()), create_graph=True)
+    for a, b in zip(g1, g2):
+        assert b.requires_grad
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 # ---- parameters, init, repr ----------------------------------------------------------------

@@ -11,8 +11,11 @@ work per time step small:
   product: PyTorch's new gate is ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``);
 * the gates are cut with one split node; a step of an LSTM is 11 nodes, of a GRU 12.
 
-The layers (not the cells, whose node names are PyTorch's) run each step's pointwise math after
-the gate matmuls as one node, ``_LSTMPointwise`` (LstmStepBackward0) and ``_GRUPointwise``
+A float32 LSTM layer without projections over uniform input -- where PyTorch's CPU LSTM runs
+oneDNN's layer and records one MkldnnRnnLayerBackward0 -- is one node for the whole layer and
+direction, ``_LSTMLayer`` (the projection, the time loop and BPTT on arrays, the weight
+gradients as one matmul over all steps).  The other layers (not the cells, whose node names
+are PyTorch's) run each step's pointwise math after the gate matmuls as one node, ``_LSTMPointwise`` (LstmStepBackward0) and ``_GRUPointwise``
 (GruStepBackward0): a layer step is 2 nodes.  Their array math is four registered kernels
 (``lstm_cell_forward/backward``, ``gru_cell_forward/backward``, kind ``rnn_cell``,
 kernels/rnn.cu): the NumPy reference is the CPU path and the CuPy fallback, on CUDA one
@@ -34,7 +37,7 @@ from . import elementwise as E
 from .activation import dropout as _dropout
 from .factories import zeros_like
 from .join import cat, split, stack, unbind
-from .linalg import linear_addmm
+from .linalg import _matmul, linear_addmm
 from .normalization import linear
 
 
@@ -203,6 +206,111 @@ class _GRUPointwise(ArrayFunction):
         n = E.tanh(x_n + r * h_n)
         dr, dz, dn, dhn, dh = _gru_vjp(gy, r, z, n, h_n, h)
         return cat((dr, dz, dn), 1), cat((dr, dz, dhn), 1), dh
+
+
+class _LSTMLayer(ArrayFunction):
+    """A whole LSTM layer in one direction over uniform time-major input (T, N, in), as one
+    node, as PyTorch's CPU float32 LSTM records it (MkldnnRnnLayerBackward0): forward, the
+    input projection as one matmul over all steps, then per step ``h @ w_hh.T`` and
+    ``lstm_cell_forward``; backward, per step (last first) ``lstm_cell_backward`` and the
+    carried ``dgates @ w_hh``, then the weight, bias and input gradients as one matmul each
+    over all steps.  The engine walks one node a layer instead of ~3 a step.  Tensor inputs:
+    x, w_ih, w_hh, h0, c0 and the two biases when there are; ``reverse`` walks time backwards.
+    Under create_graph the backward is the same recurrence in Tensor ops (``_lstm_vjp``)."""
+    node_name = "MkldnnRnnLayerBackward0"
+
+    @staticmethod
+    def forward(ctx, reverse, x, w_ih, w_hh, h0, c0, b_ih=None, b_hh=None):
+        ctx.save_for_backward(x, w_ih, w_hh, h0, c0, b_ih, b_hh)
+        be = x._be
+        xa, n_t = x._arr, x._arr.shape[0]
+        bias = None if b_ih is None else b_ih._arr + b_hh._arr
+        proj = _linear_arrays(be.xp, xa.reshape(-1, xa.shape[2]), w_ih._arr, bias)
+        proj = proj.reshape(n_t, xa.shape[1], -1)
+        w_t = be.xp.ascontiguousarray(w_hh._arr.T)  # BLAS on a transposed view: ~3x slower
+        h, c = h0._arr, c0._arr
+        ys, hs, cs, acts = [None] * n_t, [None] * n_t, [None] * n_t, [None] * n_t
+        for t in (range(n_t - 1, -1, -1) if reverse else range(n_t)):
+            hs[t], cs[t] = h, c
+            gates = _linear_arrays(be.xp, h, w_hh._arr, proj[t], w_t)
+            h, c, acts[t] = lstm_cell_forward(be, gates, c)
+            ys[t] = h
+        ctx.reverse, ctx.hs, ctx.cs, ctx.acts = reverse, hs, cs, acts
+        return be.xp.stack(ys), h, c
+
+    @staticmethod
+    def array_backward(ctx, gy, gh, gc):
+        be = ctx._be
+        xp = be.xp
+        x, w_ih, w_hh, h0, c0 = ctx.saved_arrays[:5]
+        n_t = len(ctx.acts)
+        dgates = xp.zeros((n_t,) + h0.shape[:1] + (w_hh.shape[0],), dtype=h0.dtype)
+        for t in (range(n_t) if ctx.reverse else range(n_t - 1, -1, -1)):
+            if gy is not None:
+                gh = gy[t] if gh is None else gh + gy[t]
+            if gh is None and gc is None:
+                continue
+            dgates[t], gc = lstm_cell_backward(be, gh, gc, ctx.acts[t], ctx.cs[t])
+            gh = _matmul(xp, dgates[t], w_hh)
+        return _layer_grads(ctx, xp, dgates, x, w_ih, gh, gc, xp.stack(ctx.hs))
+
+    @staticmethod
+    def backward(ctx, gy, gh, gc):
+        x, w_ih, w_hh, h0, c0, *biases = ctx.saved_tensors
+        n_t, n_h = x.shape[0], h0.shape[1]
+        order = range(n_t - 1, -1, -1) if ctx.reverse else range(n_t)
+        xs = unbind(_projection("LSTM", x, w_ih, *(biases or (None, None))), 0)
+        h, c, steps = h0, c0, [None] * n_t
+        for t in order:  # the forward again, in Tensor ops
+            i, f, g, o = split(_gates(xs[t], h, w_hh), n_h, 1)
+            i, f, g, o = E.sigmoid(i), E.sigmoid(f), E.tanh(g), E.sigmoid(o)
+            c_new = f * c + i * g
+            steps[t] = (i, f, g, o, E.tanh(c_new), c, h)
+            h, c = o * steps[t][4], c_new
+        dgates = [None] * n_t
+        for t in reversed(order):
+            i, f, g, o, tc, c, _ = steps[t]
+            if gy is not None:
+                gh = gy[t] if gh is None else gh + gy[t]
+            if gh is None and gc is None:
+                dgates[t] = zeros_like(i).repeat(1, 4)
+                continue
+            di, df, dg, d_o, gc = _lstm_vjp(gh, gc, i, f, g, o, tc, c)
+            dgates[t] = cat((di, df, dg, zeros_like(di) if d_o is None else d_o), 1)
+            gh = dgates[t].matmul(w_hh)
+        return _layer_grads(ctx, None, stack(dgates), x, w_ih, gh, gc,
+                            stack([s[6] for s in steps]))
+
+
+def _linear_arrays(xp, x, w, bias, w_t=None):
+    """``x @ w.T + bias`` on arrays (bias None: none; ``w_t``: w.T made once)."""
+    out = _matmul(xp, x, w.T if w_t is None else w_t)
+    if bias is not None:
+        out += bias
+    return out
+
+
+def _layer_grads(ctx, xp, dgates, x, w_ih, gh, gc, hs):
+    """_LSTMLayer's gradients of (x, w_ih, w_hh, h0, c0[, b_ih, b_hh]) from the gates'
+    gradients (T, N, 4H) and the carried (gh, gc), on arrays (xp) or Tensors (xp None)."""
+    need = ctx.needs_input_grad
+    d2 = dgates.reshape(-1, dgates.shape[2])
+    mm_ = (lambda a, b: _matmul(xp, a, b)) if xp is not None else (lambda a, b: a.matmul(b))
+    dx = mm_(d2, w_ih).reshape(x.shape) if need[0] else None
+    dw_ih = mm_(d2.T, x.reshape(-1, x.shape[2])) if need[1] else None
+    dw_hh = mm_(d2.T, hs.reshape(-1, hs.shape[2])) if need[2] else None
+    out = (dx, dw_ih, dw_hh, gh if need[3] else None, gc if need[4] else None)
+    if len(need) > 5:
+        db = d2.sum(0)
+        out += (db if need[5] else None, db if need[6] else None)
+    return out
+
+
+def _fused_layer(mode, x, batch_sizes, w_hr):
+    """Whether a layer runs as one _LSTMLayer node: as PyTorch's oneDNN layer, an LSTM of
+    float32 without projections over uniform input."""
+    return (mode == "LSTM" and batch_sizes is None and w_hr is None
+            and x._arr.dtype.char == "f")
 
 
 def _lstm_layer_step(xp, state, w_hh, b_hh, w_hr):
@@ -385,14 +493,19 @@ def _rnn(mode, input, batch_sizes, hx, params, has_biases, num_layers, dropout, 
         outs = []
         for d in range(dirs):
             w_ih, w_hh, b_ih, b_hh, w_hr = layers[layer * dirs + d]
-            xp = _projection(mode, x, w_ih, b_ih, b_hh)
             state = tuple(s[layer * dirs + d] for s in states0)
             weights = (w_hh, b_hh, w_hr)
-            if batch_sizes is None:
+            if _fused_layer(mode, x, batch_sizes, w_hr):
+                xt = x if time_dim == 0 else x.transpose(0, 1)
+                biases = () if b_ih is None else (b_ih, b_hh)
+                y, *state = _LSTMLayer.apply(d == 1, xt, w_ih, w_hh, *state, *biases)
+                outs.append(y if time_dim == 0 else y.transpose(0, 1))
+            elif batch_sizes is None:
+                xp = _projection(mode, x, w_ih, b_ih, b_hh)
                 ys, state = _run_uniform(step, unbind(xp, time_dim), state, weights, d == 1)
                 outs.append(stack(ys, time_dim))
             else:
-                xs = split(xp, batch_sizes, 0)
+                xs = split(_projection(mode, x, w_ih, b_ih, b_hh), batch_sizes, 0)
                 if d == 0:
                     ys, state = _run_packed_forward(step, xs, batch_sizes, state, weights)
                 else:
