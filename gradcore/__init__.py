@@ -33,6 +33,13 @@ from . import linalg, nn, optim, utils  # noqa: E402  (they use the namespace ab
 from . import distributions  # noqa: E402  (it uses nn.functional)
 from . import special  # noqa: E402,F811  (torch.special; after distributions)
 from . import return_types  # noqa: E402
+from . import amp  # noqa: E402  (torch.amp: GradScaler)
+from .amp.grad_scaler import (_amp_foreach_non_finite_check_and_unscale_,  # noqa: E402,F401
+                              _amp_update_scale_)
+from .amp._deprecated import cuda_amp as _cuda_amp, cpu_amp as _cpu_amp  # noqa: E402
+import types as _types  # noqa: E402
+cuda.amp = _cuda_amp  # torch.cuda.amp.GradScaler, deprecated (bound: cuda sits below amp)
+cpu = _types.SimpleNamespace(amp=_cpu_amp)  # torch.cpu.amp.GradScaler, deprecated
 
 __version__ = "0.1.0"
 
