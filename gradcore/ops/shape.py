@@ -227,14 +227,17 @@ def reshape(self, *shape):
     return UnsafeView.apply(self, shape, False)
 
 
+_VIEW_DTYPE = [None]  # views_more.view_dtype, bound there (it needs storage_offset)
+
+
 def view(self, *shape):
     """view(*shape) -> Tensor
 
     A view of self in ``shape`` (one size may be -1), always sharing self's memory; raises where
-    self's strides would need a copy (use reshape). view(dtype) casts (a copy) in gradcore,
-    where PyTorch reinterprets the bits."""
+    self's strides would need a copy (use reshape).  view(dtype): self's bits read as dtype
+    (``views_more.view_dtype``)."""
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
-        return self.to(shape[0])  # view(dtype) is not supported; treat as a cast would be wrong
+        return _VIEW_DTYPE[0](self, shape[0])
     shape = _infer_shape(_shape_arg(shape), self._arr.size)
     return _as_view(View.apply(self, shape, True), self, lambda t: t.view(shape))
 

@@ -28,6 +28,7 @@ from .inplace import _check_leaf, inplace
 from .shape import Squeeze, T, Transpose, Unsqueeze, _as_view, _shape_arg
 
 
+
 # ---- storage geometry --------------------------------------------------------------------
 
 def _owner(arr):
@@ -61,6 +62,41 @@ def storage_offset(self):
     Where self's first element lies in its storage, in elements (0 for a tensor that owns its
     memory; x[1:] of a contiguous x is x.stride(0))."""
     return (_address(self._arr) - _storage(self._arr)[0]) // self._arr.itemsize
+
+
+def view_dtype(self, dtype):
+    """Tensor.view(dtype): self's memory read as ``dtype`` (no copy; writes through either are
+    seen by the other).  Between dtypes of different sizes the last dim must have stride 1 and
+    changes size by the ratio, as PyTorch requires; the result is not differentiable."""
+    a, new = self._arr, dtype.np
+    old_size, new_size = a.itemsize, new.itemsize
+    if old_size != new_size:
+        what = (f"to view {self.dtype.scalar_name} as {dtype.scalar_name} (different element "
+                "sizes)")
+        if a.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if a.strides[-1] != old_size:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got "
+                               f"{a.strides[-1] // old_size}")
+        if new_size > old_size:
+            ratio = new_size // old_size
+            if a.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but "
+                                   f"got {a.shape[-1]}")
+            offset = storage_offset(self)
+            if offset % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {what}, "
+                                   f"but got {offset}")
+            for k, st in enumerate(a.strides[:-1]):
+                if (st // old_size) % ratio:
+                    raise RuntimeError(f"self.stride({k}) must be divisible by {ratio} {what}, "
+                                       f"but got {st // old_size}")
+    t = _wrap(a.view(new), self._be)
+    t._vc = self._version_counter()  # one memory: in-place writes through it are caught
+    return t
+
+
+S._VIEW_DTYPE[0] = view_dtype
 
 
 def _strided_from_storage(arr, xp, shape, strides, offset):
