@@ -33,7 +33,8 @@ from . import linalg, nn, optim, utils  # noqa: E402  (they use the namespace ab
 from . import distributions  # noqa: E402  (it uses nn.functional)
 from . import special  # noqa: E402,F811  (torch.special; after distributions)
 from . import return_types  # noqa: E402
-from . import amp  # noqa: E402  (torch.amp: GradScaler)
+from . import amp  # noqa: E402  (torch.amp: autocast, GradScaler)
+globals().update(amp.autocast_mode.TORCH_FUNCTIONS)  # torch.autocast, is_autocast_enabled ...
 from .amp.grad_scaler import (_amp_foreach_non_finite_check_and_unscale_,  # noqa: E402,F401
                               _amp_update_scale_)
 from .amp._deprecated import cuda_amp as _cuda_amp, cpu_amp as _cpu_amp  # noqa: E402

@@ -11,6 +11,7 @@ import collections
 
 import numpy as np
 
+from .._autocast import FP32, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import is_grad_enabled
@@ -166,6 +167,7 @@ class Inv(ArrayFunction):
         return -(_t(Y) @ g @ _t(Y))
 
 
+@autocast_op(FP32)
 def inv(A):
     """inv(A, *, out=None) -> Tensor
 
@@ -212,6 +214,7 @@ class Solve(ArrayFunction):
         return gA, sum_to(gB, ctx.shapes[1]) if need_b else None
 
 
+@autocast_op(FP32)
 def solve(A, B, *, left=True):
     """solve(A, B, *, left=True, out=None) -> Tensor
 
@@ -419,6 +422,7 @@ class Cholesky(ArrayFunction):
         return _t(solve(_t(L), _t(solve(_t(L), P))))
 
 
+@autocast_op(FP32)
 def cholesky(A, *, upper=False):
     """cholesky(A, *, upper=False, out=None) -> Tensor
 
@@ -473,6 +477,7 @@ def _qr_backward(gQ, gR, Q, R):
     return _right_solve_upper_t(gQ + Q @ S, R)
 
 
+@autocast_op(FP32)
 def qr(A, mode="reduced"):
     """qr(A, mode='reduced', *, out=None) -> (Tensor, Tensor)
 
@@ -517,6 +522,7 @@ def _check_uplo(UPLO):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
 
 
+@autocast_op(FP32)
 def eigh(A, UPLO="L"):
     """eigh(A, UPLO='L', *, out=None) -> (Tensor, Tensor)
 
@@ -527,6 +533,7 @@ def eigh(A, UPLO="L"):
     return eigh_result(*Eigh.apply(A, UPLO, True))
 
 
+@autocast_op(FP32)
 def eigvalsh(A, UPLO="L"):
     """eigvalsh(A, UPLO='L', *, out=None) -> Tensor
 
@@ -580,6 +587,7 @@ class Svd(ArrayFunction):
         return gA
 
 
+@autocast_op(FP32)
 def svd(A, full_matrices=True, *, driver=None):
     """svd(A, full_matrices=True, *, driver=None, out=None) -> (Tensor, Tensor, Tensor)
 
@@ -589,6 +597,7 @@ def svd(A, full_matrices=True, *, driver=None):
     return svd_result(*Svd.apply(A, full_matrices, True))
 
 
+@autocast_op(FP32)
 def svdvals(A, *, driver=None):
     """svdvals(A, *, driver=None, out=None) -> Tensor
 
@@ -723,6 +732,7 @@ class Lstsq(ArrayFunction):
         return gA, gB
 
 
+@autocast_op(FP32)
 def lstsq(A, B, rcond=None, *, driver=None):
     """lstsq(A, B, rcond=None, *, driver=None) -> (Tensor, Tensor, Tensor, Tensor)
 

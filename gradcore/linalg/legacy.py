@@ -4,6 +4,8 @@ torch.triangular_solve ...) and the small torch.linalg functions built from othe
 gradients are those functions' gradients."""
 import numpy as np
 
+from ._deprecated import warn_once
+from .._autocast import FP32, LOWER, autocast_op
 from .. import _dtype
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import _wrap
@@ -47,6 +49,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     return solve(_triangle(A, upper, unitriangular), B, left=left)
 
 
+@autocast_op(LOWER)
 def vecdot(x, y, *, dim=-1):
     """vecdot(x, y, *, dim=-1, out=None) -> Tensor
 
@@ -98,6 +101,7 @@ def _eig_checked(name, A):
     return A._be.xp
 
 
+@autocast_op(FP32)
 def eig(A):
     """eig(A, *, out=None) -> (Tensor, Tensor)
 
@@ -108,6 +112,7 @@ def eig(A):
     return eig_result(_wrap(_complex_of(w), A._be), _wrap(_complex_of(v), A._be))
 
 
+@autocast_op(FP32)
 def eigvals(A):
     """eigvals(A, *, out=None) -> Tensor
 
@@ -137,6 +142,7 @@ def _ex(name, A, compute, info_of, message, check_errors):
             A.new_tensor(infos.reshape(batch), dtype=_dtype.int32))
 
 
+@autocast_op(FP32)
 def cholesky_ex(A, *, upper=False, check_errors=False):
     """cholesky_ex(A, *, upper=False, check_errors=False, out=None) -> (L, info)
 
@@ -150,6 +156,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
     return cholesky_ex_result(L, info)
 
 
+@autocast_op(FP32)
 def inv_ex(A, *, check_errors=False):
     """inv_ex(A, *, check_errors=False, out=None) -> (inverse, info)
 
@@ -163,11 +170,13 @@ def inv_ex(A, *, check_errors=False):
 
 # ---- torch.* legacy forms ---------------------------------------------------------------------
 
+@autocast_op(FP32)
 def cholesky(input, upper=False):
     """cholesky(input, upper=False, *, out=None) -> Tensor
 
     torch.linalg.cholesky under its legacy name and argument (its errors say "cholesky:", as
-    PyTorch's)."""
+    PyTorch's); deprecated: PyTorch's UserWarning once per process."""
+    warn_once("cholesky")
     _check_matrix("cholesky", input, floating=False)
     if not _dtype.is_floating(input._arr.dtype):
         raise NotImplementedError(f'"cholesky_cpu" not implemented for '
@@ -211,6 +220,7 @@ def cholesky_inverse(input, upper=False):
     return inv(_gram(_factor(input, upper), upper))
 
 
+@autocast_op(FP32)
 def inverse(input):
     """inverse(input, *, out=None) -> Tensor
 
@@ -225,13 +235,17 @@ def pinverse(input, rcond=1e-15):
     return pinv(input, atol=0.0, rtol=rcond)
 
 
+@autocast_op(FP32)
 def qr(input, some=True):
     """qr(input, some=True, *, out=None) -> (Tensor, Tensor)
 
-    (Q, R), torch.return_types.qr: linalg.qr with mode 'reduced' (some=True) or 'complete'."""
+    (Q, R), torch.return_types.qr: linalg.qr with mode 'reduced' (some=True) or 'complete';
+    deprecated: PyTorch's UserWarning once per process."""
+    warn_once("qr")
     return qr_result(*_qr(input, "reduced" if some else "complete"))
 
 
+@autocast_op(FP32)
 def svd(input, some=True, compute_uv=True):
     """svd(input, some=True, compute_uv=True, *, out=None) -> (Tensor, Tensor, Tensor)
 

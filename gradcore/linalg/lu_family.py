@@ -5,6 +5,7 @@ matrices) is PyTorch's; the others are compositions of it, of triangular solves 
 indexing, so their gradients come with them."""
 import numpy as np
 
+from ._deprecated import warn_once
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
@@ -203,6 +204,7 @@ def torch_lu(A, pivot=True, get_infos=False):
 
     torch.lu / Tensor.lu: (LU, pivots), with getrf's infos too when get_infos (a singular A
     raises no error, as PyTorch's)."""
+    warn_once("lu")
     LU, piv, info = lu_factor_ex(A, pivot=pivot)
     return lu_with_info_result(LU, piv, info) if get_infos else (LU, piv)
 
@@ -211,5 +213,6 @@ def torch_lu_solve(b, LU_data, LU_pivots):
     """lu_solve(b, LU_data, LU_pivots, *, out=None) -> Tensor
 
     torch.lu_solve (argument order of old): X with A X = b from torch.lu's output."""
+    warn_once("lu_solve")
     return lu_solve(LU_data, LU_pivots, b)
 

@@ -15,6 +15,7 @@ so the graph, the gradients (double backward included) and the rounding follow P
 import math
 import warnings
 
+from .._autocast import LOWER, autocast_op
 from .. import _dtype
 from ..tensor import _wrap
 from . import factories, join, linalg
@@ -55,6 +56,7 @@ def _safe_softmax(scores):
     return softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
 
 
+@autocast_op(LOWER)
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,

@@ -6,6 +6,7 @@ backward, outputs that received no gradient arrive as None and count as zeros.
 """
 import math
 
+from .._autocast import PROMOTE, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction, _device_mismatch
 from ..tensor import Tensor, _wrap, _wrap_dim
@@ -60,6 +61,7 @@ class Cat(ArrayFunction):
         return tuple(grads)
 
 
+@autocast_op(PROMOTE)
 def cat(tensors, dim=0, *, axis=None):
     """cat(tensors, dim=0, *, axis=None, out=None) -> Tensor
 
@@ -109,6 +111,7 @@ class Stack(ArrayFunction):
                      for i, need in enumerate(ctx.needs_input_grad))
 
 
+@autocast_op(PROMOTE)
 def stack(tensors, dim=0):
     """stack(tensors, dim=0, *, out=None) -> Tensor
 

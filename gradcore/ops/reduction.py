@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from .._autocast import FP32, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..backend.kernels import kept_shape, kernel
@@ -776,6 +777,7 @@ class ProdAll(Prod):
     node_name = "ProdBackward0"
 
 
+@autocast_op(FP32)
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor
 

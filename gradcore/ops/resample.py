@@ -26,6 +26,7 @@ import warnings
 
 import numpy as np
 
+from .. import _autocast
 from ..autograd.engine import grad as _autograd_grad
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -189,6 +190,8 @@ def pad(input, pad, mode="constant", value=None):
             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    if _autocast.ACTIVE and (mode == "replicate" or mode == "reflect" and k < 3):
+        input, = _autocast.cast(_autocast.FP32, input)  # PyTorch's autocast float32 list
     shape = tuple(input.shape)
     if mode != "circular":
         first = 1 if input.ndim == k + 2 else 0  # a batch may be empty, no other dim

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from .._autocast import FP32, PROMOTE, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..backend import get_backend
@@ -231,6 +232,7 @@ class Trace(ArrayFunction):
         return gy * _wrap(gy._be.xp.eye(*ctx.shape, dtype=gy._arr.dtype), gy._be)
 
 
+@autocast_op(FP32)
 def trace(input):
     """trace(input) -> Tensor
 
@@ -788,6 +790,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     return IndexAdd.apply(input, source, idx, True)
 
 
+@autocast_op(PROMOTE)
 def index_copy(input, dim, index, source):
     """index_copy(input, dim, index, source) -> Tensor
 
