@@ -34,6 +34,7 @@ from . import distributions  # noqa: E402  (it uses nn.functional)
 from . import special  # noqa: E402,F811  (torch.special; after distributions)
 from . import return_types  # noqa: E402
 from . import amp  # noqa: E402  (torch.amp: autocast, GradScaler)
+from . import distributed  # noqa: E402  (torch.distributed: MPI / NCCL; mpi4py loads lazily)
 globals().update(amp.autocast_mode.TORCH_FUNCTIONS)  # torch.autocast, is_autocast_enabled ...
 from .amp.grad_scaler import (_amp_foreach_non_finite_check_and_unscale_,  # noqa: E402,F401
                               _amp_update_scale_)

@@ -1,4 +1,10 @@
-"""gradcore.save / gradcore.load in a safe format: nothing is ever unpickled.
+"""gradcore.save / gradcore.load: gradcore's own safe format, and PyTorch's (torch.save) files.
+
+gradcore's format (the default of ``save``) is never unpickled at all.  PyTorch's files --
+the zip format and the legacy one -- are read by ``load`` through an allow-list unpickler that
+accepts only what PyTorch's ``weights_only=True`` accepts and never runs code from the file
+(``_torch_pickle``, ``_torch_format``), whatever ``weights_only`` says; ``save(...,
+format="torch")`` writes a file ``torch.load(f, weights_only=True)`` reads.
 
 A checkpoint is a zip of ``.npy`` members, stored uncompressed, so it is a plain NumPy ``.npz``
 that ``numpy.load`` opens: ``t0.npy``, ``t1.npy``, ... hold the tensors' and arrays' data and
@@ -23,23 +29,31 @@ Saving to a path is atomic: the checkpoint is written to a temporary file in the
 and renamed over the target only once complete, so a failed or killed save leaves the previous
 file whole (a killed one may leave its ``.<name>.*.tmp`` behind).  Loading reads the structure
 record first and then only the members it names, checking each one's size against its header
-before allocating; a compressed, duplicated, unnamed or doubly named member is refused.  A
-PyTorch checkpoint (``torch.save``) is recognised and refused with a message saying so.
+before allocating; a compressed, duplicated, unnamed or doubly named member is refused.
+
+A PyTorch checkpoint is told apart by its contents (a zip with ``<archive>/data.pkl``, or the
+legacy magic number) and rebuilt into gradcore tensors: dtype, shape, strides and storage
+offset as saved, tensors that shared a storage share memory, requires_grad and Parameters
+kept.  A global outside PyTorch's weights_only allow-list raises ``pickle.UnpicklingError``
+naming it, before anything of the file is called.  PyTorch's ``weights_only=False`` would run
+such a file's code; gradcore's never does, and says so in the error.
 """
 import collections
 import io
 import json
 import math
 import os
+import pickle
 import stat
 import sys
 import tempfile
+import warnings
 import zipfile
 
 import numpy as np
 from numpy.lib import format as _npy
 
-from . import _dtype
+from . import _dtype, _torch_format, _torch_pickle
 from ._device import device as _device_cls, as_device
 from .backend import get_backend
 from .tensor import Tensor, Size, _wrap
@@ -141,12 +155,40 @@ class _Encoder:
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
-         _disable_byteorder_record=False):
+         _disable_byteorder_record=False, *, format="gradcore"):  # noqa: A002
     """Save ``obj`` to ``f`` (a path, or a binary file object opened for writing).
+
+    ``format="gradcore"`` (the default): gradcore's own format (a zip of ``.npy`` arrays and a
+    JSON record; nothing is pickled).  ``format="torch"``: PyTorch's, read by
+    ``torch.load(f, weights_only=True)`` -- the zip format, or the legacy one with
+    ``_use_new_zipfile_serialization=False``; pickle protocol 2 (the only one written), no
+    ``byteorder`` record with ``_disable_byteorder_record=True``.  Tensors that share memory
+    are saved as one storage (views stay views in PyTorch).
 
     A path is written atomically: a save that fails or is killed part way leaves the file that
     was there before untouched.  A file object is written directly.
     """
+    if format == "torch":
+        if pickle_module is not None:
+            raise ValueError("gradcore.save(format='torch') pickles with its own pickler; "
+                             "pickle_module must be None")
+        if pickle_protocol not in (None, 2):
+            raise ValueError(f"gradcore.save(format='torch') writes pickle protocol 2 (as "
+                             f"torch.save), not {pickle_protocol!r}")
+        if _use_new_zipfile_serialization:
+            def write(fh):
+                _torch_format.save_zip(obj, fh, not _disable_byteorder_record)
+        else:
+            def write(fh):
+                _torch_format.save_legacy(obj, fh)
+        # (the object is checked and converted before the first byte is written)
+        if isinstance(f, (str, os.PathLike)):
+            _write_atomically(f, write)
+        else:
+            write(f)
+        return
+    if format != "gradcore":
+        raise ValueError(f"gradcore.save: format must be 'gradcore' or 'torch', got {format!r}")
     enc = _Encoder()
     record = {"format": _FORMAT, "version": _VERSION, "tensors": enc.tensors,
               "obj": enc.encode(obj, "obj")}
@@ -403,9 +445,11 @@ def _read(fh):
     """The members as host arrays and the structure record, checked: the record is read first,
     then only the members it names."""
     start = fh.tell()
-    head = fh.read(32)
-    if head[:1] == b"\x80" and _TORCH_MAGIC in head:
-        raise _TorchCheckpoint
+    head = fh.read(512)
+    if head[:1] == b"\x80" and _TORCH_MAGIC in head[:32]:
+        raise _TorchCheckpoint("legacy")
+    if head[257:262] == b"ustar" and not head.startswith(b"PK"):
+        raise _TorchCheckpoint("tar")
     end = fh.seek(0, os.SEEK_END)
     fh.seek(start)
     with zipfile.ZipFile(fh) as z:
@@ -413,7 +457,7 @@ def _read(fh):
         _check(len(set(names)) == len(names), "duplicate member names")
         if _META not in names:
             if any(n.rpartition("/")[2] == "data.pkl" for n in names):
-                raise _TorchCheckpoint
+                raise _TorchCheckpoint("zip")
             raise _Corrupt("no gradcore structure record")
         for info in z.infolist():  # gradcore never compresses: refuse rather than inflate
             _check(info.compress_type == zipfile.ZIP_STORED, f"{info.filename} is compressed")
@@ -443,23 +487,69 @@ _CORRUPT = (_Corrupt, zipfile.BadZipFile, ValueError, KeyError, IndexError, EOFE
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None,
          **pickle_load_args):
-    """Load what ``save`` wrote to ``f`` (a path or a binary file object).
+    """Load what ``save`` wrote to ``f`` (a path or a binary file object), or what PyTorch's
+    ``torch.save`` wrote (the zip format or the legacy one).
 
     ``map_location``: None (each tensor back on its saved device), a device or string (every
     tensor there), a dict mapping saved locations to new ones (``{'cuda:0': 'cpu'}``), or a
-    callable ``(cpu_tensor, saved_location) -> Tensor or None`` (None: the saved device).
-    A file that is not a gradcore checkpoint, or is corrupted or truncated, raises
-    RuntimeError naming it.
+    callable ``(cpu_tensor, saved_location) -> Tensor or None`` (None: the saved device); for
+    a PyTorch file it is called once per storage, with the storage as a 1-D tensor.
+
+    A PyTorch file is read through an allow-list unpickler accepting only what PyTorch's
+    ``weights_only=True`` accepts (tensors, storages, Parameters, dtypes, devices,
+    torch.Size, OrderedDict, primitive containers); anything else raises
+    ``pickle.UnpicklingError`` naming the global, and no code of the file ever runs.
+    ``weights_only=False`` does not widen this (PyTorch's would run the file's code).
+    ``mmap=True`` (``f`` a path) maps a PyTorch zip file's storages instead of reading them
+    (copy-on-write, as PyTorch's MAP_PRIVATE); gradcore's own files are read.
+    ``pickle_load_args``: ``encoding`` (default 'utf-8', for Python 2 strings) and ``errors``.
+
+    A file that is not a checkpoint, or is corrupted or truncated, raises RuntimeError naming
+    it.
     """
+    if weights_only and pickle_module is not None:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is "
+                           "specified")
+    unknown = set(pickle_load_args) - {"encoding", "errors"}
+    if unknown:
+        raise TypeError(f"load() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+    if pickle_load_args and weights_only:
+        warnings.warn("pickle_load_args only works if `weights_only=False`.")
+    pickle_args = {"encoding": "utf-8", **pickle_load_args}
     place = _placer(map_location)
+    if isinstance(f, (str, os.PathLike)) and os.fspath(f).endswith(".safetensors"):
+        return _load_safetensors(os.fspath(f), map_location)
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:  # a missing file raises FileNotFoundError, as PyTorch
-            return _load(fh, os.fspath(f), place)
+            return _load(fh, os.fspath(f), place, os.fspath(f) if mmap else None, pickle_args)
+    if mmap:
+        raise ValueError("f must be a file path in order to use the mmap argument")
     name = getattr(f, "name", None) or f"<{type(f).__name__} object>"
     seekable = getattr(f, "seekable", None)
     if seekable is None or not seekable():  # a pipe or a socket: a zip is read by seeking
         f = io.BytesIO(f.read())
-    return _load(f, name, place)
+    return _load(f, name, place, None, pickle_args)
+
+
+def _load_safetensors(path, map_location):
+    """torch.load's path for a ``.safetensors`` file: safetensors' load_file."""
+    device = "cpu"
+    if isinstance(map_location, (str, bytes, _device_cls)):
+        device = map_location.decode() if isinstance(map_location, bytes) else str(map_location)
+    elif isinstance(map_location, dict):
+        raise RuntimeError("Loading safetensors file with dict map_location is not supported. "
+                           "Use a device string or torch.device instead.")
+    elif callable(map_location):
+        raise RuntimeError("Loading safetensors file with callable map_location is not "
+                           "supported. Use a device string or torch.device instead.")
+    from .utils import safetensors
+    try:
+        safetensors._package()
+    except ImportError as e:
+        raise RuntimeError("Attempting to load a safetensors file but safetensors is not "
+                           "installed. Please install safetensors with: pip install "
+                           "safetensors") from e
+    return safetensors.load_file(path, device=device)
 
 
 def _corrupt(name, e):
@@ -467,15 +557,49 @@ def _corrupt(name, e):
                         f"({type(e).__name__}: {e})")
 
 
-def _load(fh, name, place):
+_REFUSED = ("Weights only load failed. gradcore.load never runs code from a checkpoint: it "
+            "rebuilds only what PyTorch's weights_only=True unpickler allows (tensors, "
+            "storages, Parameters, dtypes, devices, torch.Size, OrderedDict and primitive "
+            "containers), and weights_only=False does not change that (PyTorch's "
+            "weights_only=False would run this file's code; gradcore refuses it).")
+
+
+def _load_torch(fh, kind, name, place, mmap_path, pickle_args):
+    """A PyTorch checkpoint (``kind``: 'zip', 'legacy' or 'tar') from ``fh``."""
+    if kind == "tar":
+        raise RuntimeError(f"{name} is a PyTorch checkpoint in the legacy .tar format (PyTorch "
+                           f"before 0.4), which gradcore cannot read (PyTorch refuses it with "
+                           f"weights_only=True too). Load it with PyTorch and save it again.")
+    if kind == "legacy" and mmap_path is not None:
+        raise RuntimeError(f"mmap can only be used with files saved with "
+                           f"`torch.save({name}, _use_new_zipfile_serialization=True), please "
+                           f"torch.save your checkpoint with this option in order to use mmap.")
+    try:
+        if kind == "zip":
+            return _torch_format.load_zip(fh, place, mmap_path, pickle_args)
+        return _torch_format.load_legacy(fh, place, pickle_args)
+    except _torch_pickle.Refused as e:
+        hint = ("\n\nThe file holds a whole torch.nn.Module (torch.save(model)): save its "
+                "state_dict() with PyTorch and load that into the gradcore model with "
+                "load_state_dict." if "GLOBAL torch.nn.modules." in str(e) else "")
+        raise pickle.UnpicklingError(f"{_REFUSED}\n\nWeightsUnpickler error: {e}{hint}") \
+            from None
+    except _torch_pickle.Unsupported as e:
+        raise RuntimeError(str(e)) from None
+    except _torch_format.Passthrough as e:
+        raise e.error from None
+    except _torch_format._corrupt_errors() as e:
+        raise RuntimeError(f"{name} is a PyTorch checkpoint that is corrupted or truncated "
+                           f"({type(e).__name__}: {e})") from None
+
+
+def _load(fh, name, place, mmap_path=None, pickle_args=None):
+    start = fh.tell()
     try:
         arrays, record = _read(fh)
-    except _TorchCheckpoint:
-        raise RuntimeError(f"{name} is a PyTorch checkpoint (written by torch.save), not a "
-                           f"gradcore checkpoint: gradcore cannot read PyTorch's pickle-based "
-                           f"format yet (reading it is planned, through an allow-list "
-                           f"unpickler). For now, load it with PyTorch and save the "
-                           f"state_dict's tensors with gradcore.save or safetensors.") from None
+    except _TorchCheckpoint as e:
+        fh.seek(start)
+        return _load_torch(fh, e.args[0], name, place, mmap_path, pickle_args or {})
     except _CORRUPT as e:
         raise _corrupt(name, e) from None
     tensors = [_make_tensor(rec, arrays, place) for rec in record["tensors"]]

@@ -639,7 +639,7 @@ register("composite_shared_input", lambda lib, x: x * x.exp() - x.sin() / 2,
 
 # the families' own entry files (each registers into OP_DB when imported)
 for _family in ("unary_math", "binary_math", "sorting", "scan", "structure", "contraction",
-                "activation"):
+                "activation", "conv"):
     importlib.import_module("op_db_" + _family)
 
 OP_BY_NAME = {op.name: op for op in OP_DB}

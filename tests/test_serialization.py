@@ -305,14 +305,12 @@ def test_wrong_contents_rejected(tmp_path):
 
 @pytest.mark.parametrize("zip_format", [True, False])
 def test_torch_checkpoint_recognised(torch, tmp_path, zip_format):
+    # told apart from gradcore's format and read (tests/test_torch_checkpoint.py: the rest)
     path = tmp_path / "torch.pt"
     torch.save({"w": torch.ones(2)}, path, _use_new_zipfile_serialization=zip_format)
-    for f, name in ((path, "torch.pt"), (io.BytesIO(path.read_bytes()), "BytesIO object")):
-        with pytest.raises(RuntimeError, match=rf"{name}>? is a PyTorch checkpoint \(written "
-                                               rf"by torch.save\), not a gradcore checkpoint: "
-                                               rf"gradcore cannot read PyTorch's pickle-based "
-                                               rf"format yet.*gradcore.save or safetensors"):
-            load(f)
+    for f in (path, io.BytesIO(path.read_bytes())):
+        out = load(f)
+        assert list(out) == ["w"] and out["w"].tolist() == [1.0, 1.0]
 
 
 # ---- unsupported types ---------------------------------------------------------------------

@@ -171,15 +171,18 @@ def set_autocast_enabled(device_type, enabled=None):
 
 
 def set_autocast_dtype(device_type, dtype):
+    """The dtype the next autocast region of ``device_type`` uses when given none."""
     _check_device_type(device_type)
     _autocast.set_dtype(device_type, dtype)
 
 
 def is_autocast_cache_enabled():
+    """Whether autocast caches casts of weights (recorded: gradcore casts every call)."""
     return _autocast.cache_enabled()
 
 
 def set_autocast_cache_enabled(enabled):
+    """Set the recorded cache flag (gradcore keeps no cast cache)."""
     _autocast.set_cache_enabled(enabled)
 
 
@@ -188,10 +191,12 @@ def clear_autocast_cache():
 
 
 def autocast_increment_nesting():
+    """One autocast region deeper on this thread; returns the depth."""
     return _autocast.nesting(1)
 
 
 def autocast_decrement_nesting():
+    """One autocast region shallower on this thread; returns the depth."""
     return _autocast.nesting(-1)
 
 
@@ -201,16 +206,19 @@ def _deprecated(old, new):
 
 
 def is_autocast_cpu_enabled():
+    """Deprecated: ``is_autocast_enabled("cpu")``."""
     _deprecated("is_autocast_cpu_enabled", "is_autocast_enabled('cpu')")
     return _autocast.is_enabled("cpu")
 
 
 def get_autocast_cpu_dtype():
+    """Deprecated: ``get_autocast_dtype("cpu")``."""
     _deprecated("get_autocast_cpu_dtype", "get_autocast_dtype('cpu')")
     return _autocast.get_dtype("cpu")
 
 
 def get_autocast_gpu_dtype():
+    """Deprecated: ``get_autocast_dtype("cuda")``."""
     _deprecated("get_autocast_gpu_dtype", "get_autocast_dtype('cuda')")
     return _autocast.get_dtype("cuda")
 

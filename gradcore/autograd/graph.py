@@ -1,4 +1,8 @@
-"""gradcore.autograd.graph: hooks on the tensors saved for backward.
+"""gradcore.autograd.graph: hooks on the tensors saved for backward, and pictures of a graph.
+
+Pictures (autograd/dot.py): ``to_dot(var, params=None, ...)`` -- the graph that made ``var`` as
+DOT source, no dependency --, ``make_dot`` (torchviz's function: a ``graphviz.Digraph``) and
+``render(var, filename, format="svg")`` (through Graphviz's ``dot``).
 
 Under ``saved_tensors_hooks(pack_hook, unpack_hook)`` every tensor an op saves for backward
 (``ctx.save_for_backward``, a built-in op's saved inputs and outputs) is replaced by
@@ -15,6 +19,7 @@ from . import function as _function
 from .function import grad_accumulator
 from .grad_mode import _state, _InferenceVersionCounter, _cannot_save
 from ..tensor import Tensor, _VersionCounter, _wrap
+from .dot import make_dot, render, to_dot  # noqa: F401  (pictures of a graph)
 
 
 class _Local(threading.local):

@@ -1,6 +1,8 @@
 """gradcore-bench: how much does the GPU buy, and how does gradcore compare with PyTorch?
 
     python -m gradcore.bench [--device all|cpu|cuda] [--quick] [--repeat N] [--out DIR]
+    python -m gradcore.bench --ops [--size tiny|medium|both] [--filter REGEX] [--layers]
+                             [--mlp-grid] [--threads N] [--registry PATH] [--out DIR]
 
 Times every workload (gradcore/bench/workloads.py) on every backend found (gradcore on the
 CPU, gradcore on cuda:0, PyTorch on the CPU and CUDA), measures the MLP step's peak memory
@@ -10,6 +12,15 @@ DIR/bench.md and DIR/bench.png.
 ``--device all`` (the default) on a machine without a usable GPU notes that cuda was skipped
 and times the CPU; ``--device cuda`` there exits 2 with one line on stderr saying why (no
 CuPy, no driver, no device) and what to install.
+
+The per-op modes (issue 15's measuring tool; gradcore/bench/ops.py, layers.py) compare
+gradcore with PyTorch on the CPU, op by op, forward + backward: ``--ops`` walks the OpInfo
+registry (tests/op_db.py of the checkout, or ``--registry PATH``) at its tiny samples and/or a
+medium size scaled from them, and times every nn layer at a tiny size (also ``--layers``
+alone); ``--mlp-grid`` times the MLP step over batch x width.  They print ratio tables, worst
+first, with the goal of each row, and write DIR/ops.md, DIR/ops.json and DIR/ops.png.  They
+need PyTorch (and, for ``--ops``, the registry): without them they exit 2 with one line on
+stderr.
 """
 import argparse
 import datetime
@@ -17,6 +28,7 @@ import os
 import platform
 import re
 import sys
+import time
 
 from . import report
 from .runner import DeviceUnavailable, find_backends, median_times
@@ -48,10 +60,12 @@ def _machine(backends):
     return m
 
 
-def _set_threads(n, backends, note):
-    """Pin both libraries to ``n`` CPU threads (None: leave them); returns what each uses."""
+def _set_threads(n, torch, note):
+    """Pin both libraries to ``n`` CPU threads (None: leave them): torch.set_num_threads, and
+    every native thread pool of the process (NumPy's BLAS, torch's OpenMP) through
+    threadpoolctl.  Returns what each actually uses: ``torch`` (get_num_threads) and one
+    ``<library> <pool>`` entry per pool threadpoolctl finds (e.g. ``numpy openblas``)."""
     used = {}
-    torch = next((b.lib for b in backends if b.lib_name == "torch"), None)
     if n is not None and torch is not None:
         torch.set_num_threads(n)
     if torch is not None:
@@ -59,14 +73,16 @@ def _set_threads(n, backends, note):
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
     except Exception:
-        if n is not None:
-            note("note: threadpoolctl is not installed: NumPy's BLAS keeps its own thread "
-                 "count (pip install threadpoolctl)")
+        note("note: threadpoolctl is not installed: NumPy's BLAS keeps its own thread count "
+             "and it is not reported (pip install threadpoolctl, or pip install -e '.[bench]')")
         return used
     if n is not None:
         _set_threads.limits = threadpool_limits(n)  # held for the life of the process
-    used["numpy_blas"] = [p.get("num_threads") for p in threadpool_info()
-                          if p.get("user_api") == "blas"]
+    for p in threadpool_info():
+        path = p.get("filepath") or ""
+        owner = next((lib for lib in ("numpy", "scipy", "torch", "cupy") if lib in path),
+                     "other")
+        used[f"{owner} {p.get('internal_api')}"] = p.get("num_threads")
     return used
 
 
@@ -102,7 +118,144 @@ def parse(argv):
                    help="CPU threads for both libraries (torch.set_num_threads; NumPy's BLAS "
                    "through threadpoolctl when installed); default: each library's own")
     p.add_argument("--no-memory", action="store_true", help="skip the memory measurements")
+    g = p.add_argument_group("per-op modes (gradcore vs PyTorch on the CPU, fwd+bwd)")
+    g.add_argument("--ops", action="store_true", help="every op of the OpInfo registry, and "
+                   "every nn layer (the --layers table)")
+    g.add_argument("--layers", action="store_true", help="every nn layer at a tiny size")
+    g.add_argument("--mlp-grid", action="store_true", help="the MLP 784-W-W-10 step over "
+                   "batch (1, 16, 256, 2048) x width (64, 512, 2048)")
+    g.add_argument("--size", choices=["tiny", "medium", "both"], default="tiny",
+                   help="--ops sizes: the registry's sample, one scaled to 64K-256K elements, "
+                   "or both (default tiny)")
+    g.add_argument("--filter", default=None, metavar="REGEX",
+                   help="only the ops and layers whose name matches REGEX (re.search)")
+    g.add_argument("--registry", default=None, metavar="PATH",
+                   help="tests/op_db.py (or its folder); default: the checkout's tests/")
     return p.parse_args(argv)
+
+
+class _Ticks:
+    """Progress of the per-op modes: a tqdm bar when tqdm is there, else nothing."""
+
+    def __init__(self, desc):
+        self.desc, self.bar = desc, None
+
+    def total(self, n):
+        try:
+            from tqdm import tqdm
+        except Exception:
+            return
+        self.bar = tqdm(total=n, desc=self.desc, unit="row", file=sys.stderr,
+                        dynamic_ncols=True, leave=False)
+
+    def __call__(self, label):
+        if self.bar is not None:
+            self.bar.set_postfix_str(label, refresh=False)
+            self.bar.update()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_ops(args, say=print):
+    """The per-op modes: the document ops_report writes (rows under "ops", "layers",
+    "mlp_grid"). Raises ops.Missing when PyTorch or (for --ops) the registry is missing."""
+    from . import ops as op_bench
+    notes = []
+
+    def note(line):
+        notes.append(line.removeprefix("note: "))
+        say(line)
+    try:
+        import torch
+    except Exception as e:
+        raise op_bench.Missing("the per-op modes compare with PyTorch, which is not "
+                               f"available ({type(e).__name__}: {e}): pip install torch")
+    reg = op_bench.load_registry(args.registry) if args.ops else None
+    import gradcore
+    import gradcore.nn  # noqa: F401
+    import gradcore.optim  # noqa: F401
+    machine = {"python": platform.python_version(), "numpy": __import__("numpy").__version__,
+               "torch": torch.__version__, "loadavg_1min_at_start": _loadavg(),
+               "cpu": _cpu_name(), "cores": os.cpu_count()}
+    machine["threads"] = _set_threads(args.threads, torch, note)
+    one_thread = args.threads == 1
+    clock = time.process_time if one_thread else time.perf_counter
+    repeat = args.repeat or 5
+    target = 0.002 if args.repeat == 1 else 0.01
+    clock_says = ("time.process_time (CPU time of this process: steadier on a shared machine)"
+                  if one_thread else "time.perf_counter (wall clock: several threads)")
+    method = ("forward + backward (ones gradients made once, leaf gradients reset each call), "
+              f"float32; both libraries in one process, alternating batches of ~{target * 1e3:g}"
+              f" ms, median of {repeat}; clock {clock_says}; ratio = gradcore time / PyTorch "
+              "time, spread = min-max of the per-round ratios; goals: elementwise and "
+              "reduction ops and the activations <= 0.5x at the tiny size, everything else "
+              "(and every op at medium size) <= 1.0x")
+    sizes = ("tiny", "medium") if args.size == "both" else (args.size,)
+    doc = {"schema": 1, "kind": "ops",
+           "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+           "command": "python -m gradcore.bench " + " ".join(args.argv),
+           "options": {"ops": args.ops, "layers": args.layers or args.ops,
+                       "mlp_grid": args.mlp_grid, "sizes": list(sizes), "filter": args.filter,
+                       "threads": args.threads, "repeat": repeat, "target_s_per_batch": target,
+                       "clock": clock.__name__, "method": method,
+                       "registry": None if reg is None else os.path.dirname(reg.__file__)},
+           "machine": machine, "notes": notes, "durations_s": {}}
+    if args.ops:
+        t0, tick = time.perf_counter(), _Ticks("ops")
+        doc["ops"] = op_bench.bench_ops(reg, gradcore, torch,
+                                        op_bench.select(reg.OP_DB, args.filter), sizes, repeat,
+                                        target, clock, say=note, tick=tick)
+        tick.close()
+        doc["durations_s"]["ops"] = round(time.perf_counter() - t0, 1)
+    if args.layers or args.ops:
+        from . import layers
+        t0, tick = time.perf_counter(), _Ticks("layers")
+        doc["layers"] = layers.bench_layers(gradcore, torch, args.filter, repeat, target, clock,
+                                            say=note, tick=tick)
+        tick.close()
+        doc["durations_s"]["layers"] = round(time.perf_counter() - t0, 1)
+    if args.mlp_grid:
+        from . import layers
+        t0, tick = time.perf_counter(), _Ticks("mlp grid")
+        doc["mlp_grid"] = layers.bench_mlp_grid(gradcore, torch, repeat=repeat, clock=clock,
+                                                target_s=2 * target, tick=tick)
+        tick.close()
+        doc["durations_s"]["mlp_grid"] = round(time.perf_counter() - t0, 1)
+    machine["loadavg_1min_at_end"] = _loadavg()
+    from . import ops_report
+    doc["summary"] = {k: ops_report.summary(doc[k]) for k in ("ops", "layers", "mlp_grid")
+                      if k in doc}
+    return doc
+
+
+def main_ops(args):
+    """``--ops`` / ``--layers`` / ``--mlp-grid``: run, print, write; the exit status."""
+    from . import ops_report
+    from .ops import Missing
+    out = args.out or os.path.join("bench", "out", datetime.date.today().isoformat() + "-ops")
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    try:
+        doc = run_ops(args)
+    except Missing as e:
+        print(f"gradcore-bench: {e}", file=sys.stderr)
+        return 2
+    finally:  # called in-process (the tests), leave the thread counts as they were
+        limits = getattr(_set_threads, "limits", None)
+        if limits is not None:
+            limits.restore_original_limits()
+            _set_threads.limits = None
+        if before is not None and sys.modules.get("torch") is torch:
+            torch.set_num_threads(before)
+    print()
+    print(ops_report.header(doc))
+    print(ops_report.text(doc))
+    print("took " + ", ".join(f"{k} {v:g} s" for k, v in doc["durations_s"].items()))
+    paths = ops_report.write_all(doc, out)
+    print("wrote " + ", ".join(paths.values()))
+    return 0
 
 
 def run(args, say=print):
@@ -113,7 +266,8 @@ def run(args, say=print):
         say(line)
     backends = find_backends(args.device, say=note)
     machine = _machine(backends)
-    machine["threads"] = _set_threads(args.threads, backends, note)
+    torch = next((b.lib for b in backends if b.lib_name == "torch"), None)
+    machine["threads"] = _set_threads(args.threads, torch, note)
     repeat = args.repeat or (3 if args.quick else 7)
     target = 0.01 if args.quick else 0.1
     jobs = [(b, w) for b in backends for w in workload_plan(b.device_type, args.quick)
@@ -173,6 +327,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse(argv)
     args.argv = argv
+    if args.ops or args.layers or args.mlp_grid:
+        return main_ops(args)
     out = args.out or os.path.join("bench", "out", datetime.date.today().isoformat())
     try:
         doc = run(args)

@@ -120,8 +120,10 @@ def write_json(doc, path):
 
 
 def plot(doc, path):
-    """Three panels: per-workload bars, backward kernels vs size, the sweep with the CPU/GPU
-    crossover.  Returns the path, or None (with the reason) when matplotlib is missing."""
+    """Four panels: per-workload bars, backward kernels vs size, the sweep with the CPU/GPU
+    crossover, and gradcore / PyTorch ratios per workload with their spread.  Time axes are
+    log scales ticked in real units (10 us, 1 ms).  Returns the path, or None (with the
+    reason) when matplotlib is missing."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -133,7 +135,8 @@ def plot(doc, path):
     res = doc["results"]
     backends = [b["name"] for b in doc["backends"]]
     colors = {b: c for b, c in zip(backends, ["tab:blue", "tab:orange", "tab:green", "tab:red"])}
-    fig, axes = plt.subplots(1, 3, figsize=(17, 5.2))
+    fig, axes = plt.subplots(2, 2, figsize=(17, 10.5))
+    axes = axes.ravel()
 
     ax = axes[0]
     names = [w for w in dict.fromkeys(r["workload"] for r in res)
@@ -142,11 +145,11 @@ def plot(doc, path):
     for i, b in enumerate(backends):
         t = {r["workload"]: r["median_s"] for r in res if r["backend"] == b}
         xs = [j + i * width for j, w in enumerate(names) if w in t]
-        ax.bar(xs, [t[w] * 1e3 for w in names if w in t], width, label=b, color=colors[b])
+        ax.bar(xs, [t[w] for w in names if w in t], width, label=b, color=colors[b])
     ax.set_xticks([j + width * (len(backends) - 1) / 2 for j in range(len(names))])
     ax.set_xticklabels([n.replace("_step", "").replace("_", "\n", 1) for n in names], fontsize=8)
-    ax.set_yscale("log")
-    ax.set_ylabel("ms per iteration (median, log)")
+    log_time_axis(ax)
+    ax.set_ylabel("time per iteration (median, log)")
     ax.set_title("Per-workload time")
     _legend(ax, 8)
 
@@ -156,13 +159,13 @@ def plot(doc, path):
             pts = sorted((r["size"], r["median_s"]) for r in res
                          if r["group"] == group and r["backend"] == b)
             if pts:
-                ax.plot([p[0] for p in pts], [p[1] * 1e6 for p in pts], style, color=colors[b],
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], style, color=colors[b],
                         label=f"{b} {group.split(':')[1]}", ms=4)
     ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _fmt_count(v)))
+    log_time_axis(ax)
     ax.set_xlabel("float32 elements")
-    ax.set_ylabel("us per call (log)")
+    ax.set_ylabel("time per call (log)")
     ax.set_title("Backward kernels alone")
     _legend(ax, 7)
 
@@ -171,7 +174,7 @@ def plot(doc, path):
         pts = sorted((r["size"], r["median_s"]) for r in res
                      if r["group"] == "sweep" and r["backend"] == b)
         if pts:
-            ax.plot([p[0] for p in pts], [p[1] * 1e3 for p in pts], "-o", color=colors[b],
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], "-o", color=colors[b],
                     label=b, ms=4)
     marked = False
     for lib, c in doc.get("crossover", {}).items():
@@ -185,12 +188,14 @@ def plot(doc, path):
                 ("" if any(b.endswith("cuda") for b in backends) else " (no GPU in this run)"),
                 transform=ax.transAxes, fontsize=8, va="top")
     ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    log_time_axis(ax)
     ax.set_xlabel("MLP hidden width w (784-w-w-10, batch 256)")
-    ax.set_ylabel("ms per training step (log)")
+    ax.set_ylabel("time per training step (log)")
     ax.set_title("Size sweep")
     _legend(ax, 8)
+
+    _ratio_panel(axes[3], res, colors)
 
     m = doc.get("machine", {})
     threads = doc.get("options", {}).get("threads")
@@ -202,6 +207,71 @@ def plot(doc, path):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path, None
+
+
+def _fmt_count(v):
+    for unit, scale in (("M", 1 << 20), ("K", 1 << 10)):
+        if v >= scale:
+            return f"{v / scale:g}{unit}"
+    return f"{v:g}"
+
+
+def log_time_axis(ax, axis="y"):
+    """A log axis of seconds ticked in real units (``10 us``, ``1 ms``), minor ticks unlabelled."""
+    import matplotlib.ticker
+    a = ax.yaxis if axis == "y" else ax.xaxis
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    a.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1, 2, 5), numticks=12))
+    a.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt_time(v)))
+    a.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def log_ratio_axis(ax, axis="y"):
+    """A log axis of ratios ticked 0.1x 0.2x 0.5x 1x 2x 5x ..., minor ticks unlabelled."""
+    import matplotlib.ticker
+    a = ax.yaxis if axis == "y" else ax.xaxis
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    a.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1, 2, 5), numticks=12))
+    a.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}x"))
+    a.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def paired_ratios(a, b):
+    """Per-round ratios of two backends' batch times (median_times interleaves the rounds, so
+    round i of one and round i of the other ran side by side)."""
+    return [x / y for x, y in zip(a, b) if y > 0]
+
+
+def _ratio_panel(ax, res, colors):
+    """gradcore / PyTorch (same device) per workload: the median ratio, min-max of the
+    per-round ratios as the error bar, a line at 1.0."""
+    by = {(r["workload"], r["backend"]): r for r in res}
+    rows = []
+    for r in res:
+        if r["lib"] != "gradcore":
+            continue
+        t = by.get((r["workload"], "torch-" + r["device"].split(":")[0]))
+        if t is None:
+            continue
+        rounds = paired_ratios(r["times_s"], t["times_s"]) or [r["median_s"] / t["median_s"]]
+        rows.append((r["workload"], r["backend"], r["median_s"] / t["median_s"],
+                     min(rounds), max(rounds)))
+    if not rows:
+        ax.text(0.03, 0.95, "no PyTorch backend in this run: no ratios", transform=ax.transAxes,
+                fontsize=8, va="top")
+        ax.set_axis_off()
+        return
+    ys = range(len(rows))
+    ax.barh(ys, [r[2] for r in rows], color=[colors.get(r[1], "tab:blue") for r in rows],
+            xerr=[[r[2] - r[3] for r in rows], [r[4] - r[2] for r in rows]],
+            error_kw={"elinewidth": 0.8, "ecolor": "k"})
+    ax.axvline(1.0, color="k", lw=1)
+    ax.set_yticks(list(ys))
+    ax.set_yticklabels([f"{r[0]} ({r[1].split('-')[1]})" for r in rows], fontsize=7)
+    ax.invert_yaxis()
+    log_ratio_axis(ax, "x")
+    ax.set_xlabel("gradcore / PyTorch time (log; bar: min-max over the repeats)")
+    ax.set_title("Ratio to PyTorch per workload (< 1: gradcore faster)")
 
 
 def _legend(ax, size):

@@ -77,17 +77,17 @@ def cuda_problem():
 
 
 def median_time(fn, sync=_nothing, repeat=7, warmup=3, target_s=0.05, max_number=10_000,
-                warmup_s=0.0):
+                warmup_s=0.0, clock=time.perf_counter):
     """Seconds per call of ``fn``: (median, per-batch times, calls per batch); see
     ``median_times``."""
-    out = median_times([fn], [sync], repeat, warmup, target_s, max_number, warmup_s)[0]
+    out = median_times([fn], [sync], repeat, warmup, target_s, max_number, warmup_s, clock)[0]
     if isinstance(out, Exception):
         raise out
     return out
 
 
 def median_times(fns, syncs, repeat=7, warmup=3, target_s=0.05, max_number=10_000,
-                 warmup_s=0.0):
+                 warmup_s=0.0, clock=time.perf_counter):
     """Seconds per call of each of ``fns`` (one workload on several backends), timed together.
 
     Each function gets a warm-up of at least ``warmup`` calls and ``warmup_s`` seconds (fresh
@@ -98,7 +98,8 @@ def median_times(fns, syncs, repeat=7, warmup=3, target_s=0.05, max_number=10_00
     machine lands on all of them alike, so the ratios between them -- what the benchmark
     reports -- hold even when the times move.  Returns one (median, per-batch times, number)
     per function, or the exception a function raised (the others go on without it).  GC is
-    off while timing."""
+    off while timing.  ``clock`` times the batches: ``time.process_time`` counts this
+    process's CPU time only (steadier on a shared machine; meaningful with one thread)."""
     numbers, failed = [], {}
     for i, (fn, sync) in enumerate(zip(fns, syncs)):
         try:
@@ -127,14 +128,14 @@ def median_times(fns, syncs, repeat=7, warmup=3, target_s=0.05, max_number=10_00
                     continue
                 try:
                     sync()
-                    t0 = time.perf_counter()
+                    t0 = clock()
                     for _ in range(number):
                         fn()
                     sync()
                 except Exception as e:
                     failed[i] = e
                     continue
-                times[i].append((time.perf_counter() - t0) / number)
+                times[i].append((clock() - t0) / number)
     finally:
         if was_enabled:
             gc.enable()

@@ -128,6 +128,19 @@ def make_gru_step(lib, device="cpu", seq=20, batch=8, input_size=32, hidden=64):
     return _make_rnn_step(lib, "GRU", device, seq, batch, input_size, hidden)
 
 
+def make_transformer_step(lib, device="cpu", seq=16, batch=8, d_model=64, nhead=4,
+                          dim_feedforward=256):
+    """One AdamW step of a TransformerEncoderLayer (default seq 16, batch 8, d_model 64, 4
+    heads, feed-forward 256, dropout 0.1 in training mode: the dropout masks differ between
+    the libraries, the work does not) with MSELoss on its output."""
+    layer = lib.nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward).to(device)
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((seq, batch, d_model)).astype(np.float32), device=device)
+    y = lib.tensor(rng.standard_normal((seq, batch, d_model)).astype(np.float32), device=device)
+    optimizer = lib.optim.AdamW(layer.parameters(), lr=1e-3)
+    return _train_step(layer, lib.nn.MSELoss(), optimizer, x, y)
+
+
 # ---- backward kernels alone --------------------------------------------------------------
 
 def make_relu_backward(lib, device, n):
@@ -180,7 +193,8 @@ def workload_plan(device_type, quick=False):
             ("mlp_784_512_512_10_step", "training", None, make_mlp_step),
             ("cnn_step_batch64", "training", None, make_cnn_step),
             ("lstm_step_seq20", "training", None, make_lstm_step),
-            ("gru_step_seq20", "training", None, make_gru_step)]
+            ("gru_step_seq20", "training", None, make_gru_step),
+            ("transformer_layer_step", "training", None, make_transformer_step)]
     sizes = QUICK_KERNEL_SIZES if quick else sorted(set(KERNEL_SIZES[device_type]))
     for n in sizes:
         plan.append((f"relu_backward n=2^{n.bit_length() - 1}", "kernel:relu_backward", n,

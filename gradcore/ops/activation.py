@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from .._autocast import LOWER, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..backend.kernels import kernel
@@ -654,6 +655,7 @@ class Prelu(ArrayFunction):
         return gx, gw
 
 
+@autocast_op(LOWER)
 def prelu(input, weight):
     """prelu(input, weight) -> Tensor
 

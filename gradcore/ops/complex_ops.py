@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .._autocast import FP32, autocast_op
 from .. import _dtype
 from ..tensor import _wrap
 
@@ -87,6 +88,7 @@ def complex(real, imag):
     return _wrap(real._arr.astype(cdt) + imag._arr.astype(cdt) * 1j, real._be)
 
 
+@autocast_op(FP32)
 def polar(abs, angle):
     """polar(abs, angle) -> Tensor
 

@@ -11,11 +11,13 @@ import math
 import string
 import warnings
 
+from .._autocast import FP32, LOWER, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap, _wrap_dim
 from . import elementwise as _ew
 from . import linalg as _la
+from .declare import TENSOR
 from .shape import broadcast_shapes, expanded_shape, sum_to
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase  # PyTorch's label order
@@ -243,6 +245,7 @@ def _sublist_equation(args):
     return eq + ("->" + term(args[-1]) if len(args) % 2 else ""), list(args[0:2 * n:2])
 
 
+@autocast_op(LOWER)
 def einsum(*args):
     """einsum(equation, *operands) -> Tensor
 
@@ -311,6 +314,7 @@ def _tensordot_dims(a, b, dims):
     return da, db
 
 
+@autocast_op(LOWER)
 def tensordot(a, b, dims=2):
     """tensordot(a, b, dims=2, out=None) -> Tensor
 
@@ -401,6 +405,7 @@ def _chain(ms, split, i, j):
     return _la.mm(_chain(ms, split, i, k), _chain(ms, split, k + 1, j))
 
 
+@autocast_op(LOWER)
 def multi_dot(tensors):
     """multi_dot(tensors, *, out=None) -> Tensor
 
@@ -563,6 +568,7 @@ def _check_batched(name, input, b1, b2, shape):
     expanded_shape(input, shape(p, n, m))
 
 
+@autocast_op(LOWER)
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor
 
@@ -572,6 +578,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return Baddbmm.apply(input, batch1, batch2, beta, alpha)
 
 
+@autocast_op(LOWER)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor
 
@@ -632,11 +639,56 @@ class Cdist(ArrayFunction):
         return g1, g2
 
 
+def _euclidean_dist_backward(F, gy, x1, x2, res):
+    """PyTorch's _euclidean_dist_backward, on arrays (F = xp) or Tensors (F = TENSOR): with
+    ratio = gy / res (0 where res is 0), x1 * sum(ratio, -1) - ratio @ x2 and its mirror."""
+    ratio = F.where(res == 0, 0.0, gy / F.where(res == 0, 1.0, res))
+    return (x1 * F.sum(ratio, axis=-1, keepdims=True) - ratio @ x2,
+            x2 * F.sum(ratio, axis=-2, keepdims=True).mT - ratio.mT @ x1)
+
+
+class EuclideanDist(ArrayFunction):
+    """cdist's matrix-product path for p = 2 (PyTorch's _euclidean_dist, one node):
+    sqrt(max(|a|^2 + |b|^2 - 2 a b^T, 0)) as one product of [-2a, |a|^2, 1] and
+    [b, 1, |b|^2]; O(P R M) by BLAS instead of a (P, R, M) difference tensor."""
+    node_name = "EuclideanDistBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x1, x2):
+        ctx.save_for_backward(x1, x2)
+        xp, a, b = x1._be.xp, x1._arr, x2._arr
+        an, bn = (a * a).sum(-1, keepdims=True), (b * b).sum(-1, keepdims=True)
+        left = xp.concatenate([-2 * a, an, xp.ones_like(an)], -1)
+        right = xp.concatenate([b, xp.ones_like(bn), bn], -1)
+        r = _la._matmul(xp, left, right.swapaxes(-1, -2))
+        xp.maximum(r, 0, out=r)
+        return xp.sqrt(r, out=r)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        x1, x2, res = ctx.saved_arrays
+        return _euclidean_dist_backward(ctx._be.xp, gy, x1, x2, res)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x1, x2, res = ctx.saved_tensors
+        return _euclidean_dist_backward(TENSOR, gy, x1, x2, res)
+
+
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                "donot_use_mm_for_euclid_dist")
+
+
+@autocast_op(FP32)
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary') -> Tensor
 
     The p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M):
-    (..., P, R), batch dims broadcast. Gradient: 0 where two rows are equal."""
+    (..., P, R), batch dims broadcast. Gradient: 0 where two rows are equal.  For p = 2 with
+    more than 25 rows on either side (or compute_mode='use_mm_for_euclid_dist') it takes
+    PyTorch's matrix-product path (``EuclideanDist``), as PyTorch does: faster, and PyTorch's
+    numbers (less exact for nearly equal rows than the direct differences)."""
     for name, t in (("X1", x1), ("X2", x2)):
         if t.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
@@ -653,7 +705,19 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if x1.dtype != x2.dtype:
         raise RuntimeError(f"expected scalar type {x1.dtype.scalar_name} but found "
                            f"{x2.dtype.scalar_name}")
-    broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
+    batch = broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    P, R = x1.shape[-2], x2.shape[-2]
+    if p == 2 and (compute_mode == _CDIST_MODES[1] or
+                   compute_mode == _CDIST_MODES[0] and (P > 25 or R > 25)):
+        m = x1.shape[-1]  # as PyTorch: batch dims expanded and flattened, the result a view
+        if batch:
+            a = x1.expand(tuple(batch) + (P, m)).reshape(-1, P, m)
+            b = x2.expand(tuple(batch) + (R, m)).reshape(-1, R, m)
+        else:
+            a, b = x1, x2
+        return EuclideanDist.apply(a, b).view(tuple(batch) + (P, R))
     return Cdist.apply(x1, x2, float(p))
 
 

@@ -10,9 +10,13 @@ backward:
     gw = wgrad(x, gy)     _ConvWeightGrad  gx = convT(gy, gg)     ggy = conv(x, gg)
 
 so derivatives of any order are these again; a transposed convolution is convT in the
-forward (ConvTranspose).  The pools are linear in their input (max pool for fixed indices):
-each backward is an array function of ops/windows.py (index scatter, col2im, matrix products)
-in an ArrayFunction whose own backward is the pooling again.  The 1-d pools are PyTorch's
+forward (ConvTranspose).  At stride 1 convT is itself a convolution (the flipped weight,
+its channel dims swapped), so the input gradient runs through the forward's code; float16
+and bfloat16 compute all of them in float32, rounded once (_rounded_once).
+
+The pools are linear in their input (max pool for fixed indices): each backward is an array
+function of ops/windows.py (index scatter, col2im, matrix products) in an ArrayFunction
+whose own backward is the pooling again.  The 1-d pools are PyTorch's
 composites: the 2-d pool of the input unsqueezed at -2, squeezed back.
 """
 import collections
@@ -20,6 +24,8 @@ import math
 import numbers
 import warnings
 
+from .._autocast import FP32, LOWER, autocast_op
+from .. import _dtype
 from ..autograd.function import ArrayFunction
 from . import elementwise, windows
 
@@ -64,13 +70,37 @@ class _ConvGeom(collections.namedtuple("_ConvGeom", "stride pads dilation groups
         return self.pads[0::2]
 
     def out_size(self, sizes, kernel):
-        return tuple((n + self.pads[2 * i] + self.pads[2 * i + 1] - self.dilation[i] * (k - 1)
-                      - 1) // self.stride[i] + 1 for i, (n, k) in enumerate(zip(sizes, kernel)))
+        stride, pads, dilation = self.stride, self.pads, self.dilation
+        return tuple([(n + pads[2 * i] + pads[2 * i + 1] - dilation[i] * (k - 1) - 1)
+                      // stride[i] + 1 for i, (n, k) in enumerate(zip(sizes, kernel))])
 
 
+def _rounded_once(fn):
+    """``fn(be, *args)`` as PyTorch computes a float16 / bfloat16 convolution or pooling: in
+    float32 (its matmuls and sums accumulate there), each result rounded once to the storage
+    type (``_dtype.in_opmath``; the first argument's dtype decides)."""
+    def run(be, *args):
+        if args[0].dtype.char not in _dtype.REDUCED_CHARS:
+            return fn(be, *args)
+        return _dtype.in_opmath(lambda xp, *a: fn(be, *a), be.xp, *args)
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
+
+
+@_rounded_once
 def _conv(be, x, w, geom):
     """conv on arrays, no bias: (N, C, *sizes) and (O, C / g, *kernel) -> (N, O, *out)."""
     return _conv_cols(be, x, w, geom)[0]
+
+
+@_rounded_once
+def _conv_forward(be, x, w, b, geom):
+    """The convolution's forward on arrays: (output with the bias ``b`` added, or not when
+    None, im2col columns)."""
+    y, cols = _conv_cols(be, x, w, geom)
+    if b is not None:
+        y += b.reshape((-1,) + (1,) * (y.ndim - 2))
+    return y, cols
 
 
 def _conv_cols(be, x, w, geom):
@@ -94,12 +124,32 @@ def _conv_cols(be, x, w, geom):
     return y.reshape((N, O) + out), cols
 
 
+@_rounded_once
 def _conv_input_grad(be, gy, w, geom, in_shape):
-    """The transpose of _conv in x (a transposed convolution of gy with w)."""
+    """The transpose of _conv in x (a transposed convolution of gy with w).  At stride 1 it
+    is a convolution itself -- of gy with w flipped and its channel dims swapped, padded by
+    d * (k - 1) - p -- so it runs through _conv (one im2col and one matmul, no scatter).
+    Its columns are O / C times the forward's, so where the output has more than twice the
+    input's channels, or strided (or padded past the kernel's reach), the columns are
+    scattered instead (windows.py)."""
+    if all(s == 1 for s in geom.stride) and gy.shape[1] <= 2 * in_shape[1]:
+        kernel, out = w.shape[2:], gy.shape[2:]
+        before = [d * (k - 1) - p for d, k, p in zip(geom.dilation, kernel, geom.lead)]
+        after = [n - o - b + d * (k - 1) for n, o, b, d, k in
+                 zip(in_shape[2:], out, before, geom.dilation, kernel)]
+        if min(before + after) >= 0:
+            g, nd = geom.groups, len(kernel)
+            O, Cg = w.shape[:2]
+            flip = (slice(None),) * 3 + (slice(None, None, -1),) * nd
+            wt = w.reshape((g, O // g, Cg) + kernel).swapaxes(1, 2)[flip]
+            pads = tuple(p for bp in zip(before, after) for p in bp)
+            return _conv(be, gy, wt.reshape((g * Cg, O // g) + kernel),
+                         _ConvGeom(geom.stride, pads, geom.dilation, g))
     return windows.conv_input_grad(be.xp, gy, w, in_shape, geom.stride, geom.lead,
                                    geom.dilation)
 
 
+@_rounded_once
 def _conv_weight_grad(be, x, gy, geom, w_shape, cols=None):
     """The transpose of _conv in w: sum over the batch and positions of gy times the windows
     (``cols``: x's columns from _conv_cols, when the forward kept them)."""
@@ -112,14 +162,16 @@ def _conv_weight_grad(be, x, gy, geom, w_shape, cols=None):
     if cols is None:
         im2col = windows.im2col_batch_last if batch_last else windows.im2col
         cols = im2col(be.xp, x, kernel, geom.stride, geom.lead, geom.dilation, out)
+    # (K, positions) @ (positions, O / g): the columns as BLAS's untransposed operand (the
+    # other order, gy @ cols.T, is 1.5x slower in OpenBLAS on long rows); gw^T transposed back
     if batch_last:
         gyt = be.xp.ascontiguousarray(gy.transpose(tuple(range(2, 2 + nd)) + (1, 0)))
-        gw = be.xp.matmul(gyt.reshape(L, g, O // g, N),
-                          cols.reshape(L, g, K, N).transpose(0, 1, 3, 2))
+        gwt = be.xp.matmul(cols.reshape(L, g, K, N),
+                           gyt.reshape(L, g, O // g, N).transpose(0, 1, 3, 2))
     else:
-        gw = be.xp.matmul(gy.reshape(N, g, O // g, L),
-                          cols.reshape(N, g, K, L).transpose(0, 1, 3, 2))
-    return gw.sum(axis=0).reshape(w_shape)
+        gwt = be.xp.matmul(cols.reshape(N, g, K, L),
+                           gy.reshape(N, g, O // g, L).transpose(0, 1, 3, 2))
+    return be.xp.ascontiguousarray(gwt.sum(axis=0).transpose(0, 2, 1)).reshape(w_shape)
 
 
 class Convolution(ArrayFunction):
@@ -129,12 +181,10 @@ class Convolution(ArrayFunction):
     def forward(ctx, x, w, b, geom):
         ctx.save_for_backward(x, w)
         ctx.geom, ctx.has_bias = geom, b is not None
-        y, cols = _conv_cols(x._be, x._arr, w._arr, geom)
+        y, cols = _conv_forward(x._be, x._arr, w._arr, None if b is None else b._arr, geom)
         need = ctx.needs_input_grad
         if len(need) > 1 and need[1]:  # kept for the weight gradient (dropped once it ran)
             ctx.cols = cols
-        if b is not None:
-            y += b._arr.reshape((-1,) + (1,) * (y.ndim - 2))
         return y
 
     @staticmethod
@@ -149,6 +199,18 @@ class Convolution(ArrayFunction):
             return gx, gw
         return gx, gw, _ConvBiasGrad.apply(gy) if need[2] else None
 
+    @staticmethod
+    def array_backward(ctx, gy):
+        """backward's first order on arrays: the same three maps, no gradient nodes."""
+        x, w = ctx.saved_arrays
+        be, geom, need = ctx._be, ctx.geom, ctx.needs_input_grad
+        cols = ctx.__dict__.pop("cols", None)
+        gx = _conv_input_grad(be, gy, w, geom, x.shape) if need[0] else None
+        gw = _conv_weight_grad(be, x, gy, geom, w.shape, cols) if need[1] else None
+        if not ctx.has_bias:
+            return gx, gw
+        return gx, gw, _bias_grad(be, gy) if need[2] else None
+
 
 Conv2d = Convolution  # the name this Function had when conv2d was the only convolution
 
@@ -161,10 +223,8 @@ class ConvTranspose(ArrayFunction):
     def forward(ctx, x, w, b, geom, out_shape):
         ctx.save_for_backward(x, w)
         ctx.geom, ctx.has_bias = geom, b is not None
-        y = _conv_input_grad(x._be, x._arr, w._arr, geom, out_shape)
-        if b is not None:
-            y += b._arr.reshape((-1,) + (1,) * (y.ndim - 2))
-        return y
+        return _conv_transpose_forward(x._be, x._arr, w._arr, None if b is None else b._arr,
+                                       geom, out_shape)
 
     @staticmethod
     def backward(ctx, gy):
@@ -176,6 +236,36 @@ class ConvTranspose(ArrayFunction):
             return gx, gw
         return gx, gw, _ConvBiasGrad.apply(gy) if need[2] else None
 
+    @staticmethod
+    def array_backward(ctx, gy):
+        """backward's first order on arrays."""
+        x, w = ctx.saved_arrays
+        be, geom, need = ctx._be, ctx.geom, ctx.needs_input_grad
+        gx = None
+        if need[0]:
+            gx = _conv(be, gy, w, geom)
+            if gx.shape != x.shape:  # see _conv_to
+                gx = gx[(Ellipsis,) + tuple(slice(0, n) for n in x.shape[2:])]
+        gw = _conv_weight_grad(be, gy, x, geom, w.shape) if need[1] else None
+        if not ctx.has_bias:
+            return gx, gw
+        return gx, gw, _bias_grad(be, gy) if need[2] else None
+
+
+@_rounded_once
+def _conv_transpose_forward(be, x, w, b, geom, out_shape):
+    """The transposed convolution's forward on arrays (the bias ``b`` added unless None)."""
+    y = _conv_input_grad(be, x, w, geom, out_shape)
+    if b is not None:
+        y += b.reshape((-1,) + (1,) * (y.ndim - 2))
+    return y
+
+
+def _bias_grad(be, gy):
+    """A convolution's bias gradient on arrays: gy summed over the batch and positions
+    (float16 / bfloat16 accumulated in float32, as PyTorch)."""
+    return _dtype.in_opmath(lambda xp, g: g.sum(axis=_spatial_axes(g.ndim)), be.xp, gy)
+
 
 class _ConvBiasGrad(ArrayFunction):
     """A convolution's gradient w.r.t. its bias: gy summed over the batch and positions."""
@@ -184,7 +274,7 @@ class _ConvBiasGrad(ArrayFunction):
     @staticmethod
     def forward(ctx, gy):
         ctx.shape = gy._arr.shape
-        return gy._arr.sum(axis=_spatial_axes(gy._arr.ndim))
+        return _bias_grad(gy._be, gy._arr)
 
     @staticmethod
     def backward(ctx, gg):
@@ -241,6 +331,8 @@ def _conv_to(x, w, geom, shape, fn=Convolution):
 
 
 def _conv_tuple(name, value, nd):
+    if type(value) is int:  # the common case, first
+        return (value,) * nd
     v = _list(value)
     if len(v) == 1:
         v = v * nd
@@ -277,13 +369,13 @@ def _conv_pads(padding, kernel, stride, dilation, nd=2):
 
 
 def _check_conv(input, weight, bias, geom, transposed=False):
-    x_shape, w_shape = list(input.shape), list(weight.shape)
+    x_shape, w_shape = input.shape, weight.shape  # listed only in the messages
     g, nd = geom.groups, len(geom.stride)
-    if any(p < 0 for p in geom.pads):
+    if min(geom.pads) < 0:
         raise RuntimeError("negative padding is not supported")
-    if any(s <= 0 for s in geom.stride):
+    if min(geom.stride) <= 0:
         raise RuntimeError("non-positive stride is not supported")
-    if any(d <= 0 for d in geom.dilation):
+    if min(geom.dilation) <= 0:
         raise RuntimeError("non-positive dilation is not supported")
     if g <= 0:
         raise RuntimeError("non-positive groups is not supported")
@@ -295,31 +387,31 @@ def _check_conv(input, weight, bias, geom, transposed=False):
                                f"{weight.dim() - 2} values to match the convolution "
                                f"dimensions, but got stride={list(geom.stride)}")
         raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-"
-                           f"dimensional weight {w_shape}, but got {input.dim()}-dimensional "
-                           f"input of size {x_shape} instead")
+                           f"dimensional weight {list(w_shape)}, but got {input.dim()}-"
+                           f"dimensional input of size {list(x_shape)} instead")
     if w_shape[0] < g:
         raise RuntimeError(f"Given groups={g}, expected weight to be at least {g} at dimension "
-                           f"0, but got weight of size {w_shape} instead")
+                           f"0, but got weight of size {list(w_shape)} instead")
     if w_shape[0] % g:
         raise RuntimeError(f"Given groups={g}, expected weight to be divisible by {g} at "
-                           f"dimension 0, but got weight of size [{w_shape}] instead")
+                           f"dimension 0, but got weight of size [{list(w_shape)}] instead")
     if transposed:
         if x_shape[1] != w_shape[0]:
-            raise RuntimeError(f"Given transposed=1, weight of size {w_shape}, expected input"
-                               f"{x_shape} to have {w_shape[0]} channels, but got {x_shape[1]} "
-                               "channels instead")
+            raise RuntimeError(f"Given transposed=1, weight of size {list(w_shape)}, expected "
+                               f"input{list(x_shape)} to have {w_shape[0]} channels, but got "
+                               f"{x_shape[1]} channels instead")
         out_channels = w_shape[1] * g
         if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_channels):
-            raise RuntimeError(f"Given transposed=1, weight of size {w_shape}, expected bias to "
-                               f"be 1-dimensional with {out_channels} elements, but got bias of "
-                               f"size {list(bias.shape)} instead")
+            raise RuntimeError(f"Given transposed=1, weight of size {list(w_shape)}, expected "
+                               f"bias to be 1-dimensional with {out_channels} elements, but "
+                               f"got bias of size {list(bias.shape)} instead")
     else:
         if x_shape[1] != w_shape[1] * g:
-            raise RuntimeError(f"Given groups={g}, weight of size {w_shape}, expected input"
-                               f"{x_shape} to have {w_shape[1] * g} channels, but got "
+            raise RuntimeError(f"Given groups={g}, weight of size {list(w_shape)}, expected input"
+                               f"{list(x_shape)} to have {w_shape[1] * g} channels, but got "
                                f"{x_shape[1]} channels instead")
         if bias is not None and (bias.dim() != 1 or bias.shape[0] != w_shape[0]):
-            raise RuntimeError(f"Given weight of size {w_shape}, expected bias to be "
+            raise RuntimeError(f"Given weight of size {list(w_shape)}, expected bias to be "
                                f"1-dimensional with {w_shape[0]} elements, but got bias of size "
                                f"{list(bias.shape)} instead")
         padded = [n + geom.pads[2 * i] + geom.pads[2 * i + 1]
@@ -359,6 +451,7 @@ def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
     return Convolution.apply(input, weight, bias, geom)
 
 
+@autocast_op(LOWER)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor
 
@@ -367,6 +460,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convnd(1, input, weight, bias, stride, padding, dilation, groups)
 
 
+@autocast_op(LOWER)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor
 
@@ -376,6 +470,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convnd(2, input, weight, bias, stride, padding, dilation, groups)
 
 
+@autocast_op(LOWER)
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor
 
@@ -427,6 +522,7 @@ def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, 
     return ConvTranspose.apply(input, weight, bias, geom, out_shape)
 
 
+@autocast_op(LOWER)
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
@@ -438,6 +534,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                              dilation)
 
 
+@autocast_op(LOWER)
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
@@ -449,6 +546,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                              dilation)
 
 
+@autocast_op(LOWER)
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
@@ -569,6 +667,17 @@ class MaxPool2d(ArrayFunction):
     def backward(ctx, gy, _gidx):
         return None if gy is None else ctx.args[-1].apply(gy, *ctx.args)
 
+    @staticmethod
+    def array_backward(ctx, gy, _gidx):
+        """backward's first order on arrays: the scatter of _MaxPoolGrad."""
+        return None if gy is None else _max_pool_grad(ctx._be.xp, gy, *ctx.args[:-1])
+
+
+def _max_pool_grad(xp, gy, idx, shape, overlap, nd):
+    """A max pool's gradient on arrays (of any batching): each gy at its maximum's element."""
+    return windows.max_pool_backward(xp, _batched(gy, nd), _batched(idx, nd),
+                                     _shape_b(shape, nd), overlap).reshape(shape)
+
 
 class MaxPool3d(MaxPool2d):
     node_name = "MaxPool3DWithIndicesBackward0"
@@ -581,8 +690,7 @@ class _MaxPoolGrad(ArrayFunction):
     @staticmethod
     def forward(ctx, gy, idx, shape, overlap, nd, cls):
         ctx.args = (idx, shape, overlap, nd, cls)
-        return windows.max_pool_backward(gy._be.xp, _batched(gy._arr, nd), _batched(idx, nd),
-                                         _shape_b(shape, nd), overlap).reshape(shape)
+        return _max_pool_grad(gy._be.xp, gy._arr, idx, shape, overlap, nd)
 
     @staticmethod
     def backward(ctx, gg):
@@ -646,6 +754,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                        return_indices)
 
 
+@autocast_op(FP32)
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -731,6 +840,8 @@ class AdaptiveMaxPool2d(ArrayFunction):
     def backward(ctx, gy, _gidx):
         return None if gy is None else ctx.args[-1].apply(gy, *ctx.args)
 
+    array_backward = staticmethod(MaxPool2d.array_backward)
+
 
 class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
     node_name = "AdaptiveMaxPool3DBackward0"
@@ -781,6 +892,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _adaptive_max_poolnd(2, input, output_size, return_indices)
 
 
+@autocast_op(FP32)
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """adaptive_max_pool3d(input, output_size, return_indices=False) -> Tensor
 
@@ -888,6 +1000,7 @@ def _max_unpoolnd(nd, input, indices, size, stride=None):
         input, idx, tuple(input.shape[:-nd]) + tuple(size), nd)
 
 
+@autocast_op(FP32)
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None)
     -> Tensor
@@ -914,6 +1027,7 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), size + [1]).squeeze(-1)
 
 
+@autocast_op(FP32)
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None)
     -> Tensor
@@ -959,6 +1073,19 @@ class AvgPool2d(ArrayFunction):
         x, = ctx.saved_tensors  # an input of the gradient's node, as PyTorch's self
         return _AVG_POOL[len(ctx.geom.kernel)][1].apply(gy, x, ctx.geom, ctx.shape)
 
+    @staticmethod
+    def array_backward(ctx, gy):
+        """backward's first order on arrays: the spread of _AvgPoolGrad."""
+        return _avg_pool_grad(ctx._be, gy, ctx.geom, ctx.shape)
+
+
+@_rounded_once
+def _avg_pool_grad(be, gy, geom, shape):
+    """An avg pool's gradient on arrays: each gy / divisor spread over its window."""
+    k, s, p, _, cip, div = geom
+    return windows.avg_pool_backward(be.xp, _batched(gy, len(k)), _shape_b(shape, len(k)), k, s,
+                                     p, cip, div).reshape(shape)
+
 
 class AvgPool3d(AvgPool2d):
     node_name = "AvgPool3DBackward0"
@@ -974,10 +1101,7 @@ class _AvgPoolGrad(ArrayFunction):
     def forward(ctx, gy, x, geom, shape):
         ctx.geom = geom
         ctx.save_for_backward(x)
-        k, s, p, _, cip, div = geom
-        return windows.avg_pool_backward(gy._be.xp, _batched(gy._arr, len(k)),
-                                         _shape_b(shape, len(k)), k, s, p, cip,
-                                         div).reshape(shape)
+        return _avg_pool_grad(gy._be, gy._arr, geom, shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -1027,6 +1151,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                        divisor_override)
 
 
+@autocast_op(FP32)
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -1100,6 +1225,18 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 # ---- adaptive average pooling ----------------------------------------------------------------
 
+@_rounded_once
+def _adaptive_avg_pool(be, x, out):
+    """adaptive average pooling on arrays (windows.py's matrices along each dim)."""
+    return windows.adaptive_avg_pool(be.xp, x, out)
+
+
+@_rounded_once
+def _adaptive_avg_pool_grad(be, gy, shape, nd):
+    """Its gradient on arrays: the transposed matrices."""
+    return windows.adaptive_avg_pool_backward(be.xp, gy, shape, nd)
+
+
 class AdaptiveAvgPool2d(ArrayFunction):
     node_name = "AdaptiveAvgPool2DBackward0"
 
@@ -1107,12 +1244,17 @@ class AdaptiveAvgPool2d(ArrayFunction):
     def forward(ctx, x, out_hw):
         ctx.shape, ctx.nd = x._arr.shape, len(out_hw)
         ctx.save_for_backward(x)
-        return windows.adaptive_avg_pool(x._be.xp, x._arr, out_hw)
+        return _adaptive_avg_pool(x._be, x._arr, out_hw)
 
     @staticmethod
     def backward(ctx, gy):
         x, = ctx.saved_tensors  # an input of the gradient's node, as PyTorch's self
         return _ADAPTIVE_AVG[ctx.nd][1].apply(gy, x, ctx.shape, ctx.nd)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        """backward's first order on arrays."""
+        return _adaptive_avg_pool_grad(ctx._be, gy, ctx.shape, ctx.nd)
 
 
 class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
@@ -1126,7 +1268,7 @@ class _AdaptiveAvgPoolGrad(ArrayFunction):
     def forward(ctx, gy, x, shape, nd=2):
         ctx.out_hw, ctx.nd = gy._arr.shape[-nd:], nd
         ctx.save_for_backward(x)
-        return windows.adaptive_avg_pool_backward(gy._be.xp, gy._arr, shape, nd)
+        return _adaptive_avg_pool_grad(gy._be, gy._arr, shape, nd)
 
     @staticmethod
     def backward(ctx, gg):
@@ -1181,6 +1323,7 @@ def adaptive_avg_pool2d(input, output_size):
     return _adaptive_avg_poolnd(2, input, output_size)
 
 
+@autocast_op(FP32)
 def adaptive_avg_pool3d(input, output_size):
     """adaptive_avg_pool3d(input, output_size) -> Tensor
 

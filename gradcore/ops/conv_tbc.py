@@ -1,10 +1,12 @@
 """conv_tbc (a 1-d convolution on time-batch-channel input, fairseq's layout) and
 torch.convolution (the generic entry point: any dimension, plain or transposed), both
 compositions of ops/conv.py's convolutions (their nodes carry the gradient)."""
+from .._autocast import LOWER, autocast_op
 from ..tensor import Tensor
 from . import conv as _C
 
 
+@autocast_op(LOWER)
 def conv_tbc(input, weight, bias, pad=0):
     """conv_tbc(input, weight, bias, pad=0) -> Tensor
 

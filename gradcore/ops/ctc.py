@@ -20,6 +20,7 @@ One deliberate difference: a target label outside [0, C) raises here (PyTorch re
 bounds)."""
 import numpy as np
 
+from .._autocast import FP32, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
@@ -313,6 +314,7 @@ def _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reductio
     return res if batched else res.squeeze(0)
 
 
+@autocast_op(FP32)
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
              zero_infinity=False):
     """ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction='mean',

@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from . import bitselect
 from .. import _dtype
 from ..autograd.function import ArrayFunction, _ArrayNode
 from ..backend.kernels import kernel
@@ -757,7 +758,11 @@ def square(input):
 
 @kernel("unary")
 def relu_backward(F, y, gy):
-    return gy * (y > 0)
+    """PyTorch's threshold_backward: gy where not y <= 0 (a nan passes), else 0 -- also for an
+    inf or nan gy, which ``gy * (y > 0)`` would turn into nan."""
+    if F is np:  # arrays: the same selection, on the bits where np.where's branches are slow
+        return bitselect.keep(F, ~(y <= 0), gy)
+    return F.where(y <= 0, F.zeros_like(gy), gy)
 
 
 @kernel("unary")

@@ -10,6 +10,7 @@ max pooling's: each gradient scattered to its maximum's element (ops/conv.py's
 """
 import numbers
 
+from .._autocast import FP32, autocast_op
 from ..autograd.function import ArrayFunction
 from . import factories, windows
 from .conv import _MaxPoolGrad, _batched, _list
@@ -122,6 +123,7 @@ def _fractional_max_poolnd(nd, input, kernel_size, output_size, output_ratio, re
     return (y, idx) if return_indices else y
 
 
+@autocast_op(FP32)
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
                           return_indices=False, _random_samples=None):
     """fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
@@ -135,6 +137,7 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
                                   return_indices, _random_samples)
 
 
+@autocast_op(FP32)
 def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
                           return_indices=False, _random_samples=None):
     """fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,

@@ -8,6 +8,7 @@ batched, which PyTorch computes transposed), BmmBackward0, AddmmBackward0.
 """
 import math
 
+from .._autocast import LOWER, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
@@ -23,6 +24,27 @@ _REDUCED = _dtype.REDUCED_CHARS
 
 
 def _matmul(xp, a, b):
+    """a @ b on arrays (2-D or batched).  A column times a row (inner dimension 1: a batch of
+    one's weight gradient) NumPy's matmul does not give to BLAS (numpy's matmul.c.src:
+    "column @ row, 2d output, no blas needed", a plain loop, ~1.2 ns an output element, 10x a
+    GEMM's time); padded to an inner dimension of 2 with zeros it goes through BLAS: every
+    element a[i] * b[j] + 0 * 0, the one rounded product (as a GEMM of inner dimension 1, and
+    NumPy's loop, give it).  Below 4096 outputs the loop is cheaper than the padding; integer
+    products have no BLAS.
+
+    A few rows times a transposed matrix at least 16 times the result's size (``x @ W.T``,
+    Linear's forward at a small batch): OpenBLAS takes 1.5-1.8x longer over the transposed
+    operand than computing ``(W @ x.T).T`` and copying that (small) result to rows -- the same
+    dot products (OpenBLAS may sum them in another order: equal to the plain product to
+    rounding, bit for bit on most shapes tried; tests/test_matmul_blas_paths.py)."""
+    if a.ndim == 2 == b.ndim:
+        if (b.flags.f_contiguous and not b.flags.c_contiguous and a.shape[0] * 16 <= a.shape[1]
+                and a.dtype.char in "fd"):
+            return xp.ascontiguousarray(xp.matmul(b.T, a.T).T)
+    if (a.shape[-1] == 1 and a.ndim >= 2 and b.ndim >= 2 and a.dtype.char in "fd"
+            and a.shape[-2] * b.shape[-1] >= 4096):
+        a = xp.concatenate((a, xp.zeros_like(a)), -1)
+        b = xp.concatenate((b, xp.zeros_like(b)), -2)
     return xp.matmul(a, b)
 
 
@@ -31,7 +53,7 @@ def _dot(xp, a, b):
 
 
 def _linear(xp, x, w, bias):
-    out = xp.matmul(x, w.T)  # fresh: bias added in place
+    out = _matmul(xp, x, w.T)  # fresh: bias added in place
     out += bias
     return out
 
@@ -117,7 +139,7 @@ class Mm(ArrayFunction):
         ctx.save_for_backward(a, b)
         if a._arr.dtype.char in _REDUCED:
             return _dtype.in_opmath(_matmul, a._be.xp, a._arr, b._arr)
-        return a._be.xp.matmul(a._arr, b._arr)
+        return _matmul(a._be.xp, a._arr, b._arr)
 
     @staticmethod
     def backward(ctx, gy):
@@ -219,6 +241,7 @@ def dot(input, other):
     return Dot.apply(a, b)
 
 
+@autocast_op(LOWER)
 def mm(input, mat2):
     """mm(input, mat2) -> Tensor
 
@@ -244,6 +267,7 @@ def mv(input, vec):
     return Mv.apply(input, vec)
 
 
+@autocast_op(LOWER)
 def bmm(input, mat2):
     """bmm(input, mat2) -> Tensor
 
@@ -261,6 +285,7 @@ def bmm(input, mat2):
     return Bmm.apply(input, mat2)
 
 
+@autocast_op(LOWER)
 def matmul(input, other):
     """matmul(input, other) -> Tensor
 
@@ -319,7 +344,7 @@ class Addmm(ArrayFunction):
         ctx.save_for_backward(a, b)
         ctx.c_shape, ctx.beta, ctx.alpha = c._arr.shape, beta, alpha
         def addmm_arrays(xp, c, a, b):
-            ab = xp.matmul(a, b)  # a fresh array: scaled and added in place
+            ab = _matmul(xp, a, b)  # a fresh array: scaled and added in place
             if alpha != 1:
                 ab *= alpha
             if beta == 0:  # PyTorch ignores input then (nan and inf in it do not propagate)
@@ -338,6 +363,7 @@ class Addmm(ArrayFunction):
         return gc, mm(g, b.t()) if need_a else None, _mat2_grad(a, b, g) if need_b else None
 
 
+@autocast_op(LOWER)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """addmm(input, mat1, mat2, *, beta=1, alpha=1) -> Tensor
 
@@ -365,10 +391,10 @@ def linear_backward(be, gy, x, w, bias_shape, need_b, need_x, need_w):
         out.append(be.sum_to(gy, bias_shape))
     if need_x:
         out.append(_dtype.in_opmath(_matmul, be.xp, gy, w) if gy.dtype.char in _REDUCED
-                   else be.xp.matmul(gy, w))
+                   else _matmul(be.xp, gy, w))
     if need_w:
         out.append(_dtype.in_opmath(_matmul, be.xp, gy.T, x) if gy.dtype.char in _REDUCED
-                   else be.xp.matmul(gy.T, x))
+                   else _matmul(be.xp, gy.T, x))
     return tuple(out)
 
 

@@ -16,16 +16,18 @@ import warnings
 
 import numpy as np
 
+from .._autocast import FP32, autocast_op
+from .bitselect import select
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import _state, check_index_saveable
 from ..backend.kernels import kernel
 from .declare import TENSOR
-from ..tensor import _wrap
+from ..tensor import Tensor as _Tensor, _wrap
 from .activation import log_sigmoid
 from .binary_math import xlogy
-from .elementwise import (_NotImplementedNode, abs as _abs, clamp_min, exp, log, minimum,
-                          sigmoid, where)
+from .elementwise import (_NotImplementedNode, _sigmoid, abs as _abs, clamp_min, exp, log,
+                          minimum, sigmoid, where)
 from .factories import ones_like, zeros_like
 from .indexing import masked_fill
 from .shape import broadcast_shapes, expand
@@ -33,6 +35,9 @@ from .softmax import log_softmax
 from .reduction import mean_all
 
 # ---- the reduction argument ----------------------------------------------------------------
+
+
+_REDUCTIONS = ("mean", "sum", "none")
 
 
 def _reduction_enum(reduction):
@@ -73,10 +78,11 @@ def _reduce(xp, loss, reduction):
 
 
 def _mean_scale(reduction, x):
-    """The factor a 'mean' puts on each element's gradient."""
+    """The factor a 'mean' puts on each element's gradient (x: a Tensor or an array)."""
     if reduction != "mean":
         return 1.0
-    return 1.0 / x._arr.size if x._arr.size else float("nan")
+    n = x._arr.size if isinstance(x, _Tensor) else x.size
+    return 1.0 / n if n else float("nan")
 
 
 def _no_grad_arg(fn, name, t):
@@ -108,7 +114,8 @@ def smooth_l1_loss_backward(F, x, t, gy, reduction, beta):
     """d smooth_l1_loss / dx = clip((x - t) / beta, -1, 1) gy (/ x.size for a mean)."""
     n = math.prod(x.shape)
     norm = 1.0 / n if reduction == "mean" and n else 1.0
-    return F.clip((x - t) / beta, -1, 1) * norm * gy
+    d = x - t
+    return F.clip(d if beta == 1.0 else d / beta, -1, 1) * norm * gy  # (d / 1 is d)
 
 
 class _PointwiseLoss(ArrayFunction):
@@ -154,7 +161,8 @@ class SmoothL1Loss(_PointwiseLoss):
     @staticmethod
     def f(xp, d, beta):
         z = xp.abs(d)
-        return xp.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
+        half_sq = 0.5 * z * z
+        return select(xp, z < beta, half_sq if beta == 1.0 else half_sq / beta, z - 0.5 * beta)
 
 
 def _pointwise_args(input, target, size_average, reduce, reduction, kernel=None):
@@ -190,6 +198,7 @@ def _weighted(errors, weight, input, reduction):
                      f"'sum'.")
 
 
+@autocast_op(FP32)
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None)
         -> Tensor
@@ -205,6 +214,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return MseLoss.apply(input, target, _reduction_enum(reduction))
 
 
+@autocast_op(FP32)
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None)
         -> Tensor
@@ -221,6 +231,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
         errors.mean()
 
 
+@autocast_op(FP32)
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0)
         -> Tensor
@@ -244,19 +255,29 @@ def nll_loss_backward(xp, gy, target, weight, total_weight, shape, reduction,
                       ignore_index):
     """d nll_loss / d input for an input of ``shape`` (classes on axis 1; axis 0 when
     1-d): -weight[t] * gy (/ total_weight for 'mean') at each target's class, zero
-    elsewhere and for targets equal to ignore_index (weight None: all ones)."""
+    elsewhere and for targets equal to ignore_index (weight None: all ones).  Each target
+    writes its one element of a zero gradient (an ignored target writes 0 at class 0)."""
     full = (1,) + tuple(shape) if len(shape) == 1 else tuple(shape)
-    t = target.reshape((full[0],) + full[2:]).astype(np.int64, copy=False)
+    n, c = full[0], full[1]
+    s = math.prod(full[2:])
+    t = target.reshape(n, s).astype(np.int64, copy=False)
     valid = t != ignore_index
     safe = xp.where(valid, t, 0)
-    coef = -(weight[safe] if weight is not None else xp.ones(t.shape, dtype=gy.dtype))
-    coef = coef * (gy.reshape(t.shape) if reduction == "none" else gy)
+    g = gy.reshape(t.shape) if reduction == "none" else gy
+    coef = -(weight[safe] * g) if weight is not None else -g
     if reduction == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
+        if total_weight:
             coef = coef / total_weight
+        else:  # every target ignored: 0 / 0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                coef = coef / total_weight
     coef = xp.where(valid, coef, 0)
-    classes = xp.arange(full[1]).reshape((1, -1) + (1,) * (len(full) - 2))
-    out = xp.where(classes == safe[:, None], coef[:, None], 0).astype(gy.dtype, copy=False)
+    if s == 1:
+        out = xp.zeros((n, c), dtype=gy.dtype)
+        out[xp.arange(n), safe[:, 0]] = coef[:, 0]
+    else:
+        out = xp.zeros((n, c, s), dtype=gy.dtype)
+        out[xp.arange(n)[:, None], safe, xp.arange(s)[None, :]] = coef
     return out.reshape(shape)
 
 
@@ -291,22 +312,38 @@ class NllLoss(ArrayFunction):
         if a.ndim == 1:
             a, t = a[None], t.reshape(1)
         t = t.astype(np.int64, copy=False)
-        valid = t != ignore_index
-        bad = valid & ((t < 0) | (t >= a.shape[1]))
-        if bool(bad.any()):
-            raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
-        safe = xp.where(valid, t, 0)
-        w = weight._arr[safe] if weight is not None else xp.ones(t.shape, dtype=a.dtype)
-        w = xp.where(valid, w, 0)
-        picked = xp.take_along_axis(a, safe[:, None], axis=1)[:, 0]
-        loss = xp.where(valid, -(w * picked), 0)
-        total = w.sum()
+        c = a.shape[1]
+        valid = None  # every target counts: in range (a negative one wraps round) and kept
+        if bool((t.view(np.uint64) >= c).any()) or 0 <= ignore_index < c:
+            valid = t != ignore_index
+            bad = valid & ((t < 0) | (t >= c))
+            if bool(bad.any()):
+                raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
+        safe = t if valid is None else xp.where(valid, t, 0)
+        if a.ndim == 2:
+            picked = a[xp.arange(a.shape[0]), safe]
+        else:
+            picked = xp.take_along_axis(a, safe[:, None], axis=1)[:, 0]
+        if weight is not None:
+            w = weight._arr[safe]
+            if valid is None:
+                loss = -(w * picked)
+            else:
+                w = xp.where(valid, w, 0)
+                loss = xp.where(valid, -(w * picked), 0)
+            total = w.sum()
+        elif valid is None:  # a weight of one per target
+            loss, total = -picked, a.dtype.type(t.size)
+        else:
+            loss, total = xp.where(valid, -picked, 0), valid.sum(dtype=a.dtype)
         ctx.target, ctx.weight, ctx.shape, ctx.total = target, weight, x._arr.shape, total
         ctx.reduction, ctx.ignore_index = reduction, ignore_index
         if reduction == "none":
             return loss.reshape(target._arr.shape if x._arr.ndim > 1 else ())
         if reduction == "sum":
             return loss.sum()
+        if weight is None and valid is None and t.size:  # a count: no 0 / 0
+            return loss.sum() / total
         with np.errstate(invalid="ignore", divide="ignore"):
             return loss.sum() / total
 
@@ -329,11 +366,11 @@ class NllLoss2d(NllLoss):
 
 
 def _check_nll(input, target, weight, spatial):
-    if target.dtype not in (_dtype.int64, _dtype.uint8):
+    if target._arr.dtype.char not in "lqB" or target.dtype not in (_dtype.int64, _dtype.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
                            f"{target.dtype.scalar_name}")
     name = "nll_loss2d_forward" if spatial else "nll_loss"
-    if not input.is_floating_point():
+    if not _dtype.is_floating(input._arr.dtype):
         raise NotImplementedError(f'"{name}_out_frame" not implemented for '
                                   f"'{input.dtype.scalar_name}'")
     if weight is None:
@@ -354,18 +391,19 @@ def _check_nll(input, target, weight, spatial):
 def _nll_loss_nd(input, target, weight, reduction, ignore_index):
     """PyTorch's nll_loss_nd: (C,), (N, C) -> NllLoss; (N, C, H, W) -> NllLoss2d; other
     (N, C, d1, ...) viewed as (N, C, 1, -1) for NllLoss2d."""
-    nd = input.ndim
+    shape, tshape = input._arr.shape, target._arr.shape
+    nd = len(shape)
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
     check_index_saveable(input, target)  # the node keeps target's array for backward
-    if nd != 1 and (target.ndim == 0 or input.shape[0] != target.shape[0]):
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({target.shape[0] if target.ndim else 0}).")
+    if nd != 1 and (not tshape or shape[0] != tshape[0]):
+        raise ValueError(f"Expected input batch_size ({shape[0]}) to match target "
+                         f"batch_size ({tshape[0] if tshape else 0}).")
     if nd <= 2:
         _check_nll(input, target, weight, False)
-        if target.ndim > 1:
+        if len(tshape) > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if nd == 1 and target.ndim == 1 and target.shape[0] != 1:
+        if nd == 1 and len(tshape) == 1 and tshape[0] != 1:
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
                              f"{target.shape[0]}")
         return NllLoss.apply(input, target, weight, reduction, ignore_index)
@@ -389,6 +427,7 @@ def _nll_loss_nd(input, target, weight, reduction, ignore_index):
     return out.view(out_size) if reduction == "none" else out
 
 
+@autocast_op(FP32)
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -466,6 +505,7 @@ def _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, labe
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
 
 
+@autocast_op(FP32)
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -477,9 +517,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     the uniform distribution; reduction='mean' by default (weighted as nll_loss).  Gradient
     (unweighted): softmax(input) minus the one-hot target, divided by the number of targets
     (the batch) for 'mean'."""
-    reduction = _reduction(reduction, size_average, reduce)
-    class_dim = 0 if input.ndim == 1 else 1
-    if input.shape == target.shape:
+    if size_average is not None or reduce is not None or reduction not in _REDUCTIONS:
+        reduction = _reduction(reduction, size_average, reduce)
+    class_dim = 0 if input._arr.ndim == 1 else 1
+    if input._arr.shape == target._arr.shape:
         if not target.is_floating_point():
             raise RuntimeError(f"Expected floating point type for target with class "
                                f"probabilities, got {target.dtype.scalar_name}")
@@ -504,8 +545,8 @@ class BinaryCrossEntropy(ArrayFunction):
         ctx.save_for_backward(x, t, w)
         ctx.reduction = reduction
         xp, a, b = x._be.xp, x._arr, t._arr
-        for arr, what in ((a, "input"), (b, "target")):
-            if not bool(((arr >= 0) & (arr <= 1)).all()):
+        for arr, what in ((a, "input"), (b, "target")):  # (a NaN fails both tests)
+            if arr.size and not (bool(arr.min() >= 0) and bool(arr.max() <= 1)):
                 raise RuntimeError(f"all elements of {what} should be between 0 and 1")
         with np.errstate(divide="ignore"):
             loss = (b - 1) * xp.maximum(xp.log1p(-a), -100) - b * xp.maximum(xp.log(a), -100)
@@ -516,11 +557,34 @@ class BinaryCrossEntropy(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         x, t, w = ctx.saved_tensors
-        need_x, need_t = ctx.needs_input_grad[:2]
-        g = (gy if w is None else gy * w) * _mean_scale(ctx.reduction, x)
-        gx = g * (x - t) / clamp_min((1 - x) * x, 1e-12) if need_x else None
-        gt = g * (log(1 - x) - log(x)) if need_t else None
-        return (gx, gt) + ((None,) if w is not None else ())
+        return _bce_grads(TENSOR, ctx, x, t, w, gy)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        x, t, w = ctx.saved_arrays
+        if x.dtype.char not in "fd":  # half precision: the Tensor ops' rounding
+            return _on_arrays(BinaryCrossEntropy.backward, ctx, gy)
+        return _bce_grads(ctx._be.xp, ctx, x, t, w, gy)
+
+
+def _bce_grads(F, ctx, x, t, w, gy):
+    """binary_cross_entropy's gradients, on arrays (F = xp) or Tensors (F = TENSOR)."""
+    need_x, need_t = ctx.needs_input_grad[:2]
+    g = (gy if w is None else gy * w) * _mean_scale(ctx.reduction, x)
+    gx = gt = None
+    if need_x:
+        gx = g * (x - t) / (F.clip((1 - x) * x, 1e-12, None) if F is not TENSOR
+                            else clamp_min((1 - x) * x, 1e-12))
+    if need_t:
+        with np.errstate(divide="ignore"):
+            gt = g * (F.log(1 - x) - F.log(x))
+    return (gx, gt) + ((None,) if w is not None else ())
+
+
+def _on_arrays(backward, ctx, gy):
+    """A Tensor-level ``backward`` run from array_backward: gradients wrapped and unwrapped."""
+    out = backward(ctx, _wrap(gy, ctx._be))
+    return tuple(None if g is None else g._arr for g in out)
 
 
 def _log_sigmoid(x):
@@ -551,18 +615,38 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         x, t, w, pw = ctx.saved_tensors
-        need_x, need_t = ctx.needs_input_grad[:2]
-        g = (gy if w is None else gy * w) * _mean_scale(ctx.reduction, x)
-        gx = gt = None
-        if need_x:
-            if pw is None:
-                gx = (sigmoid(x) - t) * g
-            else:
-                pt = pw * t
-                gx = ((pt + 1 - t) * sigmoid(x) - pt) * g
-        if need_t:
-            gt = (-x if pw is None else _log_sigmoid(-x) - _log_sigmoid(x) * pw) * g
-        return (gx, gt) + tuple(None for p in (w, pw) if p is not None)
+        return _bce_logits_grads(sigmoid, _log_sigmoid, ctx, x, t, w, pw, gy)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        x, t, w, pw = ctx.saved_arrays
+        if x.dtype.char not in "fd":  # half precision: the Tensor ops' rounding
+            return _on_arrays(BinaryCrossEntropyWithLogits.backward, ctx, gy)
+        xp = ctx._be.xp
+        return _bce_logits_grads(lambda a: _sigmoid(xp, a), lambda a: _log_sigmoid_array(xp, a),
+                                 ctx, x, t, w, pw, gy)
+
+
+def _log_sigmoid_array(xp, a):
+    """_log_sigmoid on an array."""
+    return xp.minimum(a, 0) - xp.log(1 + xp.exp(-xp.abs(a)))
+
+
+def _bce_logits_grads(sigmoid, log_sigmoid, ctx, x, t, w, pw, gy):
+    """binary_cross_entropy_with_logits' gradients, on arrays or Tensors (with that kind's
+    sigmoid and log_sigmoid)."""
+    need_x, need_t = ctx.needs_input_grad[:2]
+    g = (gy if w is None else gy * w) * _mean_scale(ctx.reduction, x)
+    gx = gt = None
+    if need_x:
+        if pw is None:
+            gx = (sigmoid(x) - t) * g
+        else:
+            pt = pw * t
+            gx = ((pt + 1 - t) * sigmoid(x) - pt) * g
+    if need_t:
+        gt = (-x if pw is None else log_sigmoid(-x) - log_sigmoid(x) * pw) * g
+    return (gx, gt) + tuple(None for p in (w, pw) if p is not None)
 
 
 def _size_broadcast(*shapes):
@@ -583,6 +667,7 @@ def _as(t, dt):
     return t if t is None or t.dtype is dt else t.to(dt)
 
 
+@autocast_op(FP32)
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -606,6 +691,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
+@autocast_op(FP32)
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction="mean", pos_weight=None):
     """binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
@@ -665,9 +751,10 @@ class HuberLoss(_PointwiseLoss):
     @staticmethod
     def f(xp, d, delta):
         z = xp.abs(d)
-        return xp.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
+        return select(xp, z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
 
 
+@autocast_op(FP32)
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """huber_loss(input, target, reduction='mean', delta=1.0, weight=None) -> Tensor
 
@@ -715,6 +802,7 @@ class SoftMarginLoss(ArrayFunction):
         return -y * sigmoid(-y * x) * (gy * _mean_scale(ctx.reduction, x)), None
 
 
+@autocast_op(FP32)
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """soft_margin_loss(input, target, size_average=None, reduce=None, reduction='mean')
         -> Tensor
@@ -800,6 +888,7 @@ class MultiMarginLoss(ArrayFunction):
         return (gx, None) + ((None,) if ctx.weight is not None else ())
 
 
+@autocast_op(FP32)
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """multi_margin_loss(input, target, p=1, margin=1, weight=None, size_average=None,
@@ -898,6 +987,7 @@ class MultilabelMarginLoss(ArrayFunction):
         return _multilabel_grad(gy, ctx.coef, ctx.reduction).reshape(x.shape), None
 
 
+@autocast_op(FP32)
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction='mean')
         -> Tensor
@@ -932,6 +1022,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return MultilabelMarginLoss.apply(input, target, reduction)
 
 
+@autocast_op(FP32)
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
@@ -947,6 +1038,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return _apply_reduction(clamp_min(-target * (input1 - input2) + margin, 0), reduction)
 
 
+@autocast_op(FP32)
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
@@ -964,6 +1056,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 _COSINE_EPS = 1e-12
 
 
+@autocast_op(FP32)
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
     """cosine_embedding_loss(input1, input2, target, margin=0, size_average=None,
@@ -992,6 +1085,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return _apply_reduction(out, reduction)
 
 
+@autocast_op(FP32)
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False,
@@ -1050,6 +1144,7 @@ _KL_MEAN_WARNING = ("reduction: 'mean' divides the total loss by both the batch 
                     "'batchmean' in the next major release.")
 
 
+@autocast_op(FP32)
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """kl_div(input, target, size_average=None, reduce=None, reduction='mean',
         log_target=False) -> Tensor
@@ -1075,6 +1170,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return out
 
 
+@autocast_op(FP32)
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
     """poisson_nll_loss(input, target, log_input=True, full=False, size_average=None,

@@ -5,11 +5,11 @@ rms_norm, local_response_norm, normalize, embedding.
   input (one node: the weight's transpose is folded in, linalg.Linear), a ViewBackward0 over
   it for other contiguous input, MmBackward0 etc. without bias.
 * layer_norm, batch_norm and group_norm are one node each (NativeLayerNormBackward0 /
-  NativeBatchNormBackward0 / NativeGroupNormBackward0): forward on arrays; backward in Tensor
-  ops (_normalize_backward; group_norm views x as (N, G, C / G, rest) for it).  The
-  first-order backward uses the mean and 1/std saved by forward; when a graph of the backward
-  is being built (create_graph) it recomputes them from the saved input, so double backward
-  is exact.
+  NativeBatchNormBackward0 / NativeGroupNormBackward0): forward on arrays; backward one
+  formula (_grads) run on arrays at first order (``array_backward``, from the mean and 1/std
+  forward saved) and on Tensors under create_graph, where the statistics are recomputed from
+  the saved input so that double backward is exact (group_norm views x as (N, G, C / G,
+  rest) for it).
 * instance_norm is PyTorch's: batch_norm over the input viewed as (1, N * C, *), the running
   statistics repeated N times and averaged back.  rms_norm, local_response_norm and normalize
   are composites of Tensor ops, as in PyTorch (their nodes are Mul / Div).
@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from .._autocast import LOWER, autocast_op
 from .. import _dtype
 from .._info import finfo
 from ..autograd.function import ArrayFunction
@@ -28,11 +29,11 @@ from ..tensor import Tensor, _wrap
 from . import elementwise as E, linalg
 from .indexing import IndexGrad, _index_on, _on
 from .resample import pad
-from .shape import sum_to
 
 
 # ---- linear --------------------------------------------------------------------------------
 
+@autocast_op(LOWER)
 def linear(input, weight, bias=None):
     """linear(input, weight, bias=None) -> Tensor
 
@@ -48,89 +49,207 @@ def linear(input, weight, bias=None):
     return linalg.matmul(input, weight.t()) + bias
 
 
-# ---- layer_norm / batch_norm: one node each -------------------------------------------------
+# ---- layer_norm / batch_norm / group_norm: one node each ------------------------------------
 
 def _opmath(dt):
     """The dtype the statistics are computed in (float16, bfloat16: float32, as PyTorch)."""
     return _dtype.from_numpy_dtype(_dtype.opmath(dt.np))
 
 
+def _count(shape, axes):
+    n = 1
+    for i in axes:
+        n *= shape[i]
+    return n
+
+
+def _mean_keep(a, axes, count):
+    """``a.mean(axis=axes, keepdims=True)`` of a float32/64 array; on NumPy the same pairwise
+    sum divided by the count, without ndarray.mean's Python wrapper (~3 us on a tiny array)."""
+    if type(a) is np.ndarray and count:
+        return np.add.reduce(a, axis=axes, keepdims=True) / count
+    return a.mean(axis=axes, keepdims=True)
+
+
 def _moments(a, axes):
-    mean = a.mean(axis=axes, keepdims=True)
+    """(mean, a - mean, biased variance) over ``axes``, the reduced dims kept as size 1."""
+    count = _count(a.shape, axes)
+    mean = _mean_keep(a, axes, count)
     xc = a - mean
-    return mean, (xc * xc).mean(axis=axes, keepdims=True)
+    return mean, xc, _mean_keep(xc * xc, axes, count)
 
 
 class _Normalize(ArrayFunction):
-    """y = (x - mean) * rstd * weight + bias, with mean and rstd given as arrays shaped to
-    broadcast against x.  ``batch_stats``: they are x's own statistics over ``axes`` (so they
-    depend on x); otherwise they are constants (batch_norm in eval mode).  weight and bias have
-    ``wshape`` once reshaped (the normalized shape, or (1, C, 1, ...))."""
+    """y = (x - mean) * rstd * weight + bias over ``axes`` of x, weight and bias reshaped to
+    ``wshape`` (the normalized shape, or (1, C, 1, ...)).  ``stats``: None -- x's own
+    statistics, computed here; else (mean, x - mean or None, var) arrays shaped to broadcast
+    against x (batch_norm's).  ``batch_stats``: the statistics are x's own (so they depend on
+    x: its gradient has the two mean terms); otherwise they are constants (batch_norm in eval
+    mode).  The node keeps x, weight and the arrays mean and rstd, as PyTorch's.
+
+    Where weight and bias vary only along dims the statistics do not (batch_norm, group_norm)
+    the output is PyTorch's ``x * alpha + beta`` (alpha = rstd * weight, beta = bias - mean *
+    alpha: two passes over x).  Backward is one formula (``_grads``) on arrays at first order
+    and on Tensors under create_graph, where x's statistics are recomputed from the saved
+    input in Tensor ops so that double backward is exact."""
 
     @staticmethod
-    def forward(ctx, x, w, b, axes, wshape, mean, rstd, batch_stats, eps):
-        ctx.save_for_backward(x, w)
-        ctx.axes, ctx.wshape, ctx.stats, ctx.batch_stats, ctx.eps = (
-            axes, wshape, (mean, rstd), batch_stats, eps)
-        ctx.b_meta = None if b is None else (b._arr.shape, b.dtype)
-        return _normalize_array(x._arr, w, b, wshape, mean, rstd)
+    def forward(ctx, x, w, b, axes, wshape, batch_stats, eps, stats=None):
+        return _normalize_forward(ctx, x, x._arr, w, b, axes, wshape, batch_stats, eps, stats,
+                                  None)
 
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
-        return _normalize_backward(ctx, x, w, gy)
+        gshape = ctx.gshape
+        if gshape is not None:
+            x, gy = x.reshape(gshape), gy.reshape(gshape)
+        op = _opmath(x.dtype)
+        x_, gy_ = x.to(op), gy.to(op)
+        xc, rstd = _centered(ctx, x_)
+        wr = None if w is None else w.to(op).reshape(ctx.wshape)
+        gx, gw, gb = _grads(ctx, _needs(ctx, w), gy_, xc, rstd, wr, _sum_keep_tensor)
+        if gx is not None:
+            gx = gx.to(x.dtype)
+            if gshape is not None:
+                gx = gx.reshape(ctx.x_shape)
+        if gw is not None:
+            gw = gw.reshape(w.shape).to(w.dtype)
+        if gb is not None:
+            b_shape, b_dtype = ctx.b_meta
+            gb = gb.reshape(b_shape).to(b_dtype)
+        return _grad_tuple(ctx, w, gx, gw, gb)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        x, w = ctx.saved_arrays
+        gshape = ctx.gshape
+        if gshape is not None:
+            x, gy = x.reshape(gshape), gy.reshape(gshape)
+        dt = x.dtype
+        op = _dtype.opmath(dt)
+        if dt is not op:
+            x, gy = x.astype(op), gy.astype(op)
+        mean, rstd = ctx.stats
+        wr = None if w is None else w.astype(op, copy=False).reshape(ctx.wshape)
+        gx, gw, gb = _grads(ctx, _needs(ctx, w), gy, x - mean, rstd, wr, _sum_keep_array)
+        if gx is not None:
+            gx = gx.astype(dt, copy=False)
+            if gshape is not None:
+                gx = gx.reshape(ctx.x_shape)
+        if gw is not None:
+            gw = gw.reshape(w.shape).astype(w.dtype, copy=False)
+        if gb is not None:
+            b_shape, b_dtype = ctx.b_meta
+            gb = gb.reshape(b_shape).astype(b_dtype.np, copy=False)
+        return _grad_tuple(ctx, w, gx, gw, gb)
 
 
-def _normalize_array(a, w, b, wshape, mean, rstd):
-    """(a - mean) * rstd * weight + bias on arrays (half precision computed in float32)."""
+def _normalize_forward(ctx, x, a, w, b, axes, wshape, batch_stats, eps, stats, gshape):
+    """_Normalize's forward on x's array ``a`` (x's, or group_norm's view of it): the output
+    array, in a's shape and x's dtype (half precision computed in float32)."""
     dt = a.dtype
     a = a.astype(_dtype.opmath(dt), copy=False)
-    y = (a - mean) * rstd
-    if w is not None:
-        y = y * w._arr.reshape(wshape)
-    if b is not None:
-        y = y + b._arr.reshape(wshape)
+    if stats is None:
+        mean, xc, var = _moments(a, axes)
+    else:
+        mean, xc, var = stats
+    rstd = 1 / x._be.xp.sqrt(var + eps)
+    ctx.save_for_backward(x, w)
+    nd = a.ndim
+    lead = nd - len(wshape)  # the weight's gradient sums over the dims where wshape is 1
+    w_axes = tuple(i for i in range(nd) if i < lead or wshape[i - lead] == 1)
+    ctx.axes, ctx.wshape, ctx.stats, ctx.batch_stats, ctx.eps = (
+        axes, wshape, (mean, rstd), batch_stats, eps)
+    ctx.w_axes, ctx.count = w_axes, _count(a.shape, axes)
+    ctx.gshape, ctx.x_shape = gshape, x._arr.shape
+    ctx.b_meta = None if b is None else (b._arr.shape, b.dtype)
+    if w is None and b is None:
+        y = (a - mean if xc is None else xc) * rstd
+    elif all(i in w_axes for i in axes):  # weight and bias constant along the statistics
+        alpha = rstd if w is None else rstd * w._arr.reshape(wshape)
+        beta = -mean * alpha if b is None else b._arr.reshape(wshape) - mean * alpha
+        y = a * alpha
+        y += beta
+    else:  # layer_norm's: weight and bias along the normalized dims
+        y = (a - mean if xc is None else xc) * rstd
+        if w is not None:
+            y = y * w._arr.reshape(wshape)
+        if b is not None:
+            y = y + b._arr.reshape(wshape)
     return y.astype(dt, copy=False)
 
 
-def _normalize_backward(ctx, x, w, gy):
-    """_Normalize's gradients for x (shaped as forward normalized it), weight and bias."""
-    needs = list(ctx.needs_input_grad)
-    need_x = needs.pop(0)
-    need_w = w is not None and needs.pop(0)
-    need_b = ctx.b_meta is not None and needs.pop(0)
-    op = _opmath(x.dtype)
-    x_, gy_ = x.to(op), gy.to(op)
-    xhat, rstd = _normalized(ctx, x_)
+def _sum_keep_array(a, axes):
+    """The sum over ``axes`` (none: ``a`` itself), the dims kept as size 1, of an array."""
+    if not axes:
+        return a
+    if type(a) is np.ndarray:  # without ndarray.sum's Python wrapper
+        return np.add.reduce(a, axis=axes, keepdims=True)
+    return a.sum(axis=axes, keepdims=True)
+
+
+def _sum_keep_tensor(t, axes):
+    """_sum_keep_array for Tensors."""
+    return t.sum(axes, True) if axes else t
+
+
+def _needs(ctx, w):
+    """(need x, need weight, need bias) from the node's inputs (x, [weight], [bias])."""
+    needs = ctx.needs_input_grad
+    has_w = w is not None
+    return (needs[0], has_w and needs[1],
+            ctx.b_meta is not None and needs[1 + has_w])
+
+
+def _grads(ctx, need, gy, xc, rstd, w, sum_keep):
+    """The gradients of x, weight and bias (None where not needed), written once for arrays
+    and Tensors: xc = x - mean, w the weight reshaped (or None), ``sum_keep(t, axes)`` the
+    sum with the dims kept.  With R the statistics' dims, W the weight's summed dims and
+    C = R & W, the full-size sums are over C only (the rest reduce the small results):
+
+        gx = gy * rstd * w - xc * rstd^3 * sum_R(gy w xc) / n - rstd * sum_R(gy w) / n
+        gw = sum_W(gy xc) rstd,  gb = sum_W(gy)   (batch statistics; else gx = gy rstd w)"""
+    need_x, need_w, need_b = need
+    axes, w_axes, n = ctx.axes, ctx.w_axes, ctx.count
+    common = tuple(i for i in axes if i in w_axes)
+    r_rest = tuple(i for i in axes if i not in common)
+    w_rest = tuple(i for i in w_axes if i not in common)
+    stats = need_x and ctx.batch_stats
     gx = gw = gb = None
+    if stats or need_w:
+        p = sum_keep(gy * xc, common)
+    if stats or need_b:
+        q = sum_keep(gy, common)
+    scale = rstd if w is None else rstd * w
     if need_x:
-        g = gy_ if w is None else gy_ * w.to(op).reshape(ctx.wshape)
-        if ctx.batch_stats:
-            axes = ctx.axes
-            gx = rstd * (g - g.mean(axes, True) - xhat * (g * xhat).mean(axes, True))
-        else:
-            gx = g * rstd
-        gx = gx.to(x.dtype)
+        gx = gy * scale
+        if stats:
+            gsum = sum_keep(q if w is None else q * w, r_rest)
+            dot = sum_keep(p if w is None else p * w, r_rest)
+            gx = gx - xc * (rstd * rstd * rstd * dot / n) - rstd * gsum / n
     if need_w:
-        gw = sum_to(gy_ * xhat, ctx.wshape).reshape(w.shape).to(w.dtype)
+        gw = sum_keep(p * rstd, w_rest)
     if need_b:
-        b_shape, b_dtype = ctx.b_meta
-        gb = sum_to(gy_, ctx.wshape).reshape(b_shape).to(b_dtype)
-    out = (gx,) + ((gw,) if w is not None else ()) + ((gb,) if ctx.b_meta else ())
-    return out if len(out) > 1 else gx
+        gb = sum_keep(q, w_rest)
+    return gx, gw, gb
 
 
-def _normalized(ctx, x):
-    """(xhat, rstd) as Tensors: recomputed from x when building a graph of the backward and
-    the statistics depend on x; else from the arrays forward saved."""
+def _grad_tuple(ctx, w, gx, gw, gb):
+    if w is None and ctx.b_meta is None:
+        return gx
+    return (gx,) + ((gw,) if w is not None else ()) + ((gb,) if ctx.b_meta else ())
+
+
+def _centered(ctx, x):
+    """(x - mean, rstd) as Tensors: recomputed from x when building a graph of the backward
+    and the statistics depend on x; else from the arrays forward saved."""
     be = x._be
     if ctx.batch_stats and _state.enabled:
-        mean = x.mean(ctx.axes, True)
-        xc = x - mean
-        rstd = E.rsqrt((xc * xc).mean(ctx.axes, True) + ctx.eps)
-        return xc * rstd, rstd
+        xc = x - x.mean(ctx.axes, True)
+        return xc, E.rsqrt((xc * xc).mean(ctx.axes, True) + ctx.eps)
     mean, rstd = (_wrap(s, be) for s in ctx.stats)
-    return (x - mean) * rstd, rstd
+    return x - mean, rstd
 
 
 class NativeLayerNorm(_Normalize):
@@ -141,8 +260,19 @@ class NativeBatchNorm(_Normalize):
     node_name = "NativeBatchNormBackward0"
 
 
-def _rstd(xp, var, eps):
-    return 1 / xp.sqrt(var + eps)
+class NativeGroupNorm(_Normalize):
+    """_Normalize over x viewed as (N, G, C / G, rest): the statistics over the last two
+    dims, weight and bias per channel (shaped (1, G, C / G, 1))."""
+    node_name = "NativeGroupNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, groups, eps):
+        a = x._arr
+        cg = a.shape[1] // groups
+        gshape = (a.shape[0], groups, cg, math.prod(a.shape[2:]))
+        out = _normalize_forward(ctx, x, a.reshape(gshape), w, b, (2, 3), (1, groups, cg, 1),
+                                 True, eps, None, gshape)
+        return out.reshape(a.shape)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -153,29 +283,25 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     sequence); weight and bias, when given, have that shape.  Floating inputs only (half
     precision computes the statistics in float32)."""
     shape = ((normalized_shape,) if isinstance(normalized_shape, int)
-             else tuple(int(n) for n in normalized_shape))
+             else tuple(map(int, normalized_shape)))
     k = len(shape)
     if not k:
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
                            "containing at least one element, but got normalized_shape = []")
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != shape:
+        if t is not None and t._arr.shape != shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
                                f"got {name} of shape {list(t.shape)} and normalized_shape = "
                                f"{list(shape)}")
-    n = input.ndim
-    if n < k or tuple(input.shape[n - k:]) != shape:
+    n = input._arr.ndim
+    if n < k or input._arr.shape[n - k:] != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, shape))}], but got input of size"
                            f"{list(input.shape)}")
     if not _dtype.is_floating(input._arr.dtype):
         raise RuntimeError(f"\"LayerNormKernelImpl\" not implemented for "
                            f"'{input.dtype.scalar_name}'")
-    axes = tuple(range(n - k, n))
-    a = input._arr.astype(_opmath(input.dtype).np, copy=False)
-    mean, var = _moments(a, axes)
-    return NativeLayerNorm.apply(input, weight, bias, axes, shape, mean,
-                                 _rstd(input._be.xp, var, eps), True, eps)
+    return NativeLayerNorm.apply(input, weight, bias, tuple(range(n - k, n)), shape, True, eps)
 
 
 def _verify_batch_size(size):
@@ -215,21 +341,19 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             _check_channels(name, t, c)
     if not _dtype.is_floating(input._arr.dtype):
         raise RuntimeError(f"\"batch_norm\" not implemented for '{input.dtype.scalar_name}'")
-    xp = input._be.xp
     axes = (0,) + tuple(range(2, input.ndim))
     wshape = (1, c) + (1,) * (input.ndim - 2)
-    op = _opmath(input.dtype).np
+    op = _dtype.opmath(input._arr.dtype)
     if training:
-        mean, var = _moments(input._arr.astype(op, copy=False), axes)
+        mean, xc, var = stats = _moments(input._arr.astype(op, copy=False), axes)
         if running_mean is not None or running_var is not None:
-            n = input.numel() // c
+            n = input._arr.size // c
             _update_stats(running_mean, mean, momentum)
             _update_stats(running_var, var * (n / max(n - 1, 1)), momentum)
     else:
-        mean = _on(input, running_mean).astype(op).reshape(wshape)
-        var = _on(input, running_var).astype(op).reshape(wshape)
-    return NativeBatchNorm.apply(input, weight, bias, axes, wshape, mean, _rstd(xp, var, eps),
-                                 training, eps)
+        stats = (_on(input, running_mean).astype(op).reshape(wshape), None,
+                 _on(input, running_var).astype(op).reshape(wshape))
+    return NativeBatchNorm.apply(input, weight, bias, axes, wshape, training, eps, stats)
 
 
 def _check_channels(name, t, c):
@@ -242,41 +366,16 @@ def _update_stats(running, batch, momentum):
     if running is None:
         return
     arr = running._arr
-    new = momentum * batch.reshape(arr.shape) + (1 - momentum) * arr
-    arr[...] = new.astype(arr.dtype, copy=False)
+    batch = batch.reshape(arr.shape)
+    if batch.dtype == arr.dtype:  # the same sum, written in place
+        arr *= 1 - momentum
+        arr += momentum * batch
+    else:
+        arr[...] = (momentum * batch + (1 - momentum) * arr).astype(arr.dtype, copy=False)
     running._bump_version()
 
 
 # ---- group_norm / instance_norm / rms_norm / local_response_norm / normalize ---------------
-
-class NativeGroupNorm(ArrayFunction):
-    """group_norm as _Normalize over x viewed as (N, G, C / G, rest): the statistics over
-    the last two dims, weight and bias per channel (shaped (1, G, C / G, 1))."""
-    node_name = "NativeGroupNormBackward0"
-
-    @staticmethod
-    def forward(ctx, x, w, b, groups, eps):
-        ctx.save_for_backward(x, w)
-        a = x._arr
-        gshape = (a.shape[0], groups, a.shape[1] // groups, math.prod(a.shape[2:]))
-        ar = a.reshape(gshape)
-        mean, var = _moments(ar.astype(_opmath(x.dtype).np, copy=False), (2, 3))
-        rstd = _rstd(x._be.xp, var, eps)
-        wshape = (1, groups, a.shape[1] // groups, 1)
-        ctx.axes, ctx.wshape, ctx.stats, ctx.batch_stats, ctx.eps = (
-            (2, 3), wshape, (mean, rstd), True, eps)
-        ctx.gshape = gshape
-        ctx.b_meta = None if b is None else (b._arr.shape, b.dtype)
-        return _normalize_array(ar, w, b, wshape, mean, rstd).reshape(a.shape)
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, w = ctx.saved_tensors
-        out = _normalize_backward(ctx, x.reshape(ctx.gshape), w, gy.reshape(ctx.gshape))
-        if isinstance(out, tuple):
-            return (None if out[0] is None else out[0].reshape(x.shape),) + out[1:]
-        return out.reshape(x.shape)
-
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """group_norm(input, num_groups, weight=None, bias=None, eps=1e-05) -> Tensor

@@ -3,6 +3,7 @@
 ``torch.binary_cross_entropy_with_logits`` (ATen's argument orders, which differ from
 nn.functional's) and the Tensor methods torch also exports as functions (``torch.detach(t)``
 ...).  No math here: each calls the op it names."""
+from .._autocast import FP32, autocast_op
 from ..autograd.grad_mode import is_inference
 from ..tensor import Tensor
 from . import loss, normalization
@@ -50,6 +51,7 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
 _REDUCTIONS = ("none", "mean", "sum")  # ATen's Reduction enum: 0, 1, 2
 
 
+@autocast_op(FP32)
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
     """binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None,
         reduction=0) -> Tensor

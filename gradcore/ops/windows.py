@@ -18,15 +18,10 @@ import numpy as np
 from .. import _dtype
 
 
-def _reach(o, s, d, k):
-    """How far (o) windows of stride s and dilated size d * (k - 1) + 1 reach."""
-    return (o - 1) * s + d * (k - 1) + 1
-
-
 def _padded_sizes(sizes, kernel, stride, padding, dilation, out):
     """Each dim's size after the leading padding and whatever the windows reach past it."""
-    return tuple(max(p + n, _reach(o, s, d, k)) for n, k, s, p, d, o in
-                 zip(sizes, kernel, stride, padding, dilation, out))
+    return tuple([max(p + n, (o - 1) * s + d * (k - 1) + 1) for n, k, s, p, d, o in
+                  zip(sizes, kernel, stride, padding, dilation, out)])
 
 
 def _inner(padding, sizes):
@@ -39,10 +34,12 @@ def _taps(kernel):
     return itertools.product(*(range(k) for k in kernel))
 
 
-def _tap_slices(tap, dilation, stride, out):
-    """The slices of a padded input that kernel offset ``tap`` reads for every output."""
-    return tuple(slice(i * d, i * d + (o - 1) * s + 1, s)
-                 for i, d, s, o in zip(tap, dilation, stride, out))
+def _tap_slices(kernel, dilation, stride, out):
+    """(tap, slices) for every kernel offset in C order: the slices of a padded input that
+    offset ``tap`` reads for every output."""
+    per_dim = [[slice(i * d, i * d + (o - 1) * s + 1, s) for i in range(k)]
+               for k, d, s, o in zip(kernel, dilation, stride, out)]
+    return zip(_taps(kernel), itertools.product(*per_dim))
 
 
 def _pad_windows(xp, x, kernel, stride, padding, dilation, out, value=0):
@@ -60,14 +57,22 @@ def _pad_windows(xp, x, kernel, stride, padding, dilation, out, value=0):
     return buf
 
 
+def _view(xp, a, shape, strides):
+    """A strided view of ``a`` from its first element.  On a C-contiguous NumPy array it is
+    the ndarray constructor over ``a``'s buffer (which checks that the view stays inside it):
+    as_strided's Python wrapper costs ~4 us, which small convolutions and pools feel."""
+    if xp is np and a.flags.c_contiguous:
+        return np.ndarray(shape, a.dtype, a, 0, strides)
+    return xp.lib.stride_tricks.as_strided(a, shape, strides)
+
+
 def _windows(xp, xpad, kernel, stride, dilation, out):
     """Strided view (N, C, *kernel, *out): [n, c, i, j, .., oh, ow, ..] is
     xpad[n, c, oh * sh + i * dh, ow * sw + j * dw, ..]."""
-    st = xpad.strides[2:]
-    return xp.lib.stride_tricks.as_strided(
-        xpad, xpad.shape[:2] + tuple(kernel) + tuple(out),
-        xpad.strides[:2] + tuple(s * d for s, d in zip(st, dilation))
-        + tuple(s * t for s, t in zip(st, stride)))
+    st = xpad.strides
+    return _view(xp, xpad, xpad.shape[:2] + tuple(kernel) + tuple(out),
+                 st[:2] + tuple([s * d for s, d in zip(st[2:], dilation)])
+                 + tuple([s * t for s, t in zip(st[2:], stride)]))
 
 
 def im2col(xp, x, kernel, stride, padding, dilation, out):
@@ -88,8 +93,8 @@ def im2col_batch_last(xp, x, kernel, stride, padding, dilation, out):
     xt = xp.zeros(sizes + (C, N), dtype=x.dtype)
     xt[_inner(padding, x.shape[2:])] = x.transpose(tuple(range(2, 2 + nd)) + (1, 0))
     st = xt.strides
-    return xp.ascontiguousarray(xp.lib.stride_tricks.as_strided(
-        xt, tuple(out) + (C,) + tuple(kernel) + (N,),
+    return xp.ascontiguousarray(_view(
+        xp, xt, tuple(out) + (C,) + tuple(kernel) + (N,),
         tuple(s * t for s, t in zip(st[:nd], stride)) + (st[nd],)
         + tuple(s * d for s, d in zip(st[:nd], dilation)) + (st[nd + 1],)))
 
@@ -103,8 +108,8 @@ def col2im(xp, cols, shape, stride, padding, dilation):
     padded = _padded_sizes(sizes, kernel, stride, padding, dilation, out)
     buf = xp.zeros(cols.shape[:2] + padded, dtype=cols.dtype)
     every = (slice(None), slice(None))
-    for tap in _taps(kernel):
-        buf[every + _tap_slices(tap, dilation, stride, out)] += cols[every + tap]
+    for tap, sl in _tap_slices(kernel, dilation, stride, out):
+        buf[every + sl] += cols[every + tap]
     if padded == sizes:
         return buf
     return xp.ascontiguousarray(buf[every + _inner(padding, sizes)])
@@ -134,28 +139,39 @@ def conv_input_grad(xp, gy, w, shape, stride, padding, dilation):
     cols = xp.matmul(wt, gyt.reshape(L, g, O // g, N)).reshape(out + (C,) + kernel + (N,))
     buf = xp.zeros(padded + (C, N), dtype=cols.dtype)
     lead = (slice(None),) * (nd + 1)
-    for tap in _taps(kernel):
-        buf[_tap_slices(tap, dilation, stride, out)] += cols[lead + tap]
+    for tap, sl in _tap_slices(kernel, dilation, stride, out):
+        buf[sl] += cols[lead + tap]
     inner = buf[_inner(padding, sizes)]
     return xp.ascontiguousarray(inner.transpose((nd + 1, nd) + tuple(range(nd))))
 
 
-def _first_max(xp, taps, valid=None):
-    """(best, k): per output the maximum over the taps (P, N, C, *out) and the tap it was
-    first found at, ``valid(p)`` (a mask, or None) excluding taps that read padding; a NaN
-    beats any number (the last NaN wins) -- PyTorch's CPU rule."""
+_SMALL = 1 << 15  # elements: below this a pass costs its call, above it its memory traffic
+
+
+def _first_max(xp, taps, valid=None, best=None):
+    """(best, k): per output the maximum over the taps (P, N, C, *out) (``best``, when the
+    caller has it) and the tap it was first found at, ``valid(p)`` (a mask, or None)
+    excluding taps that read padding; a NaN beats any number (the last NaN wins) --
+    PyTorch's CPU rule."""
     P = taps.shape[0]
-    best = taps.max(axis=0)
-    k = xp.zeros(best.shape, dtype=np.int8 if P < 128 else np.int32)
-    for p in range(P - 1, -1, -1):  # backwards: the first tap hit is written last
-        hit = taps[p] == best
-        mask = None if valid is None else valid(p)
-        if mask is not None:
-            hit &= mask
-        k += hit * (k.dtype.type(p) - k)
+    if best is None:
+        best = taps.max(axis=0)
+    if valid is None and taps.size <= _SMALL:
+        k = (taps == best).argmax(axis=0)  # two calls; per tap below, but faster on large
+    else:  # the first tap hit has the largest weight P - p (branch-free SIMD passes)
+        kt = np.int8 if P < 127 else np.int32
+        k = xp.zeros(best.shape, dtype=kt)
+        for p in range(P):
+            hit = taps[p] == best
+            mask = None if valid is None else valid(p)
+            if mask is not None:
+                hit &= mask
+            xp.maximum(k, hit * kt(P - p), out=k)
+        k = kt(P) - k
+        if valid is not None:  # a window of padding only (no hit): tap 0, as before
+            k %= kt(P)
     if _dtype.is_floating(taps.dtype):
-        nan = xp.isnan(best)
-        if nan.any():
+        if best.size and xp.isnan(best.max()):  # max propagates NaN: one reduction finds it
             for p in range(P):
                 k = xp.where(xp.isnan(taps[p]), k.dtype.type(p), k)
     return best, k
@@ -163,7 +179,7 @@ def _first_max(xp, taps, valid=None):
 
 def _plane_strides(sizes):
     """The flat index step of each spatial dim in a C-order (*sizes) plane."""
-    return tuple(math.prod(sizes[i + 1:]) for i in range(len(sizes)))
+    return tuple([math.prod(sizes[i + 1:]) for i in range(len(sizes))])
 
 
 def max_pool(xp, x, kernel, stride, padding, dilation, out):
@@ -179,11 +195,14 @@ def max_pool(xp, x, kernel, stride, padding, dilation, out):
     taps = xp.ascontiguousarray(win.transpose(
         tuple(range(2, 2 + nd)) + (0, 1) + tuple(range(2 + nd, 2 + 2 * nd)))).reshape(
         (P,) + x.shape[:2] + tuple(out))
-    # each output's window corner along each dim, broadcast against the others
-    corner = [(xp.arange(o, dtype=np.int64) * s - p).reshape(
-        (o,) + (1,) * (nd - 1 - i)) for i, (o, s, p) in enumerate(zip(out, stride, padding))]
-    offsets = list(_taps(kernel))
     edges = [i for i, (p, n) in enumerate(zip(padding, sizes)) if p or xpad.shape[2 + i] != n]
+    best = taps.max(axis=0)
+    # padding (the lowest value) can tie with a maximum only where the maximum is that value
+    at_low = bool(edges) and bool((best == low).any())
+    if at_low:  # each output's window corner along each dim, broadcast against the others
+        offsets = list(_taps(kernel))
+        corner = [(xp.arange(o, dtype=np.int64) * s - p).reshape((o,) + (1,) * (nd - 1 - i))
+                  for i, (o, s, p) in enumerate(zip(out, stride, padding))]
 
     def valid(p):  # the taps' elements that lie inside the input (None: all of them)
         mask = None
@@ -192,14 +211,19 @@ def max_pool(xp, x, kernel, stride, padding, dilation, out):
             m = (r >= 0) & (r < sizes[i])
             mask = m if mask is None else mask & m
         return mask
-    best, k = _first_max(xp, taps, valid)
+    best, k = _first_max(xp, taps, valid if at_low else None, best)
     plane = _plane_strides(sizes)
-    base = sum(c * s for c, s in zip(corner, plane))
-    # each tap's offset from its window's corner, looked up (int64 // and % cost 5x more)
-    taps_off = xp.asarray([sum(i * d * s for i, d, s in zip(tap, dilation, plane))
-                           for tap in offsets], dtype=np.int64)
-    idx = base + taps_off[k]
-    if edges:  # a window that reads only padding (dilation, ceil_mode) has no element: -1
+    base = None  # each window corner's flat index, (*out) broadcast
+    taps_off = [0]  # each tap's offset from its window's corner, in C order
+    for i, (o, s, p) in enumerate(zip(out, stride, padding)):
+        c = xp.arange(-p * plane[i], (o * s - p) * plane[i], s * plane[i], dtype=np.int64)
+        c = c.reshape((o,) + (1,) * (nd - 1 - i)) if i < nd - 1 else c
+        base = c if base is None else base + c
+        step = dilation[i] * plane[i]
+        taps_off = [t + j * step for t in taps_off for j in range(kernel[i])]
+    # looked up per output (int64 // and % cost 5x more)
+    idx = base + xp.asarray(taps_off, dtype=np.int64)[k]
+    if at_low:  # a window that reads only padding (dilation, ceil_mode) has no element: -1
         seen = None
         for p in range(P):
             m = valid(p)
@@ -259,6 +283,9 @@ def _avg_pool_divisor(xp, shape, kernel, stride, padding, out, count_include_pad
     padding (not what ceil_mode adds past it) or counting input elements only."""
     if divisor_override:
         return divisor_override
+    if not any(padding) and all((o - 1) * s + k <= n for n, k, s, o in
+                                zip(shape[2:], kernel, stride, out)):
+        return math.prod(kernel)  # every window inside the input
     nd = len(kernel)
     div = None
     for i, (n, k, s, p, o) in enumerate(zip(shape[2:], kernel, stride, padding, out)):
@@ -296,6 +323,15 @@ def avg_pool_backward(xp, gy, shape, kernel, stride, padding, count_include_pad,
     div = _avg_pool_divisor(xp, shape, kernel, stride, padding, gy.shape[2:],
                             count_include_pad, divisor_override)
     g = gy / xp.asarray(div, dtype=gy.dtype)
+    out = gy.shape[2:]
+    tiles = tuple(stride) == tuple(kernel) and all(o * k == n for n, k, o in
+                                                   zip(shape[2:], kernel, out))
+    if tiles and not any(padding):
+        # the windows tile the input: each element takes its one window's value (a copy)
+        split = sum(((o, 1) for o in out), ())
+        return xp.broadcast_to(g.reshape(g.shape[:2] + split),
+                               g.shape[:2] + sum(((o, k) for o, k in zip(out, kernel)), ())
+                               ).reshape(shape)
     cols = xp.broadcast_to(g.reshape(g.shape[:2] + (1,) * nd + g.shape[2:]),
                            g.shape[:2] + tuple(kernel) + g.shape[2:])
     return col2im(xp, cols, shape, stride, padding, (1,) * nd)
@@ -341,28 +377,32 @@ def adaptive_avg_pool_backward(xp, gy, shape, nd):
 
 def adaptive_max_pool(xp, x, out):
     """(values, int64 flat plane indices) of adaptive max pooling: window i along a dim
-    covers floor(i * n / o) .. ceil((i + 1) * n / o) - 1; one gather per offset into the
-    widest window (shorter windows repeat their last element, which never changes which
-    maximum comes first)."""
+    covers floor(i * n / o) .. ceil((i + 1) * n / o) - 1.  Where every output size divides
+    its input size the windows tile the input: max_pool with kernel = stride = n / o.
+    Otherwise the maximum is taken one dim at a time, the last first (the window maximum of
+    the row maxima, each row's first maximum, then the first row holding the largest: the
+    first maximum in C order, and the last NaN in C order, as PyTorch's loop): per dim one
+    gather per offset into the widest window (shorter windows repeat their last element,
+    which never changes which maximum comes first)."""
     nd, sizes = len(out), x.shape[2:]
+    if all(o and n % o == 0 for n, o in zip(sizes, out)):
+        kernel = tuple(n // o for n, o in zip(sizes, out))
+        return max_pool(xp, x, kernel, kernel, (0,) * nd, (1,) * nd, tuple(out))
     plane = _plane_strides(sizes)
-    pos = []  # per dim: (widest, o) positions, clamped into each window
-    for i, (n, o) in enumerate(zip(sizes, out)):
+    vals, flat = x, None  # flat: the chosen element's offset within the dims reduced so far
+    for i in range(nd - 1, -1, -1):
+        n, o, axis = sizes[i], out[i], 2 + i
         start, end = _adaptive_bounds(xp, n, o)
         width = int(max(-(-n // o) + 1, 1)) if o else 1
-        off = xp.arange(width, dtype=np.int64)[:, None]
-        pos.append(xp.minimum(start[None, :] + off, end[None, :] - 1))
-    taps, flat = [], []
-    for tap in _taps([p.shape[0] for p in pos]):
-        ix = [p[t].reshape((-1,) + (1,) * (nd - 1 - i)) for i, (p, t) in enumerate(zip(pos, tap))]
-        taps.append(x[(slice(None), slice(None)) + tuple(ix)])
-        flat.append(sum(a * s for a, s in zip(ix, plane)))
-    best, k = _first_max(xp, xp.stack(taps))
-    flat = xp.stack([xp.broadcast_to(f, tuple(out)) for f in flat])  # (P, *out)
-    NC, L = best.shape[0] * best.shape[1], math.prod(out)
-    idx = flat.reshape(len(taps), L)[k.reshape(NC, L).astype(np.int64),
-                                     xp.arange(L, dtype=np.int64)[None, :]]
-    return best, idx.reshape(best.shape)
+        pos = xp.minimum(start[None, :] + xp.arange(width, dtype=np.int64)[:, None],
+                         end[None, :] - 1)  # (width, o)
+        vals, k = _first_max(xp, xp.stack([xp.take(vals, pos[t], axis=axis)
+                                           for t in range(width)]))
+        shape = (o,) + (1,) * (nd - 1 - i)
+        row = xp.minimum(start.reshape(shape) + k, end.reshape(shape) - 1)  # along dim i
+        inner = 0 if flat is None else xp.take_along_axis(flat, row, axis)
+        flat = row * plane[i] + inner
+    return vals, flat
 
 
 def fractional_intervals(xp, samples, n, o, k):

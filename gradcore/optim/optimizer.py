@@ -258,10 +258,12 @@ class Optimizer:
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
-                    if p.grad is not None:
-                        if type(p._grad._arr) is CooArray and not self._sparse_grads:
-                            _refuse_sparse(self)
-                        self._update_by_group(p, group)
+                    g = p._grad  # a leaf's .grad (non-leaves are refused without differentiable)
+                    if g is None:
+                        continue
+                    if type(g._arr) is CooArray and not self._sparse_grads:
+                        _refuse_sparse(self)
+                    self._update_by_group(p, group)
         return loss
 
     def _update_by_group(self, p, group):

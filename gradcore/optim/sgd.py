@@ -3,8 +3,7 @@ buf = momentum * buf + (1 - dampening) * grad, Nesterov, maximize, weight decay.
 from ..backend.kernels import kernel
 from ..sparse import CooArray, add_into, rows
 from ..tensor import Tensor, _wrap
-from .optimizer import (Optimizer, _arrays, _bump, _check_flags, _check_nonnegative, _number,
-                        _to_scalar)
+from .optimizer import Optimizer, _check_flags, _check_nonnegative, _number, _to_scalar
 from . import array_ops
 from .array_ops import sliced, update_grad, add_scaled_
 
@@ -14,13 +13,14 @@ def sgd_step_(xp, p, g, buf, lr, momentum, dampening, nesterov, weight_decay, ma
               first):
     """SGD on ``p``; ``buf`` (the momentum buffer, None without momentum) is overwritten
     with the gradient when ``first``, else decayed by momentum and accumulated."""
-    scratch_needed = (weight_decay != 0 or maximize or nesterov
+    plain = weight_decay == 0 and not maximize  # the gradient used as it is
+    scratch_needed = (not plain or nesterov
                       or (momentum != 0 and dampening != 0 and not first))
     if scratch_needed and p.nbytes > array_ops.SLICE_BYTES and sliced(
             sgd_step_.reference, xp, (p, g, buf),
             (lr, momentum, dampening, nesterov, weight_decay, maximize, first)):
         return
-    d, scratch = update_grad(xp, p, g, weight_decay, maximize)
+    d, scratch = (g, None) if plain else update_grad(xp, p, g, weight_decay, maximize)
     if momentum != 0:
         if first:
             xp.copyto(buf, d)
@@ -91,8 +91,9 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, p, group):
-        if type(p._grad._arr) is CooArray:
-            return self._sparse_update(p, group, p._grad._arr)
+        g = p._grad._arr
+        if type(g) is CooArray:
+            return self._sparse_update(p, group, g)
         momentum = group["momentum"]
         buf, first = None, False
         if momentum != 0:
@@ -102,10 +103,11 @@ class SGD(Optimizer):
                 from ..ops.factories import empty_like
                 buf = state["momentum_buffer"] = empty_like(p)
                 first = True
-        sgd_step_(p._be, p._arr, p.grad._arr, *_arrays([buf]), _number(group["lr"]), momentum,
-                        group["dampening"], group["nesterov"], group["weight_decay"],
-                        group["maximize"], first)
-        _bump([buf])
+        sgd_step_(p._be, p._arr, g, None if buf is None else buf._arr, _number(group["lr"]),
+                  momentum, group["dampening"], group["nesterov"], group["weight_decay"],
+                  group["maximize"], first)
+        if buf is not None:
+            buf._bump_version()
 
     def _sparse_update(self, p, group, grad):
         """PyTorch's single-tensor SGD on a sparse gradient: no weight decay (its add(sparse,

@@ -1,2 +1,2 @@
-"""gradcore.utils: data loading, activation checkpointing, the determinism flag."""
-from . import data, checkpoint, deterministic  # noqa: F401
+"""gradcore.utils: data loading, activation checkpointing, determinism, DLPack, safetensors."""
+from . import data, checkpoint, deterministic, dlpack, safetensors  # noqa: F401

@@ -2,11 +2,10 @@
 modes and repr)."""
 import math
 
-import numpy as np
-
 from ...ops import factories
 from ...ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
                          conv_transpose3d)
+from ...ops.resample import pad
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
@@ -22,35 +21,6 @@ def _ntuple(x, n):
 
 def _pair(x):
     return _ntuple(x, 2)
-
-
-def _pad_index(shape, dim, before, after, mode):
-    """Where each element along ``dim`` of an input padded by ``mode`` comes from."""
-    n = shape[dim]
-    i = np.arange(-before, n + after)
-    if mode == "reflect":
-        if before >= n or after >= n:
-            raise RuntimeError(f"Argument #{2 - 2 * dim}: Padding size should be less than the "
-                               f"corresponding input dimension, but got: padding ({before}, "
-                               f"{after}) at dimension {len(shape) + dim} of input "
-                               f"{list(shape)}")
-        return (n - 1) - np.abs((n - 1) - np.abs(i))
-    if mode == "replicate":
-        return np.clip(i, 0, n - 1)
-    if before > n or after > n:
-        raise RuntimeError("Padding value causes wrapping around more than once.")
-    return i % n  # circular
-
-
-def _pad(input, pads, mode):
-    """F.pad(input, pads, mode) for the last len(pads) / 2 dims, pads as F.pad takes them
-    (the last dim's (before, after) first)."""
-    shape = input.shape
-    index = [(-1 - i, _pad_index(shape, -1 - i, pads[2 * i], pads[2 * i + 1], mode))
-             for i in range(len(pads) // 2)]
-    for dim, idx in index:
-        input = input.index_select(dim, factories.tensor(idx, device=input.device))
-    return input
 
 
 class _ConvNd(Module):
@@ -144,7 +114,8 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
-    """The forward of Conv1d/2d/3d: padding_mode through F.pad, then the convolution."""
+    """The forward of Conv1d/2d/3d: padding_mode through F.pad (PyTorch's pad nodes:
+    ReflectionPad2DBackward0 ...), then the convolution."""
     _conv = None
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
@@ -155,7 +126,7 @@ class _Conv(_ConvNd):
     def _conv_forward(self, input, weight, bias):
         conv = type(self)._conv
         if self.padding_mode != "zeros":
-            return conv(_pad(input, self._reversed_padding_repeated_twice, self.padding_mode),
+            return conv(pad(input, self._reversed_padding_repeated_twice, self.padding_mode),
                         weight, bias, self.stride, (0,) * self._dims, self.dilation,
                         self.groups)
         return conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)

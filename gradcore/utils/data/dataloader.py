@@ -19,12 +19,12 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from .. import _dtype
-from .._generator import Generator, default_generator
-from .._dtype import int64
-from ..ops.factories import empty, tensor, from_numpy, randint, randperm
-from ..ops.join import stack
-from ..tensor import Tensor
+from ... import _dtype
+from ..._generator import Generator, default_generator
+from ..._dtype import int64
+from ...ops.factories import empty, tensor, from_numpy, randint, randperm
+from ...ops.join import stack
+from ...tensor import Tensor
 
 T_co = TypeVar("T_co", covariant=True)
 
