@@ -171,10 +171,10 @@ def test_launcher_starts_the_processes_itself_for_nccl(tmp_path):
     """``--backend nccl`` starts the processes as torchrun (no MPI, no GPU needed to check
     the environment); a rank that fails stops the others and gives its exit code."""
     script = tmp_path / "show.py"
-    script.write_text("import os, sys\n"
-                      "print('env', *(os.environ[k] for k in ('RANK', 'LOCAL_RANK', "
-                      "'WORLD_SIZE', 'LOCAL_WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')), "
-                      "*sys.argv[1:], flush=True)\n"
+    script.write_text("import os, sys\n"  # one write a line: the ranks share the pipe
+                      "os.write(1, (' '.join(['env', *(os.environ[k] for k in ('RANK', "
+                      "'LOCAL_RANK', 'WORLD_SIZE', 'LOCAL_WORLD_SIZE', 'MASTER_ADDR', "
+                      "'MASTER_PORT')), *sys.argv[1:]]) + '\\n').encode())\n"
                       "if sys.argv[1:] == ['fail'] and os.environ['RANK'] == '3':\n"
                       "    sys.exit(7)\n"
                       "import time; time.sleep(0 if sys.argv[1:] != ['fail'] else 30)\n")
