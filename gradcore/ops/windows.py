@@ -146,6 +146,7 @@ def conv_input_grad(xp, gy, w, shape, stride, padding, dilation):
 
 
 _SMALL = 1 << 15  # elements: below this a pass costs its call, above it its memory traffic
+_MANY_TAPS = 64  # taps per window: above this one pass over all taps beats a call per tap
 
 
 def _first_max(xp, taps, valid=None, best=None):
@@ -156,8 +157,9 @@ def _first_max(xp, taps, valid=None, best=None):
     P = taps.shape[0]
     if best is None:
         best = taps.max(axis=0)
-    if valid is None and taps.size <= _SMALL:
+    if valid is None and (taps.size <= _SMALL or P > _MANY_TAPS):
         k = (taps == best).argmax(axis=0)  # two calls; per tap below, but faster on large
+        # inputs with few taps (a loop over thousands of taps costs a call each)
     else:  # the first tap hit has the largest weight P - p (branch-free SIMD passes)
         kt = np.int8 if P < 127 else np.int32
         k = xp.zeros(best.shape, dtype=kt)
@@ -172,8 +174,9 @@ def _first_max(xp, taps, valid=None, best=None):
             k %= kt(P)
     if _dtype.is_floating(taps.dtype):
         if best.size and xp.isnan(best.max()):  # max propagates NaN: one reduction finds it
-            for p in range(P):
-                k = xp.where(xp.isnan(taps[p]), k.dtype.type(p), k)
+            nan = xp.isnan(taps)  # the last NaN's tap, where a window has one
+            last = (P - 1) - nan[::-1].argmax(axis=0)
+            k = xp.where(nan.any(axis=0), last.astype(k.dtype), k)
     return best, k
 
 
