@@ -4,7 +4,7 @@ and ``custom_fwd`` / ``custom_bwd`` for custom autograd Functions."""
 import functools
 import warnings
 
-from .. import _autocast, _dtype
+from .. import _autocast
 from .._device import device as _device
 
 __all__ = ["autocast", "custom_fwd", "custom_bwd", "is_autocast_available"]
@@ -129,11 +129,9 @@ def custom_bwd(bwd=None, *, device_type):
 
 
 def _cast(values, device_type, dtype):
-    from ..tensor import Tensor
     out = []
     for v in values:
-        if (isinstance(v, Tensor) and v.device.type == device_type
-                and _dtype.is_floating(v._arr.dtype) and v._arr.dtype.char != "d"):
+        if _autocast._eligible(v, device_type):
             v = v.to(dtype)
         elif isinstance(v, (list, tuple)):
             v = type(v)(_cast(v, device_type, dtype))

@@ -80,11 +80,12 @@ def _u24(w):
 
 
 def _normal_words32(w, mean, std):
-    """PyTorch's float32 normals from mt19937 words (a multiple of 16): the compiled kernel
-    for large draws when numba is there, else avx_mathfun's NumPy passes (the same bits)."""
+    """PyTorch's float32 normals from mt19937 words (a multiple of 16; consumed): the compiled
+    kernel for large draws when numba is there, else avx_mathfun's NumPy passes (the same
+    bits)."""
     k = jit.kernels() if w.size >= jit.MIN_SIZE else None
     if k is None:
-        return normal_fill_16(_u24(w.copy()), mean, std)
+        return normal_fill_16(_u24(w), mean, std)
     return k.normal_words32(w, f32(mean), f32(std), np.empty(w.size, f32))
 
 
