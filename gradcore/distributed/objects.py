@@ -56,7 +56,8 @@ def _device(g):
 
 
 def _u8(g, arr):
-    t = from_numpy(np.ascontiguousarray(arr))
+    arr = np.ascontiguousarray(arr)
+    t = from_numpy(arr if arr.flags.writeable else arr.copy())   # frombuffer's are read-only
     return t if g._backend == "mpi" else t.to(_device(g))
 
 

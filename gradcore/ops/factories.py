@@ -1,6 +1,7 @@
 """Tensor factories: tensor, zeros, ones, full, empty, arange, linspace, eye, rand, randn,
 randint, randperm, *_like, from_numpy, as_tensor."""
 import numbers
+import warnings
 
 import numpy as np
 
@@ -99,7 +100,29 @@ def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _dtype.from_numpy_dtype(ndarray.dtype)
+    if any(s < 0 for s in ndarray.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
+                         "with negative strides are not currently supported. (You can probably "
+                         "work around this by making a copy of your array  with array.copy().) ")
+    if not ndarray.flags.writeable:
+        _warn_not_writable()
     return _wrap(ndarray, cpu_backend())
+
+
+_WARNED_NOT_WRITABLE = []
+
+
+def _warn_not_writable():
+    """PyTorch's warning for a read-only array shared by from_numpy/as_tensor, once per
+    process (NumPy refuses the writes here, where PyTorch's are undefined behaviour)."""
+    if not _WARNED_NOT_WRITABLE:
+        _WARNED_NOT_WRITABLE.append(True)
+        warnings.warn("The given NumPy array is not writable, and PyTorch does not support "
+                      "non-writable tensors. This means writing to this tensor will result in "
+                      "undefined behavior. You may want to copy the array to protect its data or "
+                      "make it writable before converting it to a tensor. This type of warning "
+                      "will be suppressed for the rest of this program.", UserWarning,
+                      stacklevel=3)
 
 
 def _factory(size, dtype, device, requires_grad, make):
