@@ -214,6 +214,278 @@ def bench_mlp(steps):
     return out
 
 
+# ---- convolution: implicit GEMM vs im2col vs cuDNN ----------------------------------------------
+
+# (label, x shape, w shape, stride, padding): the CNN step's two layers (gradcore.bench's
+# make_cnn_step), a ResNet-50 stage-1 3x3 and a strided 3x3
+CONV_SHAPES = [("cnn conv1", (64, 1, 12, 12), (8, 1, 3, 3), 1, 1),
+               ("cnn conv2", (64, 8, 6, 6), (16, 8, 3, 3), 1, 1),
+               ("resnet 3x3", (32, 64, 56, 56), (64, 64, 3, 3), 1, 1),
+               ("resnet 3x3 s2", (32, 128, 28, 28), (256, 128, 3, 3), 2, 1)]
+
+
+def _cudnn_frontend_fprop(cp, x, w, stride, pad):
+    """A callable running cuDNN's conv fprop through nvidia-cudnn-frontend's Python graph API
+    (float32 in and out, float32 compute), or the reason it can't (not installed, ...)."""
+    try:
+        import cudnn
+    except ImportError as e:
+        return None, f"nvidia-cudnn-frontend not installed ({e})"
+    try:
+        dt = cudnn.data_type.FLOAT
+        handle = cudnn.create_handle()
+        g = cudnn.pygraph(io_data_type=dt, intermediate_data_type=dt, compute_data_type=dt,
+                          handle=handle)
+        X = g.tensor(name="X", dim=list(x.shape), stride=[s // 4 for s in x.strides],
+                     data_type=dt)
+        W = g.tensor(name="W", dim=list(w.shape), stride=[s // 4 for s in w.strides],
+                     data_type=dt)
+        Y = g.conv_fprop(image=X, weight=W, padding=[pad, pad], stride=[stride, stride],
+                         dilation=[1, 1], compute_data_type=dt)
+        Y.set_output(True).set_data_type(dt)
+        g.validate()
+        g.build_operation_graph()
+        g.create_execution_plans([cudnn.heur_mode.A, cudnn.heur_mode.FALLBACK])
+        g.check_support()
+        g.build_plans()
+        out = [(n + 2 * pad - k) // stride + 1 for n, k in zip(x.shape[2:], w.shape[2:])]
+        y = cp.empty((x.shape[0], w.shape[0], *out), np.float32)
+        ws = cp.empty(max(1, g.get_workspace_size()), np.uint8)
+        pack = {X: x.data.ptr, W: w.data.ptr, Y: y.data.ptr}
+        return (lambda: g.execute(pack, ws.data.ptr, handle=handle)), None
+    except Exception as e:  # an API difference between frontend versions: say which
+        return None, f"cudnn frontend graph failed: {type(e).__name__}: {e}"
+
+
+def bench_conv(be, cp, reps):
+    """Milliseconds of each convolution map (forward, input and weight gradients) by the
+    implicit-GEMM kernels (kernels/conv.cu), by the im2col path on CuPy (their reference),
+    by PyTorch CUDA (cuDNN, TF32 off) and cuDNN's frontend when installed; plus the
+    bias_act kernels' bandwidth.  Rows: (label, map, implementation, ms or reason)."""
+    from gradcore.backend.kernels import REGISTRY
+    from gradcore.ops.conv import _ConvGeom
+    rows = []
+    try:
+        import torch
+        torch_ok = torch.cuda.is_available()
+        if torch_ok:
+            torch.backends.cudnn.allow_tf32 = False
+            torch.backends.cudnn.benchmark = True
+    except ImportError:
+        torch_ok = False
+    rng = cp.random.default_rng(0)
+    for label, xs, ws, s, p in CONV_SHAPES:
+        x = rng.standard_normal(xs, dtype=np.float32)
+        w = rng.standard_normal(ws, dtype=np.float32)
+        geom = _ConvGeom((s, s), (p,) * 4, (1, 1), 1)
+        y = be.conv_forward(x, w, None, geom)
+        gy = rng.standard_normal(y.shape, dtype=np.float32)
+        maps = {"forward": (("conv_forward", (x, w, None, geom))),
+                "input grad": ("conv_input_grad", (gy, w, geom, xs)),
+                "weight grad": ("conv_weight_grad", (x, gy, geom, ws))}
+        for m, (name, args) in maps.items():
+            k = REGISTRY[name]
+            rows.append((label, m, "implicit GEMM", gpu_ms(cp, lambda: k(be, *args), reps)))
+            rows.append((label, m, "im2col (CuPy)",
+                         gpu_ms(cp, lambda: k.reference(cp, *args), reps)))
+        if torch_ok:
+            tx, tw, tgy = (torch.as_tensor(a, device="cuda") for a in (x, w, gy))
+            rows.append((label, "forward", "torch (cuDNN)", gpu_ms(
+                cp, lambda: torch.nn.functional.conv2d(tx, tw, None, s, p), reps)))
+            rows.append((label, "both grads", "torch (cuDNN)", gpu_ms(
+                cp, lambda: torch.ops.aten.convolution_backward(
+                    tgy, tx, tw, None, [s, s], [p, p], [1, 1], False, [0, 0], 1,
+                    [True, True, False]), reps)))
+        run, why = _cudnn_frontend_fprop(cp, x, w, s, p)
+        rows.append((label, "forward", "cudnn frontend", why if run is None else
+                     gpu_ms(cp, run, reps)))
+    n = 1 << 24
+    xb = rng.standard_normal((n >> 10, 1024), dtype=np.float32)
+    b = rng.standard_normal(1024, dtype=np.float32)
+    for act in ("none", "relu", "gelu"):
+        ms = gpu_ms(cp, lambda: be.bias_act_forward(xb, b, act), reps)
+        rows.append(("bias_act (16M, 1024 cols)", f"forward {act}", "kernel",
+                     f"{ms:.3f} ms, {(2 if act == 'none' else 3) * 4 * n / ms / 1e6:.0f} GB/s"))
+    y, pre = be.bias_act_forward(xb.copy(), b, "gelu")
+    ms = gpu_ms(cp, lambda: be.bias_act_backward(xb, pre, "gelu"), reps)
+    rows.append(("bias_act (16M, 1024 cols)", "backward gelu", "kernel",
+                 f"{ms:.3f} ms, {3 * 4 * n / ms / 1e6:.0f} GB/s"))
+    for r in rows:
+        v = r[3] if isinstance(r[3], str) else f"{r[3]:.3f} ms"
+        print(f"  {r[0]:<26} {r[1]:<14} {r[2]:<16} {v}", flush=True)
+    return rows
+
+
+def conv_report_lines(rows):
+    """bench_conv's rows as the report's section (appended after write_report's)."""
+    lines = ["", "## Convolution maps (float32) and bias_act", "",
+             "| layer | map | implementation | time |", "|---|---|---|---|"]
+    for label, m, impl, v in rows:
+        lines.append(f"| {label} | {m} | {impl} | "
+                     f"{v if isinstance(v, str) else f'{v:.3f} ms'} |")
+    return lines
+
+
+# ---- the MLP step captured in one CUDA graph (issue 16, engineer C) -----------------------------
+
+CAPTURED_GOAL = 0.6  # gradcore's captured step <= 0.6x PyTorch's CUDA eager step
+
+
+def _captured_mlp_step(lib, batch=256, widths=(784, 512, 512, 10)):
+    """make_mlp_step's model, loss and SGD-momentum step captured once in a CUDA graph
+    (warm-up on a side stream, PyTorch's whole-network recipe); returns a step that copies
+    the next batch into the static input/target (device to device) and replays the graph."""
+    nn = lib.nn
+    layers = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(widths) - 2:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers).to("cuda")
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((batch, widths[0])).astype(np.float32), device="cuda")
+    y = lib.tensor(rng.integers(0, widths[-1], batch), device="cuda")
+    static_x, static_y = x.clone(), y.clone()
+    criterion = nn.CrossEntropyLoss()
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    s = lib.cuda.Stream()
+    s.wait_stream(lib.cuda.current_stream())
+    with lib.cuda.stream(s):
+        for _ in range(3):
+            optimizer.zero_grad(set_to_none=True)
+            criterion(model(static_x), static_y).backward()
+            optimizer.step()
+    lib.cuda.current_stream().wait_stream(s)
+    g = lib.cuda.CUDAGraph()
+    optimizer.zero_grad(set_to_none=True)
+    with lib.cuda.graph(g):
+        static_loss = criterion(model(static_x), static_y)
+        static_loss.backward()
+        optimizer.step()
+
+    def step():
+        static_x.copy_(x)
+        static_y.copy_(y)
+        g.replay()
+        return static_loss
+    return step
+
+
+def bench_captured_step(steps):
+    """ms per MLP 784-512-512-10 step (batch 256, SGD momentum): eager and captured, gradcore
+    and PyTorch (when installed with CUDA).  None without a GPU (nothing measured)."""
+    if not gradcore.cuda.is_available():
+        return None
+    out = {"gradcore cuda eager": wall_ms(make_mlp_step(gradcore, "cuda"),
+                                          gradcore.cuda.synchronize, steps)}
+    try:
+        out["gradcore cuda captured"] = wall_ms(_captured_mlp_step(gradcore),
+                                                gradcore.cuda.synchronize, steps)
+    except Exception as e:  # report why, keep the other numbers
+        out["gradcore cuda captured"] = f"failed: {type(e).__name__}: {e}"
+    try:
+        import torch
+        if torch.cuda.is_available():
+            out["torch cuda eager"] = wall_ms(make_mlp_step(torch, "cuda"),
+                                              torch.cuda.synchronize, steps)
+            out["torch cuda captured"] = wall_ms(_captured_mlp_step(torch),
+                                                 torch.cuda.synchronize, steps)
+    except ImportError:
+        pass
+    for k, v in out.items():
+        print(f"  {k:<24} " + (f"{v:8.3f} ms/step" if isinstance(v, float) else v), flush=True)
+    ours, ref = out.get("gradcore cuda captured"), out.get("torch cuda eager")
+    if isinstance(ours, float) and isinstance(ref, float):
+        print(f"  captured / torch eager: {ours / ref:.2f}x (goal <= {CAPTURED_GOAL})")
+    return out
+
+
+def captured_step_report(captured):
+    """The report's lines for bench_captured_step's numbers."""
+    if not captured:
+        return []
+    lines = ["", "## MLP step captured in one CUDA graph (captured_step)", "",
+             "| implementation | ms/step |", "|---|---:|"]
+    lines += [f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |"
+              for k, v in captured.items()]
+    ours, ref = captured.get("gradcore cuda captured"), captured.get("torch cuda eager")
+    if isinstance(ours, float) and isinstance(ref, float):
+        lines += ["", f"Goal (gradcore captured <= {CAPTURED_GOAL}x torch cuda eager): "
+                      f"{'met' if ours <= CAPTURED_GOAL * ref else 'NOT met'} "
+                      f"({ours / ref:.2f}x)"]
+    return lines
+
+
+# ---- optimizer steps: one launch per parameter vs multi-tensor ----------------------------------
+
+OPTIM_CASES = [("mlp 784-512-512-10", [(512, 784), (512,), (512, 512), (512,), (10, 512), (10,)]),
+               ("200 x 4096", [(4096,)] * 200)]
+
+
+def bench_optimizer_step(steps):
+    """ms per ``optimizer.step()`` (gradients already there) and kernel launches per step, for
+    SGD with momentum and Adam on the MLP's 6 parameters and on 200 small ones: gradcore with
+    foreach=False (one launch per parameter) and foreach=None (multi-tensor:
+    kernels/multi_tensor.cu), PyTorch's foreach and fused when installed with CUDA.  None
+    without a GPU (nothing measured).  Prediction: bench/NOTES.md (multi-tensor optimizer)."""
+    if not gradcore.cuda.is_available():
+        return None
+    from gradcore.backend import get_backend
+    be = get_backend("cuda")
+    libs = [("gradcore", gradcore, gradcore.cuda.synchronize)]
+    try:
+        import torch
+        if torch.cuda.is_available():
+            libs.append(("torch", torch, torch.cuda.synchronize))
+    except ImportError:
+        pass
+    rows = []
+    for label, shapes in OPTIM_CASES:
+        for opt_name, kwargs in (("SGD", {"lr": 0.01, "momentum": 0.9}), ("Adam", {"lr": 1e-3})):
+            for lib_name, lib, sync in libs:
+                options = [("foreach=False", {"foreach": False}), ("foreach=None", {})]
+                if lib_name == "torch":
+                    options.append(("fused=True", {"fused": True}))
+                for opt_label, extra in options:
+                    rng = np.random.default_rng(0)
+                    ps = [lib.tensor(rng.standard_normal(sh).astype(np.float32), device="cuda",
+                                     requires_grad=True) for sh in shapes]
+                    for p in ps:
+                        p.grad = lib.randn(*p.shape, device="cuda")
+                    opt = getattr(lib.optim, opt_name)(ps, **kwargs, **extra)
+                    launches = None
+                    if lib_name == "gradcore":
+                        count = [0]
+                        real = be._launch
+
+                        def counting(*a, _real=real, **k):
+                            count[0] += 1
+                            return _real(*a, **k)
+                        be._launch = counting
+                        opt.step()
+                        sync()
+                        be._launch = real
+                        launches = count[0]
+                    ms = wall_ms(opt.step, sync, steps)
+                    rows.append((label, opt_name, f"{lib_name} {opt_label}", ms, launches))
+                    print(f"  {label:<20} {opt_name:<5} {lib_name + ' ' + opt_label:<24} "
+                          f"{ms:8.3f} ms/step" + ("" if launches is None
+                                                   else f"  {launches} launches"), flush=True)
+    return rows
+
+
+def optimizer_step_report(rows):
+    """The report's lines for bench_optimizer_step's rows."""
+    if not rows:
+        return []
+    lines = ["", "## Optimizer step: per-parameter vs multi-tensor (optimizer_step)", "",
+             "| parameters | optimizer | implementation | ms/step | launches |",
+             "|---|---|---|---:|---:|"]
+    lines += [f"| {a} | {b} | {c} | {ms:.3f} | {'' if n is None else n} |"
+              for a, b, c, ms, n in rows]
+    return lines
+
+
 # ---- report ------------------------------------------------------------------------------------
 
 def write_report(path, info, tests, copy, kernels, mlp, n):
@@ -278,9 +550,21 @@ def main(argv=None):
     cp.get_default_memory_pool().free_all_blocks()
     print("\nMLP 784-512-512-10 step:", flush=True)
     mlp = bench_mlp(steps=10 if args.quick else 30)
+    print("\nMLP step captured in a CUDA graph:", flush=True)
+    captured = bench_captured_step(steps=10 if args.quick else 30)
+    print("\noptimizer steps (per-parameter vs multi-tensor):", flush=True)
+    optim_rows = bench_optimizer_step(steps=10 if args.quick else 30)
     slug = re.sub(r"[^a-z0-9]+", "-", card.lower()).strip("-")
     path = os.path.join(args.out, f"gpu-{slug}-{info['date']}.md")
+    print("\nconvolutions (implicit GEMM / im2col / cuDNN) and bias_act:", flush=True)
+    conv = bench_conv(be, cp, reps=5 if args.quick else 10)
     write_report(path, info, tests, (copy_ms, copy_gbs), kernels, mlp, n)
+    with open(path, "a") as f:  # (the captured step's section)
+        f.write("\n".join(captured_step_report(captured) + [""]))
+    with open(path, "a") as f:
+        f.write("\n".join(optimizer_step_report(optim_rows) + [""]))
+    with open(path, "a") as f:
+        f.write("\n".join(conv_report_lines(conv)) + "\n")
     print(f"\nwrote {os.path.relpath(path, ROOT)}")
     return 0 if tests is None or tests[0] == 0 else 1
 

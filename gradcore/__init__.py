@@ -35,13 +35,17 @@ from . import special  # noqa: E402,F811  (torch.special; after distributions)
 from . import return_types  # noqa: E402
 from . import amp  # noqa: E402  (torch.amp: autocast, GradScaler)
 from . import distributed  # noqa: E402  (torch.distributed: MPI / NCCL; mpi4py loads lazily)
+from . import backends, func, multiprocessing, profiler, testing, types  # noqa: E402,F401
+from .func import vmap  # noqa: E402  (torch.vmap)
 globals().update(amp.autocast_mode.TORCH_FUNCTIONS)  # torch.autocast, is_autocast_enabled ...
 from .amp.grad_scaler import (_amp_foreach_non_finite_check_and_unscale_,  # noqa: E402,F401
                               _amp_update_scale_)
 from .amp._deprecated import cuda_amp as _cuda_amp, cpu_amp as _cpu_amp  # noqa: E402
-import types as _types  # noqa: E402
-cuda.amp = _cuda_amp  # torch.cuda.amp.GradScaler, deprecated (bound: cuda sits below amp)
-cpu = _types.SimpleNamespace(amp=_cpu_amp)  # torch.cpu.amp.GradScaler, deprecated
+cuda.amp = _cuda_amp  # torch.cuda.amp, deprecated (bound: cuda sits below amp)
+from .cuda.graphed_callables import make_graphed_callables as _mgc  # noqa: E402
+cuda.make_graphed_callables = _mgc  # (bound: it needs nn and autograd, above cuda)
+from . import cpu  # noqa: E402  (torch.cpu)
+cpu.amp = _cpu_amp  # torch.cpu.amp, deprecated (bound: cpu sits below amp)
 
 __version__ = "0.1.0"
 

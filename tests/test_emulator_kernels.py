@@ -254,6 +254,74 @@ def test_optimizers_exact(emu, rng, dtype):
                 _close(got, want, exact=True)
 
 
+def _bits(a):
+    """An array's bits (float16/bfloat16 compared exactly, whatever NumPy makes of them)."""
+    return a.view(np.uint16) if a.itemsize == 2 else a
+
+
+try:
+    from ml_dtypes import bfloat16 as BF16
+except ImportError:  # the optional bfloat16 dependency
+    BF16 = None
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64] + ([BF16] if BF16 else []),
+                         ids=str)
+def test_multi_tensor_optimizers_exact(emu, rng, dtype):
+    """multi_tensor_sgd / multi_tensor_adam (kernels/multi_tensor.cu) against the reference,
+    bit for bit: 38 tensors (more than a table's 32: two launches), one of two chunks, odd
+    sizes; Adam with a step count per tensor; float16/bfloat16 in float32, rounded once."""
+    sizes = [65536 + 37, 1, 347, 1031] + [3 + i % 5 for i in range(34)]
+    n = len(sizes)
+
+    def lists(k):
+        return [[_arr(rng, (s,)).astype(dtype) for s in sizes] for _ in range(k)]
+
+    def check(got, want):
+        for gl, wl in zip(got, want):
+            for g, w in zip(gl, wl):
+                np.testing.assert_array_equal(_bits(g), _bits(w))
+
+    ct = cb.CTYPES[np.dtype(dtype).char]
+    for momentum, dampening, nesterov, wd, maximize in [(0, 0, False, 0, False),
+                                                        (0.9, 0.1, False, 1e-2, True),
+                                                        (0.9, 0, True, 1e-2, False)]:
+        got = lists(3)
+        want = [[a.copy() for a in lst] for lst in got]
+        for first in (True, False):
+            args = (0.1, momentum, dampening, nesterov, wd, maximize, first)
+            before = len(emu.loader.launches)
+            emu.multi_tensor_sgd(got[0], got[1], got[2] if momentum else None, *args)
+            REF.multi_tensor_sgd(want[0], want[1], want[2] if momentum else None, *args)
+            check(got, want)
+            assert [x[0] for x in emu.loader.launches[before:]] == \
+                [f"multi_tensor_sgd<{ct}>"] * 2
+    for amsgrad, maximize, decoupled, wd, beta1 in [(False, False, False, 0, 0.9),
+                                                    (True, True, True, 0.1, 0.2),
+                                                    (True, False, False, 0.1, 0.9)]:
+        got = lists(2) + [[np.zeros(s, dtype) for s in sizes] for _ in range(3)]
+        want = [[a.copy() for a in lst] for lst in got]
+        for step in (1, 2):
+            steps = [float(step + i % 3) for i in range(n)]
+            args = (steps, 1e-2, beta1, 0.999, 1e-8, wd, amsgrad, maximize, decoupled)
+            emu.multi_tensor_adam(*got[:4], got[4] if amsgrad else None, *args)
+            REF.multi_tensor_adam(*want[:4], want[4] if amsgrad else None, *args)
+            check(got, want)
+    _launched(emu, f"multi_tensor_adam<{ct}>")
+
+
+# ---- convolution and bias + activation (their cases: tests/test_conv_cuda_kernels.py) -------
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64] + ([BF16] if BF16 else []),
+                         ids=str)
+def test_conv_and_bias_act(emu, rng, dtype):
+    """kernels/conv.cu (implicit GEMM: forward, input and weight gradients) and
+    kernels/bias_act.cu against their references."""
+    import test_conv_cuda_kernels as t
+    t.conv_cases(emu, rng, dtype)
+    t.bias_act_cases(emu, rng, dtype)
+
+
 # ---- recurrent steps -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64], ids=str)

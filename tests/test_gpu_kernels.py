@@ -312,9 +312,10 @@ def second_derivatives(device, seed=0):
     return [t.detach().cpu().numpy() for t in (gx, gy, x.grad, y.grad)]
 
 
-def train_small_mlp(device, seed=0, steps=3):
+def train_small_mlp(device, seed=0, steps=3, foreach=None):
     """A small MLP (linear, relu, gelu, cross_entropy + mse) and SGD-with-momentum and Adam
-    steps; the parameters and the last loss as host arrays."""
+    steps (``foreach``: the optimizers' option; on cuda None is one multi-tensor launch per
+    step, False one launch per parameter); the parameters and the last loss as host arrays."""
     import gradcore.nn.functional as F
     import gradcore.optim as optim
     rng = np.random.default_rng(seed)
@@ -323,7 +324,8 @@ def train_small_mlp(device, seed=0, steps=3):
     params = [gradcore.tensor(a, device=device, requires_grad=True) for a in init]
     x = gradcore.tensor(rng.standard_normal((16, 20)), device=device)
     t = gradcore.tensor(rng.integers(0, 10, 16), device=device)
-    sgd, adam = optim.SGD(params, lr=0.1, momentum=0.9), optim.Adam(params, lr=1e-3)
+    sgd = optim.SGD(params, lr=0.1, momentum=0.9, foreach=foreach)
+    adam = optim.Adam(params, lr=1e-3, foreach=foreach)
     for _ in range(steps):
         sgd.zero_grad()
         h = F.gelu(F.relu(x @ params[0] + params[1]))
@@ -344,5 +346,8 @@ def test_double_backward_through_fused_kernels(cuda):
 def test_model_backward_and_steps_cuda_vs_cpu(cuda):
     for c, g in zip(train_small_mlp("cpu"), train_small_mlp("cuda")):
         np.testing.assert_allclose(g, c, rtol=1e-9, atol=1e-12)
-    assert {"sgd_step<double>", "adam_step<double>", "sum_cols<double>",
+    for c, g in zip(train_small_mlp("cpu", foreach=False), train_small_mlp("cuda", foreach=False)):
+        np.testing.assert_allclose(g, c, rtol=1e-9, atol=1e-12)
+    assert {"sgd_step<double>", "adam_step<double>", "multi_tensor_sgd<double>",
+            "multi_tensor_adam<double>", "sum_cols<double>",
             "nll_loss_backward<double>"} <= set(cuda.launched)

@@ -19,11 +19,18 @@ import numpy as np
 import pytest
 
 from gradcore.backend import cupy_backend as cb
+from gradcore.backend import multi_tensor as mt
 from gradcore.backend.numpy_backend import NumpyBackend
+from gradcore.ops.scaled_add import add_scaled
 
 REF = NumpyBackend()
 DTYPES = {"gc_half": np.dtype(np.float16), "float": np.dtype(np.float32),
           "double": np.dtype(np.float64)}
+try:
+    from ml_dtypes import bfloat16 as _bf16
+    DTYPES["gc_bfloat16"] = np.dtype(_bf16)
+except ImportError:  # the optional bfloat16 dependency
+    pass
 SM_COUNT = 3  # a small device, so the one-wave grid cap shows
 
 
@@ -49,7 +56,7 @@ SIGNATURES = _signatures()
 def _check_args(kernel, dt, args):
     types = SIGNATURES[kernel]
     assert len(args) == len(types), f"{kernel}: {len(args)} arguments for {types}"
-    opmath = np.float32 if dt == np.float16 else dt.type
+    opmath = np.float32 if dt.char in "eE" else dt.type
     flat = not kernel.endswith("_strided") and kernel != "expand_scale"
     for t, a in zip(types, args):
         where = f"{kernel}: {t} got {type(a).__name__} {getattr(a, 'dtype', '')}"
@@ -62,6 +69,9 @@ def _check_args(kernel, dt, args):
                 assert a.flags.c_contiguous, where + " (not C-contiguous)"
         elif t == "const Geom":
             assert isinstance(a, np.ndarray) and a.dtype == cb.GEOM and a.shape == (1,), where
+        elif t == "const gc_tensor_list":
+            assert isinstance(a, np.ndarray) and a.dtype == mt.TENSOR_LIST and a.shape == (1,), \
+                where
         else:
             want = {"index_t": np.int64, "int": np.int32, "opmath_t<T>": opmath, "T": dt.type}[t]
             assert type(a) is want, where
@@ -188,30 +198,35 @@ def _nll(gy, target, weight, tw, gx, N, C, S, ignore, flags):
     _write(gx, N * C * S, np.where((c == t) & (t != ignore), v, 0).astype(gx.dtype).reshape(-1))
 
 
+def _fma(x, y, a):
+    """x + a * y rounded once: the kernels' fma(y, a, x)."""
+    return add_scaled(np, x, y, a)
+
+
 def _sgd(p, g, buf, n, wd, momentum, omd, neg_lr, flags):
     pv, d = _flat(p, n), _flat(g, n)
-    if flags & 1:
-        d = (pv * wd - d) if flags & 2 else (pv * wd + d)
-    elif flags & 2:
+    if flags & 2:
         d = -d
+    if flags & 1:
+        d = _fma(d, pv, wd)
     if flags & 4:
         if flags & 8:
             b = d
         else:
-            d = d * omd if flags & 16 else d
-            b = _flat(buf, n) * momentum + d
+            b = _flat(buf, n) * momentum
+            b = _fma(b, d, omd) if flags & 16 else b + d
         _write(buf, n, b)
-        d = d + b * momentum if flags & 32 else b
-    _write(p, n, pv + d * neg_lr)
+        d = _fma(d, b, momentum) if flags & 32 else b
+    _write(p, n, _fma(pv, d, neg_lr))
 
 
 def _adam(p, g, m, v, vmax, n, factor, wd, w, omw, beta2, omb2, bc2, eps, neg_step, flags):
     pv = _flat(p, n) * factor if flags & 1 else _flat(p, n)
     d = _flat(g, n)
-    if flags & 2:
-        d = (pv * wd - d) if flags & 4 else (pv * wd + d)
-    elif flags & 4:
+    if flags & 4:
         d = -d
+    if flags & 2:
+        d = _fma(d, pv, wd)
     mv = _flat(m, n)
     mv = mv + (d - mv) * w if flags & 16 else d - (d - mv) * omw
     vv = _flat(v, n) * beta2 + (d * omb2) * d
@@ -222,6 +237,30 @@ def _adam(p, g, m, v, vmax, n, factor, wd, w, omw, beta2, omb2, bc2, eps, neg_st
     _write(p, n, pv + (mv * neg_step) / (np.sqrt(second) / bc2 + eps))
     _write(m, n, mv)
     _write(v, n, vv)
+
+
+def _multi_tensor(kernel, dt, args):
+    """multi_tensor_sgd/adam: each block's chunk of its tensor, read through the table's
+    addresses (bounds: the tensor's numel), updated by _sgd/_adam's formulas."""
+    tl, nblocks, chunk, *scalars = args
+    t, chunk = tl[0], int(chunk)
+    for b in range(int(nblocks)):
+        j, c = int(t["block_tensor"][b]), int(t["block_chunk"][b])
+        lo, numel = c * chunk, int(t["numel"][j])
+        assert 0 <= lo < numel
+        n = min(numel - lo, chunk)
+
+        def view(k):
+            addr = int(t["addr"][k, j]) + lo * dt.itemsize
+            return np.frombuffer((ctypes.c_char * (n * dt.itemsize)).from_address(addr), dt)
+
+        if kernel == "multi_tensor_sgd":
+            _sgd(view(0), view(1), view(2), n, *scalars)
+        else:
+            m = type(scalars[0])   # opmath: the per-tensor scalars rounded to it
+            factor, wd, w, omw, beta2, omb2, eps, flags = scalars
+            _adam(view(0), view(1), view(2), view(3), view(4), n, factor, wd, w, omw, beta2,
+                  omb2, m(t["bias_correction2_sqrt"][j]), eps, m(t["neg_step_size"][j]), flags)
 
 
 EMULATED = {"sum_rows": _sum_rows, "sum_cols": _sum_cols, "expand_scale": _expand_scale,
@@ -262,6 +301,8 @@ class _Module:
         self.rec.launches.append((name, grid, args))
         if kernel in EMULATED:
             EMULATED[kernel](*args)
+        elif kernel.startswith("multi_tensor"):
+            _multi_tensor(kernel, dt, args)
         elif kernel.startswith("softmax"):
             _softmax(op, *args)
         elif kernel.startswith("pointwise_loss"):
@@ -652,16 +693,23 @@ def test_engine_on_emulated_cuda_matches_cpu(emulated_cuda):
     from test_gpu_kernels import second_derivatives, train_small_mlp
     for c, g in zip(second_derivatives("cpu"), second_derivatives("cuda")):
         np.testing.assert_allclose(g, c, rtol=1e-10, atol=1e-12)
-    for c, g in zip(train_small_mlp("cpu"), train_small_mlp("cuda")):
-        np.testing.assert_allclose(g, c, rtol=1e-9, atol=1e-12)
-    ran = set(emulated_cuda.rec.names())
+    for foreach in (None, False):   # one multi-tensor launch per step, or one per parameter
+        before = len(emulated_cuda.rec.launches)
+        for c, g in zip(train_small_mlp("cpu", foreach=foreach),
+                        train_small_mlp("cuda", foreach=foreach)):
+            np.testing.assert_allclose(g, c, rtol=1e-9, atol=1e-12)
+        names = emulated_cuda.rec.names()[before:]
+        kernels = ("sgd_step<double>", "adam_step<double>") if foreach is False else \
+            ("multi_tensor_sgd<double>", "multi_tensor_adam<double>")
+        per_step = 4 if foreach is False else 1   # 4 parameters
+        assert [names.count(k) for k in kernels] == [3 * per_step] * 2   # 3 steps
     assert {"unary_backward<sigmoid_backward, double>", "unary_backward<relu_backward, double>",
             "unary_backward<gelu_backward, double>", "binary_backward<maximum_backward, double>",
             "binary_backward_strided<div_backward, double>", "sum_cols<double>",
             "softmax_rows<softmax_backward, double>", "expand_scale<double>",
-            "softmax_cols<log_softmax_backward, double>", "sgd_step<double>",
-            "adam_step<double>", "pointwise_loss_backward<mse_loss_backward, double>",
-            "nll_loss_backward<double>"} <= ran
+            "softmax_cols<log_softmax_backward, double>",
+            "pointwise_loss_backward<mse_loss_backward, double>",
+            "nll_loss_backward<double>"} <= set(emulated_cuda.rec.names())
 
 
 def test_cpu_scalar_tensor_joins_an_op_on_cuda(emulated_cuda, torch):

@@ -393,3 +393,21 @@ def test_module_dict_matches_torch(torch):
         out.append(len(d))
         return out
     assert run(gradcore) == run(torch)
+
+
+def test_bfloat16_and_to_empty_as_pytorch(torch):
+    """Module.bfloat16() casts floating parameters and buffers (not integer buffers);
+    to_empty(device=) keeps shapes, dtypes and parameter-ness, values uninitialized."""
+    import gradcore
+    results = {}
+    for lib in (torch, gradcore):
+        lib.manual_seed(0)
+        m = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4))
+        m.bfloat16()
+        results[lib.__name__] = {k: str(v.dtype).split(".")[1] for k, v in m.state_dict().items()}
+        out = m.to_empty(device="cpu")
+        assert out is m
+        assert isinstance(m[0].weight, lib.nn.Parameter)
+        assert m[0].weight.shape == (4, 3) and m[1].num_batches_tracked.dtype == lib.int64
+    assert results["gradcore"] == results["torch"]
+    assert results["torch"]["0.weight"] == "bfloat16"

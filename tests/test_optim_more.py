@@ -336,9 +336,16 @@ def test_lbfgs_matches_torch(torch, kwargs, dtype):
     assert sorted(gst) == sorted(tst)
     assert gst["func_evals"] == tst["func_evals"] and gst["n_iter"] == tst["n_iter"]
     assert len(gst["old_dirs"]) == len(tst["old_dirs"])
-    np.testing.assert_allclose(_np(gst["d"]), tst["d"].numpy(), **tol)
+    # d and the steps are differences of the parameters (near convergence ~1e-5 where the
+    # parameters are ~1e-1): their absolute error is the parameters' own, so they are held to
+    # the parameters' absolute tolerance.  (This problem is sensitive at that level: torch's
+    # own final d moves by 8e-13 when X changes by 2e-16 relatively; gradcore's add, bit for
+    # bit PyTorch's fma since 2026-12-03, moved it by 1.7e-12 in the strong-Wolfe case.)
+    scale = max(float(np.abs(tp.detach().numpy()).max()) for tp in tparams)
+    dtol = dict(rtol=tol["rtol"], atol=max(tol["atol"], tol["rtol"] * scale))
+    np.testing.assert_allclose(_np(gst["d"]), tst["d"].numpy(), **dtol)
     for a, b in zip(gst["old_stps"], tst["old_stps"]):
-        np.testing.assert_allclose(_np(a), b.numpy(), **tol)
+        np.testing.assert_allclose(_np(a), b.numpy(), **dtol)
     assert float(gst["t"]) == pytest.approx(float(tst["t"]), rel=tol["rtol"])
     assert isinstance(gst["t"], gc.Tensor) == isinstance(tst["t"], torch.Tensor)
 

@@ -28,9 +28,12 @@ class autocast:
     """autocast(device_type, dtype=None, enabled=True, cache_enabled=None)
 
     Inside the region, matmuls, linear, convolutions and attention on ``device_type`` tensors
-    compute in ``dtype`` (default: bfloat16 on the CPU, float16 on CUDA), losses, most linear
-    algebra and a few reductions in float32, and the rest in their inputs' dtypes, as PyTorch's
-    autocast lists say.  Usable as a context manager or a decorator; regions nest."""
+    compute in ``dtype`` (default: bfloat16 on the CPU, float16 on CUDA), losses and the other
+    ops on that device type's float32 list in float32, and the rest in their inputs' dtypes,
+    as PyTorch's per-device autocast lists say (``gradcore/_autocast.py``).  With
+    ``cache_enabled`` (default: the thread's setting, initially True) the casts of float32
+    weights are made once per outermost region.  Usable as a context manager or a decorator;
+    regions nest."""
 
     def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
         _check_device_type(device_type)
@@ -69,7 +72,8 @@ class autocast:
         return self
 
     def __exit__(self, exc_type, exc_val, exc_tb):
-        _autocast.nesting(-1)
+        if _autocast.nesting(-1) == 0:  # the outermost region: its cached casts go
+            _autocast.clear_cache()
         _autocast.set_enabled(self.device, self.prev)
         _autocast.set_dtype(self.device, self.prev_fastdtype)
         _autocast.set_cache_enabled(self.prev_cache_enabled)
@@ -175,17 +179,19 @@ def set_autocast_dtype(device_type, dtype):
 
 
 def is_autocast_cache_enabled():
-    """Whether autocast caches casts of weights (recorded: gradcore casts every call)."""
+    """Whether autocast regions cache the low-precision casts of float32 weights (leaves that
+    require grad) on this thread (``_autocast.py``)."""
     return _autocast.cache_enabled()
 
 
 def set_autocast_cache_enabled(enabled):
-    """Set the recorded cache flag (gradcore keeps no cast cache)."""
+    """Turn the cast cache of autocast regions on or off for this thread."""
     _autocast.set_cache_enabled(enabled)
 
 
 def clear_autocast_cache():
-    """No cast cache to clear: gradcore casts on every call (``_autocast.py``)."""
+    """Drop every cached cast (the outermost region's exit does it too)."""
+    _autocast.clear_cache()
 
 
 def autocast_increment_nesting():

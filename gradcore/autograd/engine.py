@@ -100,6 +100,9 @@ def _root_edge(t, i):
 
 def tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """``Tensor.backward``: accumulate d(self)/d(leaves) into the leaves' ``.grad``."""
+    if inputs is None and not create_graph:  # loss.backward(): what ``backward`` does, inline
+        _run((self,), _make_grads((self,), gradient, True), retain_graph, False, None, True)
+        return
     backward(self, gradient, retain_graph, create_graph, inputs)
 
 
@@ -315,6 +318,16 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
     owned = set()  # arrays that must not become a .grad without a copy
     buffers = {}
     heap = []
+    if len(roots) == 1 and not root_nodes[0]._ran and root_nodes[0]._n_outputs == 1:
+        # one root (loss.backward()): the loop below, unrolled
+        node = root_nodes[0]
+        g = grads[0]
+        if arrays and type(g) is not np.ndarray and isinstance(g, Tensor):
+            g = g._arr
+        owned.add(id(g._arr if not arrays else g))
+        heap.append((-node._seq, node))
+        buffers[node] = g
+        roots = ()
     for (node, nr), g in zip(roots, grads):
         if arrays and isinstance(g, Tensor):
             g = g._arr
@@ -330,6 +343,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
         _add(buffers, node, nr, g)
     if len(heap) > 1:
         heapq.heapify(heap)
+    g = None  # hold no root gradient here: the leaves' AccumulateGrad counts references
     heappop, heappush = heapq.heappop, heapq.heappush
     prev = _state.enabled
     _state.enabled = create_graph
@@ -337,11 +351,43 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
         while heap:
             node = heappop(heap)[-1]
             gin = buffers.pop(node)  # the gradient, or a list of them for a multi-output node
-            single = node._n_outputs == 1
             if node._is_accumulate:
                 gout = g = None  # hold no gradient here: _accumulate counts its references
-                _accumulate(node, gin, wanted_set, captured, accumulate, arrays, owned)
+                var = node.variable
+                like = var._arr
+                if not (plain and not node._hk and not var._hooks
+                        and type(gin) is type(like) is not CooArray
+                        and gin.shape == like.shape and gin.dtype == like.dtype):
+                    _accumulate(node, gin, wanted_set, captured, accumulate, arrays, owned)
+                    continue
+                # _accumulate's common case inline: first order, no hooks, no capture, a
+                # gradient of the leaf's shape, dtype and array type
+                node._ran = True
+                with _grad_lock:
+                    old = var._grad
+                    if old is None:
+                        # held by ``gin``, _stealable's argument and getrefcount's: 3 when
+                        # nothing else holds it (see _accumulate)
+                        if id(gin) in owned or not _stealable(gin, like, 3):
+                            gin = gin.copy()
+                        owned.add(id(gin))
+                        var._grad = _wrap(gin, var._be)
+                    elif type(old._arr) is CooArray:
+                        var._grad = accumulate_sparse(old, gin, var._be)
+                    else:
+                        acc = old._arr
+                        try:
+                            acc += gin
+                        except RuntimeWarning:  # raised after the sum is written
+                            pass
+                        vc = old._vc  # Tensor._bump_version, inlined
+                        if vc is None:
+                            old._bump_version()
+                        else:
+                            vc.v += 1
+                gin = old = None
                 continue
+            single = node._n_outputs == 1
             fn = node._array_backward
             if fn is not None and plain and not node._hk:
                 # the common case, a built-in op at first order (its gradient count is checked

@@ -231,9 +231,14 @@ def grad_accumulator(t):
     PyTorch's: made on first use, shared by every graph alive at once."""
     acc = t._acc() if t._acc is not None else None
     if acc is None:
-        acc = AccumulateGrad(t)
+        acc = _new(AccumulateGrad)  # AccumulateGrad(t) without its __init__ frame
+        acc.variable = t
+        acc._seq = next(_seq)
         t._acc = weakref.ref(acc)
     return acc
+
+
+_new = object.__new__
 
 
 class _Held:

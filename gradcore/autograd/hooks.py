@@ -19,14 +19,32 @@ _NONE = {}
 
 
 class RemovableHandle:
-    __slots__ = ("_hooks", "id")
+    """RemovableHandle(hooks_dict, *, extra_dict=None)
 
-    def __init__(self, hooks):
+    The handle every hook registration returns (torch.utils.hooks.RemovableHandle, which
+    gradcore.utils.hooks re-exports): ``handle.remove()``, or leaving a ``with`` block, takes
+    the hook out of ``hooks_dict`` and out of ``extra_dict`` (a dict or a list of dicts that
+    hold its flags, keyed by the same ``handle.id``)."""
+
+    __slots__ = ("_hooks", "id", "extra_dict_ref")
+
+    def __init__(self, hooks, *, extra_dict=None):
         self._hooks = hooks
         self.id = next(_ids)
+        if extra_dict is None:
+            extra_dict = ()
+        elif isinstance(extra_dict, dict):
+            extra_dict = (extra_dict,)
+        # references to the extra dicts: calling one gives the dict (or None once it is gone)
+        self.extra_dict_ref = tuple((lambda d=d: d) for d in extra_dict)
 
     def remove(self):
+        """Take the hook (and its flags) out of the dicts it was registered in."""
         self._hooks.pop(self.id, None)
+        for ref in self.extra_dict_ref:
+            d = ref()
+            if d is not None:
+                d.pop(self.id, None)
 
     def __enter__(self):
         return self

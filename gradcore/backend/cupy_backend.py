@@ -19,7 +19,7 @@ import re
 import numpy as np
 
 from .._device import device
-from . import kernels
+from . import bias_act_launch, capture, conv_launch, kernels, multi_tensor
 from .numpy_backend import NumpyBackend
 from .xp_stream import XpStream
 
@@ -104,13 +104,17 @@ COL_CHUNK = 256    # sum_to: rows a thread sums down a column in one pass
 GEOM = np.dtype([("ndim", "<i8"), ("size", "<i8"), ("shape", "<i8", (MAX_DIMS,)),
                  ("stride", "<i8", (MAX_INPUTS, MAX_DIMS))])
 
-CTYPES = {"e": "gc_half", "f": "float", "d": "double"}
+CTYPES = {"e": "gc_half", "f": "float", "d": "double",
+          "E": "gc_bfloat16"}  # bfloat16: multi_tensor.cu's, conv.cu's, bias_act.cu's kernels
 
 ELEMENTWISE = "elementwise_backward.cu"
 REDUCTION = "reduction_backward.cu"
 LOSS = "loss_backward.cu"
 OPTIMIZER = "optimizer.cu"
 RNN = "rnn.cu"
+MULTI_TENSOR = multi_tensor.FILE
+CONV = conv_launch.CONV
+BIAS_ACT = bias_act_launch.BIAS_ACT
 
 # the registry's binary functors (gradcore's ops are declared before this module loads)
 BINARY_OPS = tuple(k.name for k in kernels.REGISTRY.values() if k.kind == "binary")
@@ -123,7 +127,7 @@ TEMPLATES = (
     (REDUCTION, "sum_rows<{T}>", "fd"),
     (REDUCTION, "sum_cols<{T}>", "fd"),
 )
-FILES = (ELEMENTWISE, REDUCTION, LOSS, OPTIMIZER, RNN)
+FILES = (ELEMENTWISE, REDUCTION, LOSS, OPTIMIZER, RNN, MULTI_TENSOR, CONV, BIAS_ACT)
 
 
 def templates():
@@ -327,6 +331,23 @@ class _NoDevice:
         pass
 
 
+class _HostStateStream:
+    """A CUDA backend's generator, refused while a CUDA graph is captured: its state lives on
+    the host, so a captured draw would repeat the same numbers at every replay.  Everything
+    else passes through to the stream (``be._rng.bernoulli(...)`` and the backend's draws)."""
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def __getattr__(self, name):
+        if name == "_stream":  # not set yet (copy/pickle make the object without __init__)
+            raise AttributeError(name)
+        if capture._active and capture.applies():
+            capture.refuse(f"Drawing random numbers on CUDA (the generator's {name})")
+        return getattr(self._stream, name)
+
+
 # ---- the backend -------------------------------------------------------------------------------
 
 class CupyBackend(NumpyBackend):
@@ -350,23 +371,46 @@ class CupyBackend(NumpyBackend):
         self._sm_count = max(1, sm_count or 80)
         self.manual_seed(seed)
 
+    # The host-sync points refuse while a CUDA graph is captured (backend/capture.py): the
+    # check is one list truth test outside a capture.
     def to_host(self, arr):
+        if capture._active and capture.applies():  # .item(), .tolist(), .cpu(), .numpy(), print
+            capture.refuse("Copying a CUDA tensor to the host (Tensor.item(), .tolist(), "
+                           ".cpu(), .numpy(), printing it, or an op that reads device data on "
+                           "the host)")
         return self.xp.asnumpy(arr) if hasattr(self.xp, "asnumpy") else np.asarray(arr)
 
     def from_host(self, arr):
+        if capture._active and capture.applies():
+            return self._captured_host_data(arr)
         with self._cuda_device:
             return self.xp.asarray(arr)
 
     def asarray(self, data, dtype=None):
+        if capture._active and not isinstance(data, self.xp.ndarray) and capture.applies():
+            return self._captured_host_data(data, dtype)
         with self._cuda_device:
             return self.xp.asarray(data, dtype=dtype)
 
+    def _captured_host_data(self, data, dtype=None):
+        """Host data met during a capture: a single number becomes a fill kernel (its value a
+        constant of the graph, as a scalar argument of any kernel is); anything larger would be
+        a copy from host memory the graph doesn't own: refused."""
+        if np.ndim(data) != 0:
+            capture.refuse("Copying host data to a CUDA tensor (torch.tensor(..., "
+                           "device='cuda'), .to('cuda') of a CPU tensor)")
+        value = np.asarray(data, dtype=dtype)
+        with self._cuda_device:
+            return self.xp.full((), value[()], dtype=value.dtype)
+
     def synchronize(self):
+        capture.check("torch.cuda.synchronize()")
         self._cuda_device.synchronize()
 
     def _make_rng(self, seed):
-        """CuPy's own generator (not PyTorch's Philox streams), seeded by manual_seed."""
-        return XpStream(self.xp, seed)
+        """CuPy's own generator (not PyTorch's Philox streams), seeded by manual_seed; every
+        use of it is refused while a CUDA graph is captured (_HostStateStream)."""
+        return _HostStateStream(XpStream(self.xp, seed))
 
     def manual_seed(self, seed):
         with self._cuda_device:
@@ -395,8 +439,9 @@ class CupyBackend(NumpyBackend):
             fn((blocks,), (THREADS,), args)
 
     def _contiguous(self, *arrays):
-        xp = self.xp
-        return tuple(a if a.flags.c_contiguous else xp.ascontiguousarray(a) for a in arrays)
+        xp = self.xp  # (asarray: NumPy's 0-d results are scalars, under xp=numpy's tests)
+        return tuple(xp.asarray(a) if not isinstance(a, xp.ndarray) else a if
+                     a.flags.c_contiguous else xp.ascontiguousarray(a) for a in arrays)
 
     # ---- registered kernels: one launcher per kind ---------------------------------------------
     def launch(self, k, *args):
@@ -674,6 +719,23 @@ class CupyBackend(NumpyBackend):
                                 1 - beta2, bias_correction2_sqrt, eps, -step_size)
                      + (np.int32(flags),))
         return True
+
+    def _launch_multi_tensor(self, k, *args):
+        """A multi-tensor optimizer update (backend/multi_tensor.py): one launch per table of
+        up to 32 tensors and 320 chunks of 64K elements; None declines (the reference runs
+        per tensor)."""
+        launcher = multi_tensor.launch_sgd if k.name == "multi_tensor_sgd" else \
+            multi_tensor.launch_adam
+        return launcher(self, _scalars, *args)
+
+    def _launch_conv(self, k, *args):
+        """A convolution's implicit-GEMM kernel (backend/conv_launch.py); None declines (the
+        im2col reference runs)."""
+        return getattr(conv_launch, k.name.replace("conv_", "", 1))(self, *args)
+
+    def _launch_bias_act(self, k, *args):
+        """A GEMM's bias + activation epilogue or its backward (backend/bias_act_launch.py)."""
+        return getattr(bias_act_launch, k.name.replace("bias_act_", "", 1))(self, *args)
 
     # ---- recurrent layer steps ---------------------------------------------------------------
     def _launch_rnn_cell(self, k, *args):

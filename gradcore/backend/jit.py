@@ -1,5 +1,6 @@
 """Compiled CPU loops through numba, when it is installed (the ``jit`` extra): PyTorch's CPU
-random transforms in one pass each.
+random transforms in one pass each, and ``axpy`` (``add(.., alpha=..)``'s fma, for
+``ops/scaled_add.py``).
 
 NumPy can only write PyTorch's float32 Box-Muller (``avx_mathfun.py``) as ~70 array passes per
 pair of values and its swap shuffle (``mt19937._swap_shuffle``) as pointer doubling; here each
@@ -207,6 +208,14 @@ def _build(numba):
 
     # with Intel's SVML numba vectorises log/cos/sin through it, not glibc: not PyTorch's bits
     words64 = None if numba.config.USING_SVML else normal_words64
+    @njit(**opts)
+    def axpy(a, b, alpha, out):
+        """out = a + alpha * b rounded once (1-d float32/float64), as PyTorch's CPU
+        add(.., alpha=..): the loop LLVM vectorises into FMA instructions.  The NumPy
+        route of ops/scaled_add.py is its twin."""
+        for i in range(out.size):
+            out[i] = fma(b[i], alpha, a[i])
+
     return SimpleNamespace(normal_words32=normal_words32, normal_words64=words64,
                            swap_shuffle=swap_shuffle,
-                           inside_out=inside_out)
+                           inside_out=inside_out, axpy=axpy)

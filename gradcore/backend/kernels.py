@@ -37,6 +37,13 @@ which templates (``{op}``: the functor, ``{T}``: the storage type):
   rnn_cell  a recurrent layer step's pointwise math, one kernel per reference
           (``{name}``: the kernel is named after it): lstm_cell_forward/backward,
           gru_cell_forward/backward, a thread per (batch row, hidden unit)
+  multi_tensor  an optimizer's update of many parameters in one launch (``{name}``:
+          multi_tensor_sgd, multi_tensor_adam), the reference taking lists of arrays
+          (backend/multi_tensor.py packs them into tables of tensors and chunks)
+  conv    a convolution's implicit-GEMM kernels (``{name}``: conv_forward, conv_input_grad,
+          conv_weight_grad; launch planning in backend/conv_launch.py)
+  bias_act  y = act(x + b) after a GEMM and its backward with the bias's column sums
+          (``{name}``: bias_act_forward, bias_act_backward; backend/bias_act_launch.py)
 """
 
 import numpy as np
@@ -59,6 +66,9 @@ KINDS = {
     "sgd": ("optimizer.cu", ("sgd_step<{T}>",)),
     "adam": ("optimizer.cu", ("adam_step<{T}>",)),
     "rnn_cell": ("rnn.cu", ("{name}<{T}>",)),
+    "multi_tensor": ("multi_tensor.cu", ("{name}<{T}>",)),
+    "conv": ("conv.cu", ("{name}<{T}>",)),
+    "bias_act": ("bias_act.cu", ("{name}<{T}>",)),
 }
 
 REGISTRY = {}
@@ -67,7 +77,7 @@ _LISTENERS = []  # called with each kernel registered (numpy_backend binds it as
 
 class Kernel:
     """A registered kernel: ``name``, ``kind``, ``dtypes`` (the NumPy type chars its CUDA
-    version is instantiated for: e = float16, f = float32, d = float64), ``functors`` (the
+    version is instantiated for: e = float16, f = float32, d = float64, E = bfloat16), ``functors`` (the
     ``.cu`` functors it may launch), ``params`` and its ``reference``."""
     __slots__ = ("name", "kind", "launcher", "dtypes", "functors", "params", "quiet",
                  "reference")

@@ -51,7 +51,10 @@ assert _STATE.itemsize == STATE_SIZE
 
 def _fma64(a, b, c):
     """float64 a * b + c with the product's rounding error kept (Dekker's split and
-    two-sum): the fused result but for rare last-bit ties."""
+    two-sum): the fused result but for rare last-bit ties.  A ``b`` so large that the split
+    would overflow (|b| > 2**995) is scaled down by 2**64 and the result back up (exact)."""
+    if abs(b) > 2.0 ** 995:  # b is a Python float here
+        return _fma64(a, b * 2.0 ** -64, c * 2.0 ** -64) * 2.0 ** 64
     p = a * b
     sa = a * 134217729.0
     ah = sa - (sa - a)

@@ -17,9 +17,20 @@ install:
 
 Nothing is cached on failure: every later call checks again and raises the same error (or
 succeeds, once the problem is fixed).
+
+Streams (streams.py: ``Stream``, ``current_stream``, ``stream(s)`` ...) and CUDA graphs
+(graphs.py: ``CUDAGraph``, ``graph``, ``graph_pool_handle``, ``is_current_stream_capturing``;
+graphed_callables.py: ``make_graphed_callables``, bound here by gradcore/__init__) live in
+their own modules; docs/design.md "CUDA graphs" says how a capture works and what it refuses.
 """
-from ..backend import get_backend
+from ..backend import capture as _capture, get_backend
 from ..backend.cuda_runtime import _lazy_init
+from .graphs import (CUDAGraph, _POOL_HANDLE, graph, graph_pool_handle,  # noqa: F401
+                     is_current_stream_capturing)
+from .streams import Stream, StreamContext, current_stream, default_stream, stream  # noqa: F401
+
+# make_graphed_callables (graphed_callables.py) needs nn and autograd, which sit above this
+# package: gradcore/__init__ binds it here.
 
 
 def _runtime():
@@ -79,7 +90,9 @@ def get_device_name(device=None):
 
 
 def synchronize(device=None):
-    """Wait for every kernel on ``device`` (default the current one); nothing without a GPU."""
+    """Wait for every kernel on ``device`` (default the current one); nothing without a GPU.
+    Refused while a CUDA graph is being captured (CUDA's own rule)."""
+    _capture.check("torch.cuda.synchronize()")
     if not is_available():
         return
     from .._device import as_device
@@ -94,3 +107,12 @@ def manual_seed(seed):
 
 
 manual_seed_all = manual_seed
+
+
+def empty_cache():
+    """Give the free blocks of CuPy's default memory pool back to CUDA (nothing without a
+    GPU; a graph's private pool keeps its blocks)."""
+    _capture.check("torch.cuda.empty_cache()")
+    if is_available():
+        from .streams import api
+        api().empty_cache()

@@ -7,8 +7,10 @@ CPU processes) and NCCL (CuPy, one GPU per process).
 
 ``process_group.py``: init_process_group, groups, ranks; ``collectives.py``: the tensor
 collectives; ``objects.py``: the object collectives (safe serialisation, never pickle);
-``work.py``: Work and the deadline every wait keeps; ``backend_mpi.py`` / ``backend_nccl.py``:
-the communicators; ``run.py``: the launcher (``python -m gradcore.distributed.run``).
+``work.py``: Work and the deadline every wait keeps; ``reducer.py``: DistributedDataParallel's
+bucketed gradient all-reduce (``Reducer``, torch's ``_compute_bucket_assignment_by_size``);
+``backend_mpi.py`` / ``backend_nccl.py``: the communicators; ``run.py``: the launcher
+(``python -m gradcore.distributed.run``).
 docs/distributed.md says how to run across machines and what each piece costs.
 """
 from .errors import DistError, DistBackendError, DistNetworkError, DistStoreError
@@ -25,6 +27,8 @@ from .collectives import (
     recv, isend, irecv, barrier)
 from .objects import (all_gather_object, broadcast_object_list, gather_object,
                       scatter_object_list)
+from .reducer import (Reducer, DEFAULT_FIRST_BUCKET_BYTES as _DEFAULT_FIRST_BUCKET_BYTES,  # noqa: F401
+                      compute_bucket_assignment_by_size as _compute_bucket_assignment_by_size)
 
 
 def is_available():
@@ -43,7 +47,7 @@ __all__ = ["is_available", "DistError", "DistBackendError", "DistNetworkError",
            "all_gather_into_tensor", "all_gather_single", "reduce_scatter_tensor",
            "reduce_scatter_single", "gather", "scatter", "all_to_all_single", "send", "recv",
            "isend", "irecv", "barrier", "all_gather_object", "broadcast_object_list",
-           "gather_object", "scatter_object_list"]
+           "gather_object", "scatter_object_list", "Reducer"]
 
 import sys as _sys  # noqa: E402
 from ..utils.data import distributed as _sampler  # noqa: E402

@@ -167,7 +167,7 @@ class Inv(ArrayFunction):
         return -(_t(Y) @ g @ _t(Y))
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def inv(A):
     """inv(A, *, out=None) -> Tensor
 
@@ -214,7 +214,7 @@ class Solve(ArrayFunction):
         return gA, sum_to(gB, ctx.shapes[1]) if need_b else None
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def solve(A, B, *, left=True):
     """solve(A, B, *, left=True, out=None) -> Tensor
 
@@ -422,7 +422,7 @@ class Cholesky(ArrayFunction):
         return _t(solve(_t(L), _t(solve(_t(L), P))))
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def cholesky(A, *, upper=False):
     """cholesky(A, *, upper=False, out=None) -> Tensor
 
@@ -477,7 +477,7 @@ def _qr_backward(gQ, gR, Q, R):
     return _right_solve_upper_t(gQ + Q @ S, R)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def qr(A, mode="reduced"):
     """qr(A, mode='reduced', *, out=None) -> (Tensor, Tensor)
 
@@ -522,7 +522,7 @@ def _check_uplo(UPLO):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def eigh(A, UPLO="L"):
     """eigh(A, UPLO='L', *, out=None) -> (Tensor, Tensor)
 
@@ -533,7 +533,7 @@ def eigh(A, UPLO="L"):
     return eigh_result(*Eigh.apply(A, UPLO, True))
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def eigvalsh(A, UPLO="L"):
     """eigvalsh(A, UPLO='L', *, out=None) -> Tensor
 
@@ -587,7 +587,7 @@ class Svd(ArrayFunction):
         return gA
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def svd(A, full_matrices=True, *, driver=None):
     """svd(A, full_matrices=True, *, driver=None, out=None) -> (Tensor, Tensor, Tensor)
 
@@ -597,7 +597,7 @@ def svd(A, full_matrices=True, *, driver=None):
     return svd_result(*Svd.apply(A, full_matrices, True))
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def svdvals(A, *, driver=None):
     """svdvals(A, *, driver=None, out=None) -> Tensor
 
@@ -732,7 +732,7 @@ class Lstsq(ArrayFunction):
         return gA, gB
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def lstsq(A, B, rcond=None, *, driver=None):
     """lstsq(A, B, rcond=None, *, driver=None) -> (Tensor, Tensor, Tensor, Tensor)
 
@@ -858,8 +858,6 @@ class Cross(ArrayFunction):
         need_a, need_b = ctx.needs_input_grad
         return (sum_to(Cross.apply(b, g, ctx.axis), a._arr.shape) if need_a else None,
                 sum_to(Cross.apply(g, a, ctx.axis), b._arr.shape) if need_b else None)
-
-
 def cross(input, other, *, dim=-1):
     """cross(input, other, *, dim=-1, out=None) -> Tensor
 

@@ -49,7 +49,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     return solve(_triangle(A, upper, unitriangular), B, left=left)
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def vecdot(x, y, *, dim=-1):
     """vecdot(x, y, *, dim=-1, out=None) -> Tensor
 
@@ -101,7 +101,7 @@ def _eig_checked(name, A):
     return A._be.xp
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def eig(A):
     """eig(A, *, out=None) -> (Tensor, Tensor)
 
@@ -112,7 +112,7 @@ def eig(A):
     return eig_result(_wrap(_complex_of(w), A._be), _wrap(_complex_of(v), A._be))
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def eigvals(A):
     """eigvals(A, *, out=None) -> Tensor
 
@@ -142,7 +142,7 @@ def _ex(name, A, compute, info_of, message, check_errors):
             A.new_tensor(infos.reshape(batch), dtype=_dtype.int32))
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def cholesky_ex(A, *, upper=False, check_errors=False):
     """cholesky_ex(A, *, upper=False, check_errors=False, out=None) -> (L, info)
 
@@ -156,7 +156,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
     return cholesky_ex_result(L, info)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def inv_ex(A, *, check_errors=False):
     """inv_ex(A, *, check_errors=False, out=None) -> (inverse, info)
 
@@ -170,7 +170,7 @@ def inv_ex(A, *, check_errors=False):
 
 # ---- torch.* legacy forms ---------------------------------------------------------------------
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def cholesky(input, upper=False):
     """cholesky(input, upper=False, *, out=None) -> Tensor
 
@@ -220,7 +220,7 @@ def cholesky_inverse(input, upper=False):
     return inv(_gram(_factor(input, upper), upper))
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def inverse(input):
     """inverse(input, *, out=None) -> Tensor
 
@@ -235,7 +235,7 @@ def pinverse(input, rcond=1e-15):
     return pinv(input, atol=0.0, rtol=rcond)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def qr(input, some=True):
     """qr(input, some=True, *, out=None) -> (Tensor, Tensor)
 
@@ -245,7 +245,7 @@ def qr(input, some=True):
     return qr_result(*_qr(input, "reduced" if some else "complete"))
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def svd(input, some=True, compute_uv=True):
     """svd(input, some=True, compute_uv=True, *, out=None) -> (Tensor, Tensor, Tensor)
 

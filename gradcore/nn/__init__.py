@@ -5,3 +5,4 @@ from .containers import (Sequential, ModuleList, ModuleDict, ParameterList,  # n
                          ParameterDict)
 from .modules import *  # noqa: F401,F403
 from . import functional, init, utils  # noqa: F401
+from . import parallel  # noqa: F401,E402  (DistributedDataParallel; imports gradcore.distributed)

@@ -911,6 +911,16 @@ class Module:
         """Cast the floating-point parameters and buffers to float16, in place; returns self."""
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
+    def bfloat16(self):
+        """Cast the floating-point parameters and buffers to bfloat16, in place; returns self."""
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
+    def to_empty(self, *, device, recurse=True):
+        """Move the parameters and buffers to ``device`` without copying their values (they
+        are uninitialized there: zeros in gradcore, as ``empty``); returns self."""
+        from ..ops.factories import empty_like
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
+
     # ---- state_dict ---------------------------------------------------------------------
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, param in self._parameters.items():

@@ -12,13 +12,14 @@ from . import (activation, conv, conversion, declare, elementwise, factories, in
                unary_math, binary_math, sorting, scan, structure, contraction, random,
                complex_ops, rnn, attention, resample, distance, fractional_pool, ctc,
                windows_fn, conv_tbc)
-from . import views_more, dlpack
+from . import views_more, dlpack, foreach
+from . import bias_act  # noqa: F401  (registers the bias + activation kernels)
 
 MODULES = [shape, elementwise, conversion, reduction, inplace, factories, linalg, indexing, join,
            softmax, activation, normalization, conv, loss, special, unary_math, binary_math, sorting,
            scan, structure, contraction, random, complex_ops, rnn, attention,
            resample, distance, fractional_pool, ctc, windows_fn, conv_tbc, views_more, toplevel,
-           dlpack]
+           dlpack, foreach]
 
 for _mod in MODULES:
     for _attr, _fn in getattr(_mod, "METHODS", {}).items():

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from .._autocast import LOWER, autocast_op
+from .._autocast import FP32, LOWER, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..backend.kernels import kernel
@@ -465,8 +465,7 @@ class Softplus(_Pointwise):
     def df(F, x, gy, beta, threshold):
         z = x * beta
         return F.where(z > threshold, gy, gy * _sigmoid_of(F, z))
-
-
+@autocast_op(cuda=FP32)
 def softplus(input, beta=1.0, threshold=20.0):
     """softplus(input, beta=1, threshold=20) -> Tensor
 
@@ -655,7 +654,7 @@ class Prelu(ArrayFunction):
         return gx, gw
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def prelu(input, weight):
     """prelu(input, weight) -> Tensor
 

@@ -56,7 +56,7 @@ def _safe_softmax(scores):
     return softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,

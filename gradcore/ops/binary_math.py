@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from .._autocast import PROMOTE, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
@@ -497,16 +498,14 @@ def _addc(cls, name, input, tensor1, tensor2, value):
         value = int(value)  # PyTorch casts the scalar to the integer dtype
     return cls.apply(*(t if t.dtype is dt else t.to(dt) for t in (input, tensor1, tensor2)),
                      value)
-
-
+@autocast_op(cuda=PROMOTE)
 def addcmul(input, tensor1, tensor2, *, value=1):
     """addcmul(input, tensor1, tensor2, *, value=1) -> Tensor
 
     input + value * tensor1 * tensor2, with broadcasting and type promotion.  Derivatives: 1,
     value * tensor2, value * tensor1."""
     return _addc(Addcmul, "addcmul", input, tensor1, tensor2, value)
-
-
+@autocast_op(cuda=PROMOTE)
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor
 
@@ -527,7 +526,7 @@ def _close_arrays(a, b, rtol, atol, equal_nan):
         close = close | (xp.isnan(x) & xp.isnan(y))
     if rtol == 0 and atol == 0:
         return close
-    if not a.dtype.is_floating_point:
+    if not a.dtype.is_floating_point and not a.dtype.is_complex:
         dt = _dtype.get_default_dtype().np
         x, y = x.astype(dt), y.astype(dt)
     with np.errstate(invalid="ignore", over="ignore"):

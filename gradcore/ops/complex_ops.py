@@ -88,7 +88,7 @@ def complex(real, imag):
     return _wrap(real._arr.astype(cdt) + imag._arr.astype(cdt) * 1j, real._be)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def polar(abs, angle):
     """polar(abs, angle) -> Tensor
 

@@ -11,7 +11,7 @@ import math
 import string
 import warnings
 
-from .._autocast import FP32, LOWER, autocast_op
+from .._autocast import FP32, LOWER, PROMOTE, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap, _wrap_dim
@@ -19,6 +19,7 @@ from . import elementwise as _ew
 from . import linalg as _la
 from .declare import TENSOR
 from .shape import broadcast_shapes, expanded_shape, sum_to
+from .out import caller_level
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase  # PyTorch's label order
 
@@ -245,7 +246,7 @@ def _sublist_equation(args):
     return eq + ("->" + term(args[-1]) if len(args) % 2 else ""), list(args[0:2 * n:2])
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def einsum(*args):
     """einsum(equation, *operands) -> Tensor
 
@@ -314,7 +315,7 @@ def _tensordot_dims(a, b, dims):
     return da, db
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=PROMOTE)
 def tensordot(a, b, dims=2):
     """tensordot(a, b, dims=2, out=None) -> Tensor
 
@@ -358,16 +359,14 @@ def inner(input, other):
 
 class Vdot(_la.Dot):
     node_name = "VdotBackward0"
-
-
+@autocast_op(cuda=PROMOTE)
 def vdot(input, other):
     """vdot(input, other) -> Tensor
 
     The inner product of two 1-D tensors (real: the same as dot), as a 0-d tensor."""
     _la.dot(input.detach(), other.detach())  # dot's checks and messages, which vdot shares
     return Vdot.apply(input, other)
-
-
+@autocast_op(cuda=LOWER)
 def chain_matmul(*matrices):
     """chain_matmul(*matrices, out=None) -> Tensor
 
@@ -375,7 +374,7 @@ def chain_matmul(*matrices):
     which it calls)."""
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "
                   "release. Use torch.linalg.multi_dot instead, which accepts a list of two or "
-                  "more tensors rather than multiple parameters.", UserWarning, stacklevel=2)
+                  "more tensors rather than multiple parameters.", UserWarning, stacklevel=caller_level())
     if len(matrices) == 1:
         return matrices[0].clone()
     return multi_dot(list(matrices))
@@ -405,7 +404,7 @@ def _chain(ms, split, i, j):
     return _la.mm(_chain(ms, split, i, k), _chain(ms, split, k + 1, j))
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def multi_dot(tensors):
     """multi_dot(tensors, *, out=None) -> Tensor
 
@@ -511,8 +510,7 @@ class Addbmm(_AddProduct):
     def grads(g, a, b, need_a, need_b):
         return (_la.matmul(g, b.mT) if need_a else None,
                 _la.matmul(a.mT, g) if need_b else None)
-
-
+@autocast_op(cuda=LOWER)
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """addmv(input, mat, vec, *, beta=1, alpha=1, out=None) -> Tensor
 
@@ -532,8 +530,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
                            f"{dts[2].scalar_name}")
     _la._check_not_bool(mat)
     return Addmv.apply(input, mat, vec, beta, alpha)
-
-
+@autocast_op(cuda=LOWER)
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     """addr(input, vec1, vec2, *, beta=1, alpha=1, out=None) -> Tensor
 
@@ -568,7 +565,7 @@ def _check_batched(name, input, b1, b2, shape):
     expanded_shape(input, shape(p, n, m))
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor
 
@@ -578,7 +575,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return Baddbmm.apply(input, batch1, batch2, beta, alpha)
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor
 
@@ -680,7 +677,7 @@ _CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
                 "donot_use_mm_for_euclid_dist")
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary') -> Tensor
 

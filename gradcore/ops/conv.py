@@ -12,7 +12,10 @@ backward:
 so derivatives of any order are these again; a transposed convolution is convT in the
 forward (ConvTranspose).  At stride 1 convT is itself a convolution (the flipped weight,
 its channel dims swapped), so the input gradient runs through the forward's code; float16
-and bfloat16 compute all of them in float32, rounded once (_rounded_once).
+and bfloat16 compute all of them in float32, rounded once (_rounded_once).  On CUDA the
+three maps are the implicit-GEMM kernels of kernels/conv.cu (conv_forward, conv_input_grad,
+conv_weight_grad below: registered kernels whose reference is the im2col path), one launch
+each, no columns kept.
 
 The pools are linear in their input (max pool for fixed indices): each backward is an array
 function of ops/windows.py (index scatter, col2im, matrix products) in an ArrayFunction
@@ -27,6 +30,7 @@ import warnings
 from .._autocast import FP32, LOWER, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
+from ..backend.kernels import kernel
 from . import elementwise, windows
 
 
@@ -87,9 +91,17 @@ def _rounded_once(fn):
     return run
 
 
-@_rounded_once
 def _conv(be, x, w, geom):
-    """conv on arrays, no bias: (N, C, *sizes) and (O, C / g, *kernel) -> (N, O, *out)."""
+    """conv on arrays, no bias: (N, C, *sizes) and (O, C / g, *kernel) -> (N, O, *out); on
+    CUDA the implicit-GEMM kernel (conv_forward), else im2col."""
+    if be.launches_kernels:
+        return conv_forward(be, x, w, None, geom)
+    return _conv_im2col(be, x, w, geom)
+
+
+@_rounded_once
+def _conv_im2col(be, x, w, geom):
+    """_conv by im2col and one batched matmul."""
     return _conv_cols(be, x, w, geom)[0]
 
 
@@ -124,8 +136,16 @@ def _conv_cols(be, x, w, geom):
     return y.reshape((N, O) + out), cols
 
 
-@_rounded_once
 def _conv_input_grad(be, gy, w, geom, in_shape):
+    """The transpose of _conv in x: on CUDA the implicit-GEMM kernel (conv_input_grad, a
+    gather: no scatter, no atomics), else _conv_input_grad_im2col."""
+    if be.launches_kernels:
+        return conv_input_grad(be, gy, w, geom, tuple(in_shape))
+    return _conv_input_grad_im2col(be, gy, w, geom, in_shape)
+
+
+@_rounded_once
+def _conv_input_grad_im2col(be, gy, w, geom, in_shape):
     """The transpose of _conv in x (a transposed convolution of gy with w).  At stride 1 it
     is a convolution itself -- of gy with w flipped and its channel dims swapped, padded by
     d * (k - 1) - p -- so it runs through _conv (one im2col and one matmul, no scatter).
@@ -149,8 +169,16 @@ def _conv_input_grad(be, gy, w, geom, in_shape):
                                    geom.dilation)
 
 
-@_rounded_once
 def _conv_weight_grad(be, x, gy, geom, w_shape, cols=None):
+    """The transpose of _conv in w: on CUDA the implicit-GEMM kernel (conv_weight_grad), else
+    _conv_weight_grad_im2col (reusing the forward's ``cols`` when kept)."""
+    if be.launches_kernels:
+        return conv_weight_grad(be, x, gy, geom, tuple(w_shape))
+    return _conv_weight_grad_im2col(be, x, gy, geom, w_shape, cols)
+
+
+@_rounded_once
+def _conv_weight_grad_im2col(be, x, gy, geom, w_shape, cols=None):
     """The transpose of _conv in w: sum over the batch and positions of gy times the windows
     (``cols``: x's columns from _conv_cols, when the forward kept them)."""
     N, g, nd = gy.shape[0], geom.groups, gy.ndim - 2
@@ -174,6 +202,37 @@ def _conv_weight_grad(be, x, gy, geom, w_shape, cols=None):
     return be.xp.ascontiguousarray(gwt.sum(axis=0).transpose(0, 2, 1)).reshape(w_shape)
 
 
+class _OnArrays:
+    """What the im2col path needs of a backend: its array module (a kernel's reference is
+    handed the module alone), and no kernels to launch."""
+    launches_kernels = False
+
+    def __init__(self, xp):
+        self.xp = xp
+
+
+# The CUDA kernels of kernels/conv.cu (implicit GEMM; launch planning in
+# backend/conv_launch.py), each with the im2col path as its reference: the CPU's code, and
+# what runs on CUDA where a kernel declines (empty tensors, mixed dtypes).
+
+@kernel("conv", dtypes="efdE")
+def conv_forward(xp, x, w, b, geom):
+    """The convolution's forward on arrays, plus the bias ``b`` unless None."""
+    return _conv_forward(_OnArrays(xp), x, w, b, geom)[0]
+
+
+@kernel("conv", dtypes="efdE")
+def conv_input_grad(xp, gy, w, geom, in_shape):
+    """The convolution's input gradient (its transpose in x) on arrays, of shape in_shape."""
+    return _conv_input_grad_im2col(_OnArrays(xp), gy, w, geom, in_shape)
+
+
+@kernel("conv", dtypes="efdE")
+def conv_weight_grad(xp, x, gy, geom, w_shape):
+    """The convolution's weight gradient (its transpose in w) on arrays, of shape w_shape."""
+    return _conv_weight_grad_im2col(_OnArrays(xp), x, gy, geom, w_shape)
+
+
 class Convolution(ArrayFunction):
     node_name = "ConvolutionBackward0"
 
@@ -181,7 +240,10 @@ class Convolution(ArrayFunction):
     def forward(ctx, x, w, b, geom):
         ctx.save_for_backward(x, w)
         ctx.geom, ctx.has_bias = geom, b is not None
-        y, cols = _conv_forward(x._be, x._arr, w._arr, None if b is None else b._arr, geom)
+        be, barr = x._be, None if b is None else b._arr
+        if be.launches_kernels:  # CUDA: implicit GEMM, the bias added in its epilogue
+            return conv_forward(be, x._arr, w._arr, barr, geom)
+        y, cols = _conv_forward(be, x._arr, w._arr, barr, geom)
         need = ctx.needs_input_grad
         if len(need) > 1 and need[1]:  # kept for the weight gradient (dropped once it ran)
             ctx.cols = cols
@@ -451,7 +513,7 @@ def _convnd(nd, input, weight, bias, stride, padding, dilation, groups):
     return Convolution.apply(input, weight, bias, geom)
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor
 
@@ -460,17 +522,17 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convnd(1, input, weight, bias, stride, padding, dilation, groups)
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor
 
     2-D cross-correlation of input (N, C_in, H, W) or (C_in, H, W) with weight
     (C_out, C_in / groups, kH, kW), plus bias (C_out); padding may be 'same' or 'valid'.
-    Computed by im2col and one batched matmul."""
+    Computed by im2col and one batched matmul (on CUDA: an implicit-GEMM kernel)."""
     return _convnd(2, input, weight, bias, stride, padding, dilation, groups)
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor
 
@@ -522,7 +584,7 @@ def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, 
     return ConvTranspose.apply(input, weight, bias, geom, out_shape)
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
@@ -534,7 +596,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                              dilation)
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
@@ -546,7 +608,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                              dilation)
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
@@ -754,7 +816,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                        return_indices)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -892,7 +954,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _adaptive_max_poolnd(2, input, output_size, return_indices)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """adaptive_max_pool3d(input, output_size, return_indices=False) -> Tensor
 
@@ -1000,7 +1062,7 @@ def _max_unpoolnd(nd, input, indices, size, stride=None):
         input, idx, tuple(input.shape[:-nd]) + tuple(size), nd)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None)
     -> Tensor
@@ -1027,7 +1089,7 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), size + [1]).squeeze(-1)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None)
     -> Tensor
@@ -1151,7 +1213,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                        divisor_override)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -1323,7 +1385,7 @@ def adaptive_avg_pool2d(input, output_size):
     return _adaptive_avg_poolnd(2, input, output_size)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def adaptive_avg_pool3d(input, output_size):
     """adaptive_avg_pool3d(input, output_size) -> Tensor
 

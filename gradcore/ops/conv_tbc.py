@@ -6,7 +6,7 @@ from ..tensor import Tensor
 from . import conv as _C
 
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def conv_tbc(input, weight, bias, pad=0):
     """conv_tbc(input, weight, bias, pad=0) -> Tensor
 

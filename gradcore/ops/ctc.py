@@ -314,7 +314,7 @@ def _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reductio
     return res if batched else res.squeeze(0)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
              zero_infinity=False):
     """ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction='mean',

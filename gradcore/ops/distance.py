@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from .._autocast import FP32, PROMOTE, autocast_op
 from .. import _dtype
 from ..autograd.engine import grad as _autograd_grad
 from ..autograd.function import ArrayFunction
@@ -67,8 +68,7 @@ def _vjp_node(node, formula):
 def _vector_norm(x, p, dim, keepdim):
     """linalg.vector_norm's op (ops/reduction.py's norm; ops import nothing above them)."""
     return _reduction.norm(x, float(p), dim, keepdim)
-
-
+@autocast_op(cuda=FP32)
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor
 
@@ -178,8 +178,7 @@ class Pdist(ArrayFunction):
     def backward(ctx, gy):
         x, dist = ctx.saved_tensors
         return _pdist_grad(gy, x, dist, ctx.p)
-
-
+@autocast_op(cuda=FP32)
 def pdist(input, p=2):
     """pdist(input, p=2) -> Tensor
 
@@ -411,8 +410,7 @@ class EmbeddingBag(ArrayFunction):
         if psw is None:
             return gw
         return gw, _bag_vjp(gy, weight, psw, ctx.bags, 1) if needs[1] else None
-
-
+@autocast_op(cuda=PROMOTE)
 def bilinear(input1, input2, weight, bias=None):
     """bilinear(input1, input2, weight, bias=None) -> Tensor
 

@@ -11,11 +11,13 @@ import numbers
 import numpy as np
 
 from . import bitselect
+from .._autocast import FP32, PROMOTE, autocast_declared, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction, _ArrayNode
 from ..backend.kernels import kernel
 from ..tensor import Tensor
-from .declare import TENSOR, binary, in_opmath_backward, unary, widen_for
+from .declare import OPS, TENSOR, binary, in_opmath_backward, unary, widen_for
+from .scaled_add import add_scaled
 from .shape import broadcast_shapes, sum_to
 
 
@@ -115,9 +117,11 @@ class Add(ArrayFunction):
             y = b
             ctx.shapes = a._arr.shape, None
         try:
+            if alpha != 1:  # one fused multiply-add, as PyTorch's CPU kernel (scaled_add.py)
+                return add_scaled(a._be.xp, a._arr, y, alpha)
             if a._arr.dtype.char in _REDUCED:  # float16, bfloat16: in float32, rounded once
                 return _dtype.in_opmath(_add, a._be.xp, a._arr, y, alpha)
-            return a._arr + (y if alpha == 1 else y * alpha)
+            return a._arr + y
         except ValueError:
             raise _broadcast_error(a, b) from None
 
@@ -150,9 +154,11 @@ class Sub(ArrayFunction):
         ctx.shapes = a._arr.shape, _shape_of(b)
         y = b._arr if isinstance(b, Tensor) else b
         try:
+            if alpha != 1:
+                return add_scaled(a._be.xp, a._arr, y, -alpha)
             if a._arr.dtype.char in _REDUCED:
                 return _dtype.in_opmath(_add, a._be.xp, a._arr, y, -alpha)
-            return a._arr - (y if alpha == 1 else y * alpha)
+            return a._arr - y
         except ValueError:
             raise _broadcast_error(a, b) from None
 
@@ -181,9 +187,12 @@ class Rsub(Sub):
     @staticmethod
     def forward(ctx, b, a, alpha):
         ctx.alpha = alpha
-        if b._arr.dtype.char in _REDUCED:
-            return _dtype.in_opmath(_rsub, b._be.xp, b._arr, a, alpha)
-        return a - b._arr * alpha if alpha != 1 else a - b._arr
+        xp, arr = b._be.xp, b._arr
+        if alpha != 1:
+            return add_scaled(xp, xp.asarray(a, dtype=arr.dtype), arr, -alpha)
+        if arr.dtype.char in _REDUCED:
+            return _dtype.in_opmath(_rsub, xp, arr, a, alpha)
+        return a - arr
 
     @staticmethod
     def backward(ctx, gy):
@@ -410,8 +419,8 @@ def _rtruediv(self, other):
 
     other / self for a number other: other * reciprocal(self), as PyTorch (MulBackward0)."""
     a, b = _promote(other, self, "/", floating=True)
-    if not isinstance(a, Tensor):
-        return Mul.apply(reciprocal(b), a)
+    if not isinstance(a, Tensor):  # the method: under CUDA autocast, float32 as PyTorch's
+        return Mul.apply(b.reciprocal(), a)
     return Div.apply(a, b)
 
 
@@ -724,8 +733,7 @@ class RPow(ArrayFunction):
         if ctx.base == 0:
             return where(y == 0, 0.0, gy * y * float("-inf"))
         return gy * y * float(np.log(ctx.base))
-
-
+@autocast_op(cuda=FP32)
 def pow(input, exponent):
     """pow(input, exponent) -> Tensor
 
@@ -1288,3 +1296,5 @@ METHODS = {
 }
 FUNCTIONS = {k: v for k, v in METHODS.items() if not k.startswith("__")}
 FUNCTIONS.update({"rsub": rsub, "where": where})
+autocast_declared(OPS, ("exp", "log", "reciprocal", "rsqrt"), cuda=FP32)  # CUDA's float32 list
+autocast_declared(OPS, ("atan2",), cuda=PROMOTE)  # CUDA's promote list

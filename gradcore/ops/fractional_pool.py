@@ -123,7 +123,7 @@ def _fractional_max_poolnd(nd, input, kernel_size, output_size, output_ratio, re
     return (y, idx) if return_indices else y
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
                           return_indices=False, _random_samples=None):
     """fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
@@ -137,7 +137,7 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
                                   return_indices, _random_samples)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
                           return_indices=False, _random_samples=None):
     """fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,

@@ -17,9 +17,11 @@ import warnings
 
 import numpy as np
 
+from .._autocast import PROMOTE, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import check_index_saveable
+from ..backend import capture
 from ..tensor import Tensor, _wrap, _wrap_dim
 from . import elementwise as E
 from .inplace import copy_, inplace
@@ -256,7 +258,7 @@ def _index_shape(shape, idx):
 
 
 def _check_bounds(arr, size, dim, exc=IndexError):
-    if arr.size:
+    if arr.size and capture.host_checks():  # (a host read: not in a CUDA graph capture)
         lo, hi = int(arr.min()), int(arr.max())
         if lo < -size or hi >= size:
             host = np.asarray(arr.get() if hasattr(arr, "get") else arr).ravel()
@@ -368,6 +370,8 @@ def _apply_basic(self, items, n_ellipsis, skip_full):
                     raise IndexError(f"The shape of the mask {list(v.shape)} at index {j} does "
                                      f"not match the shape of the indexed tensor {list(shape)} "
                                      f"at index {dim + j}")
+            capture.check("Indexing with a boolean mask (its count sets the result's shape)",
+                          t._be)
             adv.extend((dim + j, a, False) for j, a in enumerate(v.nonzero()))
             dim, real = dim + v.ndim, real + v.ndim
     return t, adv
@@ -487,13 +491,14 @@ def _put_key(input, indices):
             adv.append((dim, v, True))
             dim += 1
         elif kind == _MASK:
+            capture.check("Indexing with a boolean mask (its count sets the result's shape)",
+                          input._be)
             adv.extend((dim + j, a, False) for j, a in enumerate(v.nonzero()))
             dim += v.ndim
         else:
             raise IndexError("index_put(): a bool scalar index is not supported")
     return _adv_key(input, adv)
-
-
+@autocast_op(cuda=PROMOTE)
 def index_put(input, indices, values, accumulate=False):
     """index_put(input, indices, values, accumulate=False) -> Tensor
 
@@ -554,7 +559,7 @@ def index_select(input, dim, index):
     d = _wrap_dim(dim, len(shape))
     arr = _index_on(input, index).reshape(-1)
     size = shape[d] if shape else 1
-    if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= size):
+    if arr.size and capture.host_checks() and (int(arr.min()) < 0 or int(arr.max()) >= size):
         raise IndexError("index out of range in self")
     if not shape:
         return IndexSelect.apply(input.reshape(1), (arr,)).reshape(())
@@ -592,7 +597,8 @@ def _gather_key(input, dim, index, fn, src=None, saved_for=None):
                                f"size than src {list(src._arr.shape)}")
     arr = _index_on(input, index, (input, src) if saved_for is None else saved_for)
     arr = arr.reshape(ishape)
-    if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= shape[d]):
+    if arr.size and capture.host_checks() and (int(arr.min()) < 0
+                                               or int(arr.max()) >= shape[d]):
         host = input._be.to_host(arr).ravel()
         bad = host[(host < 0) | (host >= shape[d])][0]
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
@@ -680,8 +686,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     'multiply' combines instead of writing (no gradient, as PyTorch; scatter_reduce has
     more)."""
     return _scatter(input, dim, index, src, value, reduce, Scatter)
-
-
+@autocast_op(cuda=PROMOTE)
 def scatter_add(input, dim, index, src):
     """scatter_add(input, dim, index, src) -> Tensor
 
@@ -726,7 +731,7 @@ def put(input, index, source, accumulate=False):
                          f"elements, but got source.numel() = {source.numel()}, index.numel() "
                          f"= {index.numel()}")
     n, arr = input.numel(), _index_on(input, index).reshape(-1)
-    if arr.size and (int(arr.min()) < -n or int(arr.max()) >= n):
+    if arr.size and capture.host_checks() and (int(arr.min()) < -n or int(arr.max()) >= n):
         host = input._be.to_host(arr)
         bad = host[(host < -n) | (host >= n)][0]
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
@@ -842,6 +847,7 @@ def masked_select(input, mask):
     _check_mask(mask, "masked_select")
     shape = broadcast_shapes(input._arr.shape, mask._arr.shape)
     x = input if input._arr.shape == shape else input.expand(shape)
+    capture.check("torch.masked_select (its count sets the result's shape)", input._be)
     m = input._be.xp.broadcast_to(_index_on(input, mask), shape)
     if not shape:
         return MaskedSelect.apply(x.reshape(1), m.reshape(1).nonzero())
@@ -853,6 +859,7 @@ def nonzero(input, *, as_tuple=False):
 
     The indices of input's nonzero elements in row-major order: a (count, input.dim()) tensor,
     one row per element, or with as_tuple=True one 1-D tensor per dim. Not differentiable."""
+    capture.check("torch.nonzero (its count sets the result's shape)", input._be)
     be, arr = input._be, input._arr
     if as_tuple:
         return tuple(_wrap(a.astype(np.int64, copy=False), be)

@@ -159,6 +159,9 @@ def fill_(self, value):
 
 
 def _make(fn):
+    fn = getattr(fn, "__wrapped__", fn) if hasattr(fn, "autocast_policy") else fn  # in-place
+    # forms are on no autocast list (PyTorch's lists hold out-of-place ops only)
+
     def method(self, *args, **kwargs):
         return inplace(self, lambda t, *a: fn(t, *a, **kwargs), *args)
     method.__name__ = method.__qualname__ = fn.__name__ + "_"

@@ -61,7 +61,7 @@ class Cat(ArrayFunction):
         return tuple(grads)
 
 
-@autocast_op(PROMOTE)
+@autocast_op(cpu=PROMOTE)
 def cat(tensors, dim=0, *, axis=None):
     """cat(tensors, dim=0, *, axis=None, out=None) -> Tensor
 
@@ -111,7 +111,7 @@ class Stack(ArrayFunction):
                      for i, need in enumerate(ctx.needs_input_grad))
 
 
-@autocast_op(PROMOTE)
+@autocast_op(cpu=PROMOTE)
 def stack(tensors, dim=0):
     """stack(tensors, dim=0, *, out=None) -> Tensor
 

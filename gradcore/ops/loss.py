@@ -16,11 +16,12 @@ import warnings
 
 import numpy as np
 
-from .._autocast import FP32, autocast_op
+from .._autocast import BANNED, FP32, autocast_op
 from .bitselect import select
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import _state, check_index_saveable
+from ..backend import capture
 from ..backend.kernels import kernel
 from .declare import TENSOR
 from ..tensor import Tensor as _Tensor, _wrap
@@ -33,6 +34,7 @@ from .indexing import masked_fill
 from .shape import broadcast_shapes, expand
 from .softmax import log_softmax
 from .reduction import mean_all
+from .out import caller_level
 
 # ---- the reduction argument ----------------------------------------------------------------
 
@@ -198,7 +200,7 @@ def _weighted(errors, weight, input, reduction):
                      f"'sum'.")
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None)
         -> Tensor
@@ -214,7 +216,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return MseLoss.apply(input, target, _reduction_enum(reduction))
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None)
         -> Tensor
@@ -231,7 +233,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
         errors.mean()
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0)
         -> Tensor
@@ -314,10 +316,12 @@ class NllLoss(ArrayFunction):
         t = t.astype(np.int64, copy=False)
         c = a.shape[1]
         valid = None  # every target counts: in range (a negative one wraps round) and kept
-        if bool((t.view(np.uint64) >= c).any()) or 0 <= ignore_index < c:
+        # (the host reads of the targets are left out while a CUDA graph is captured)
+        if capture.host_checks() and bool((t.view(np.uint64) >= c).any()) \
+                or 0 <= ignore_index < c:
             valid = t != ignore_index
             bad = valid & ((t < 0) | (t >= c))
-            if bool(bad.any()):
+            if capture.host_checks() and bool(bad.any()):
                 raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
         safe = t if valid is None else xp.where(valid, t, 0)
         if a.ndim == 2:
@@ -427,7 +431,7 @@ def _nll_loss_nd(input, target, weight, reduction, ignore_index):
     return out.view(out_size) if reduction == "none" else out
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -505,7 +509,7 @@ def _cross_entropy_smoothed(input, target, weight, reduction, ignore_index, labe
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -546,7 +550,8 @@ class BinaryCrossEntropy(ArrayFunction):
         ctx.reduction = reduction
         xp, a, b = x._be.xp, x._arr, t._arr
         for arr, what in ((a, "input"), (b, "target")):  # (a NaN fails both tests)
-            if arr.size and not (bool(arr.min() >= 0) and bool(arr.max() <= 1)):
+            if arr.size and capture.host_checks() and not (bool(arr.min() >= 0)
+                                                           and bool(arr.max() <= 1)):
                 raise RuntimeError(f"all elements of {what} should be between 0 and 1")
         with np.errstate(divide="ignore"):
             loss = (b - 1) * xp.maximum(xp.log1p(-a), -100) - b * xp.maximum(xp.log(a), -100)
@@ -667,7 +672,7 @@ def _as(t, dt):
     return t if t is None or t.dtype is dt else t.to(dt)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=BANNED)
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -691,7 +696,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction="mean", pos_weight=None):
     """binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
@@ -754,7 +759,7 @@ class HuberLoss(_PointwiseLoss):
         return select(xp, z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """huber_loss(input, target, reduction='mean', delta=1.0, weight=None) -> Tensor
 
@@ -802,7 +807,7 @@ class SoftMarginLoss(ArrayFunction):
         return -y * sigmoid(-y * x) * (gy * _mean_scale(ctx.reduction, x)), None
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """soft_margin_loss(input, target, size_average=None, reduce=None, reduction='mean')
         -> Tensor
@@ -850,7 +855,7 @@ class MultiMarginLoss(ArrayFunction):
         a = x._arr.reshape(-1, x._arr.shape[-1]) if x._arr.ndim else x._arr.reshape(1, 1)
         t = target._arr.reshape(-1).astype(np.int64, copy=False)
         c = a.shape[1]
-        if t.size and bool(((t < 0) | (t >= c)).any()):
+        if t.size and capture.host_checks() and bool(((t < 0) | (t >= c)).any()):
             raise RuntimeError("target out of range")
         z = margin - xp.take_along_axis(a, t[:, None], axis=1) + a
         keep = (z > 0) & (xp.arange(c)[None, :] != t[:, None])
@@ -888,7 +893,7 @@ class MultiMarginLoss(ArrayFunction):
         return (gx, None) + ((None,) if ctx.weight is not None else ())
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """multi_margin_loss(input, target, p=1, margin=1, weight=None, size_average=None,
@@ -987,7 +992,7 @@ class MultilabelMarginLoss(ArrayFunction):
         return _multilabel_grad(gy, ctx.coef, ctx.reduction).reshape(x.shape), None
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction='mean')
         -> Tensor
@@ -1022,7 +1027,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return MultilabelMarginLoss.apply(input, target, reduction)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
@@ -1038,7 +1043,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return _apply_reduction(clamp_min(-target * (input1 - input2) + margin, 0), reduction)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
@@ -1056,7 +1061,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 _COSINE_EPS = 1e-12
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
     """cosine_embedding_loss(input1, input2, target, margin=0, size_average=None,
@@ -1085,7 +1090,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return _apply_reduction(out, reduction)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False,
@@ -1144,7 +1149,7 @@ _KL_MEAN_WARNING = ("reduction: 'mean' divides the total loss by both the batch 
                     "'batchmean' in the next major release.")
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """kl_div(input, target, size_average=None, reduce=None, reduction='mean',
         log_target=False) -> Tensor
@@ -1158,7 +1163,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         red = _legacy_reduction(reduction, size_average, reduce)
     else:
         if reduction == "mean":
-            warnings.warn(_KL_MEAN_WARNING, stacklevel=2)
+            warnings.warn(_KL_MEAN_WARNING, stacklevel=caller_level())
         red = "sum" if reduction == "batchmean" else _reduction_enum(reduction)
     if log_target:
         loss = exp(target) * (target - input)
@@ -1170,7 +1175,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return out
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
     """poisson_nll_loss(input, target, log_input=True, full=False, size_average=None,

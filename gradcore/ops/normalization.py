@@ -19,8 +19,9 @@ import math
 
 import numpy as np
 
-from .._autocast import LOWER, autocast_op
+from .._autocast import FP32, LOWER, autocast_op
 from .. import _dtype
+from ..backend import capture
 from .._info import finfo
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import _state
@@ -33,7 +34,7 @@ from .resample import pad
 
 # ---- linear --------------------------------------------------------------------------------
 
-@autocast_op(LOWER)
+@autocast_op(cpu=LOWER, cuda=LOWER)
 def linear(input, weight, bias=None):
     """linear(input, weight, bias=None) -> Tensor
 
@@ -273,8 +274,7 @@ class NativeGroupNorm(_Normalize):
         out = _normalize_forward(ctx, x, a.reshape(gshape), w, b, (2, 3), (1, groups, cg, 1),
                                  True, eps, None, gshape)
         return out.reshape(a.shape)
-
-
+@autocast_op(cuda=FP32)
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05) -> Tensor
 
@@ -376,7 +376,7 @@ def _update_stats(running, batch, momentum):
 
 
 # ---- group_norm / instance_norm / rms_norm / local_response_norm / normalize ---------------
-
+@autocast_op(cuda=FP32)
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """group_norm(input, num_groups, weight=None, bias=None, eps=1e-05) -> Tensor
 
@@ -439,8 +439,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             arr[...] = new._arr.reshape(b, c).mean(axis=0).astype(arr.dtype, copy=False)
             run._bump_version()
     return out.view_as(input)
-
-
+@autocast_op(cuda=FP32)
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor
 
@@ -559,7 +558,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     num = weight.shape[0]
     padding_idx = _padding_index(padding_idx, num)
     idx = _index_on(weight, input)
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
+    if idx.size and capture.host_checks() and (int(idx.min()) < 0 or int(idx.max()) >= num):
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _embedding_renorm_(weight, idx, max_norm, norm_type)

@@ -25,7 +25,9 @@ What ``out=`` does, as PyTorch does it:
 import collections
 import functools
 import inspect
+import os
 import re
+import sys
 import warnings
 
 from .._dtype import CPP_NAMES
@@ -285,6 +287,19 @@ def _store(out, res, rule):
     out._bump_version()
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def caller_level():
+    """The ``stacklevel`` (seen from the function calling this) of the first frame outside
+    gradcore: the user's call, however many of gradcore's wrappers (out=, autocast) it went
+    through."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _resize(out, shape, message):
     if out._arr.size and message is not None:
         n_new = 1
@@ -292,7 +307,7 @@ def _resize(out, shape, message):
             n_new *= d
         warnings.warn(message.format(old=list(out._arr.shape), new=list(shape),
                                      n_old=out._arr.size, n_new=n_new, new_tuple=tuple(shape)),
-                      UserWarning, stacklevel=6)  # _resize, _store, write, into|_call, fn
+                      UserWarning, stacklevel=caller_level())
     if out._view is not None:
         # PyTorch resizes the storage a view shares; gradcore's arrays can't grow in place
         raise RuntimeError(f"gradcore can't resize a view used as out= (shape "

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from .._autocast import FP32, autocast_op
+from .._autocast import FP32, FP32_SET_OPT_DTYPE, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..backend.kernels import kept_shape, kernel
@@ -146,8 +146,7 @@ def _acc_dtype(x, dtype):
     if x._arr.dtype.kind in "biu":
         return _dtype.int64.np
     return x._arr.dtype
-
-
+@autocast_op(cuda=FP32_SET_OPT_DTYPE)
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """sum(input, dim=None, keepdim=False, *, dtype=None) -> Tensor
 
@@ -657,8 +656,7 @@ class Logsumexp(ArrayFunction):
         x, y = ctx.saved_tensors
         shape, axes, keepdim = x._arr.shape, ctx.axes, ctx.keepdim
         return _keep(gy, shape, axes, keepdim) * _ew.exp(x - _keep(y, shape, axes, keepdim))
-
-
+@autocast_op(cuda=FP32)
 def logsumexp(input, dim, keepdim=False):
     """logsumexp(input, dim, keepdim=False) -> Tensor
 
@@ -777,7 +775,7 @@ class ProdAll(Prod):
     node_name = "ProdBackward0"
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32_SET_OPT_DTYPE)
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor
 
@@ -839,8 +837,7 @@ class Norm(ArrayFunction):
             return x * (g / safe)
         scaled = sign(x) * where(x == 0, 1.0, abs(x)) ** (p - 1)  # 0 at x == 0, never inf
         return scaled * (g / safe ** (p - 1))
-
-
+@autocast_op(cuda=FP32_SET_OPT_DTYPE)
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """norm(input, p='fro', dim=None, keepdim=False, dtype=None) -> Tensor
 
@@ -915,8 +912,7 @@ class Cumsum(ArrayFunction):
     @staticmethod
     def backward(ctx, gy):
         return _cast(CumsumGrad.apply(gy, ctx.axis), ctx.dtype)
-
-
+@autocast_op(cuda=FP32_SET_OPT_DTYPE)
 def cumsum(input, dim, *, dtype=None):
     """cumsum(input, dim, *, dtype=None) -> Tensor
 

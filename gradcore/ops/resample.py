@@ -32,6 +32,7 @@ from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from ..tensor import Tensor, _wrap
 from . import conv as _conv, elementwise as E, join, windows
+from .out import caller_level
 
 
 def _tuple(v, n):
@@ -191,7 +192,7 @@ def pad(input, pad, mode="constant", value=None):
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     if _autocast.ACTIVE and (mode == "replicate" or mode == "reflect" and k < 3):
-        input, = _autocast.cast(_autocast.FP32, input)  # PyTorch's autocast float32 list
+        input, = _autocast.cast({"cpu": _autocast.FP32}, input)  # PyTorch's CPU float32 list
     shape = tuple(input.shape)
     if mode != "circular":
         first = 1 if input.ndim == k + 2 else 0  # a batch may be empty, no other dim
@@ -470,6 +471,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         out_size = [int(math.floor(n * s)) for n, s in zip(in_size, scales)]
     if mode == "area":
         return _area(input, out_size)
+    if _autocast.ACTIVE:  # upsample_*: PyTorch's CUDA float32 list ('area' is a pooling)
+        input, = _autocast.cast({"cuda": _autocast.FP32}, input)
     if min(in_size) <= 0 or min(out_size) <= 0:
         names = ("D", "H", "W")[3 - dim:]
         fmt = ", ".join(f"{n}: {v}" for n, v in zip(names, in_size))
@@ -741,7 +744,7 @@ _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
                   "old behavior is desired. See the documentation of grid_sample for details.")
 
 
-@_autocast.autocast_op(_autocast.FP32)
+@_autocast.autocast_op(cpu=_autocast.FP32, cuda=_autocast.PROMOTE)
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """grid_sample(input, grid, mode='bilinear', padding_mode='zeros', align_corners=None)
         -> Tensor
@@ -761,7 +764,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                          f"'border', or 'reflection', but got: '{padding_mode}'")
     if align_corners is None:
-        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        warnings.warn(_ALIGN_WARNING, stacklevel=caller_level())
         align_corners = False
     sizes = f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
     if input.shape[0] != grid.shape[0]:

@@ -31,6 +31,7 @@ grows its state with the initial states of the sequences that start.
 ``lstm_cell``, ``gru_cell``, ``rnn_tanh_cell`` and ``rnn_relu_cell`` are PyTorch's
 ``torch.lstm_cell`` etc.: one step from the raw weights.
 """
+from .._autocast import FP16, LOWER, autocast_op
 from ..autograd.function import ArrayFunction
 from ..backend.kernels import kernel
 from . import elementwise as E
@@ -372,6 +373,7 @@ def _cell(mode, input, hx, w_ih, w_hh, b_ih, b_hh):
     return _STEPS[mode](xp, tuple(hx), w_hh, b_hh, None)
 
 
+@autocast_op(cuda=LOWER)
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor
 
@@ -380,6 +382,7 @@ def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     return _cell("RNN_TANH", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
 
 
+@autocast_op(cuda=LOWER)
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor
 
@@ -388,6 +391,7 @@ def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     return _cell("RNN_RELU", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
 
 
+@autocast_op(cuda=LOWER)
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> (Tensor, Tensor)
 
@@ -400,6 +404,7 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     return _cell("LSTM", input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
+@autocast_op(cuda=LOWER)
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor
 
@@ -469,6 +474,7 @@ def _layer_params(params, has_biases, proj):
     return out
 
 
+@autocast_op(cuda=FP16)  # PyTorch's _cudnn_rnn under CUDA autocast: in float16
 def _rnn(mode, input, batch_sizes, hx, params, has_biases, num_layers, dropout, train,
          bidirectional, batch_first):
     """The multi-layer recurrence: PyTorch's ``_VF.<mode>``.

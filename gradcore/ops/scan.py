@@ -1,7 +1,8 @@
 """Scans and reductions beyond reduction.py's: cumprod, cummax, cummin, logcumsumexp, diff,
 aminmax, nansum, nanmean, std_mean, var_mean.
 
-cummax/cummin/logcumsumexp scan in log2(n) doubling steps (CuPy's ufuncs have no
+cummax/cummin are NumPy's maximum/minimum.accumulate and the index of the latest hit;
+logcumsumexp (and cummax/cummin on CuPy) scan in log2(n) doubling steps (CuPy's ufuncs have no
 ``accumulate`` beyond add and multiply).
 """
 import collections
@@ -9,10 +10,12 @@ import warnings
 
 import numpy as np
 
+from .._autocast import FP32, FP32_SET_OPT_DTYPE, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import _wrap, _wrap_dim
 from . import elementwise as _ew
+from . import scan_jit
 from .inplace import inplace
 from .join import cat
 from .reduction import (ExtremumGrad, MeanGrad, Std, SumGrad, _acc_dtype, _axes, _cast,
@@ -60,6 +63,37 @@ class Cumprod(ArrayFunction):
         x, y = ctx.saved_tensors
         return _cast(_cumprod_backward(x.to(y.dtype), y, gy, ctx.axis), ctx.dtype)
 
+    @staticmethod
+    def array_backward(ctx, gy):
+        """The first-order gradient on arrays in O(n), as PyTorch's without grad mode (the
+        Tensor-level ``backward`` above stays the differentiable one, for create_graph)."""
+        x, y = ctx.saved_arrays
+        if ctx.axis is None or y.dtype.type not in (np.float32, np.float64):
+            return Cumprod.backward(ctx, _wrap(gy, ctx._be))._arr
+        g = _cumprod_grad_array(ctx._be.xp, x.astype(y.dtype, copy=False), y, gy, ctx.axis)
+        return g.astype(ctx.dtype, copy=False)
+
+
+def _cumprod_grad_array(xp, x, y, gy, axis):
+    """dx_k = sum_{j >= k} gy_j * prod_{i <= j, i != k} x_i in O(n), without recursion: before
+    a slice's first zero z the reversed cumsum of gy * y over x_k; at z the reversed cumsum of
+    gy_j * cumprod(x with x_z = 1)_j over z <= j < z2 (the next zero); after z, 0.  The same
+    operations in the same order as ``_cumprod_backward``'s values (the same bits)."""
+    def rev_cumsum(t):
+        return xp.flip(xp.cumsum(xp.flip(t, axis), axis), axis)
+
+    zeros = x == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = rev_cumsum(gy * y)
+        if not bool(zeros.any()):
+            return g / x
+        seen = xp.cumsum(zeros, axis=axis, dtype=np.int64)
+        before, span = seen == 0, seen == 1
+        first = zeros & span
+        g = g / xp.where(before, x, 1)
+        at_zero = rev_cumsum(xp.where(span, gy * xp.cumprod(xp.where(first, 1, x), axis), 0))
+        return xp.where(before, g, xp.where(first, at_zero, 0)).astype(y.dtype, copy=False)
+
 
 def _cumprod_backward(x, y, gy, axis):
     """dx_k = sum_{j >= k} gy_j * prod_{i <= j, i != k} x_i (y = cumprod(x)). Before a slice's
@@ -87,6 +121,7 @@ def _cumprod_backward(x, y, gy, axis):
     return where(before, g, where(first, 1.0, x_z) * rest)
 
 
+@autocast_op(cuda=FP32_SET_OPT_DTYPE)
 def cumprod(input, dim, *, dtype=None):
     """cumprod(input, dim, *, dtype=None) -> Tensor
 
@@ -105,30 +140,37 @@ def cumprod_(self, dim, *, dtype=None):
 
 # ---- cummax / cummin -----------------------------------------------------------------------------
 
-def _later_wins(better):
-    """Combine (value, index) prefixes as PyTorch's running extremum: a later value wins if it
-    is ``better`` or equal (its index is then the later one), NaN beats everything."""
-    def combine(xp, early, late):
-        (ve, ie), (vl, il) = early, late
-        take = (vl != vl) | ((ve == ve) & (better(vl, ve) | (vl == ve)))
-        return xp.where(take, vl, ve), xp.where(take, il, ie)
-    return combine
+def _running(xp, name, a, axis):
+    """The running ``xp.<name>`` (maximum or minimum: NaN propagates) along ``axis``: NumPy's
+    ufunc.accumulate; CuPy's accumulates only add and multiply, so log2(n) doubling steps."""
+    ufunc = getattr(xp, name)
+    if xp is np:
+        return ufunc.accumulate(a, axis=axis)
+    return _scan(xp, (a,), axis, lambda xp, e, l: (ufunc(e[0], l[0]),))[0]
 
 
 class Cummax(ArrayFunction):
     """(values, indices) of the running maximum; gradient: added up at the indices."""
     node_name = "CummaxBackward0"
-    combine = staticmethod(_later_wins(lambda a, b: a > b))
+    extremum = "maximum"
 
     @classmethod
     def forward(cls, ctx, x, axis):
         xp, a = x._be.xp, x._arr
         if axis is None:
             values, idx = a.copy(), xp.zeros((), dtype=np.int64)
-        else:
+        else:  # the running extremum, then where it was last reached (an index is a hit where
+            # the element is the running extremum or NaN; the latest hit so far is the index)
             pos = xp.arange(a.shape[axis], dtype=np.int64).reshape(
                 (-1,) + (1,) * (a.ndim - axis - 1))
-            values, idx = _scan(xp, (a, xp.broadcast_to(pos, a.shape)), axis, cls.combine)
+            out = scan_jit.running(a, axis, cls.extremum == "maximum") if xp is np else None
+            if out is None:
+                run = _running(xp, cls.extremum, a, axis)
+                hit = (a == run) | (a != a)
+                idx = _running(xp, "maximum", xp.where(hit, pos, 0), axis)
+                values = xp.take_along_axis(a, idx, axis)  # the element (the sign of a zero)
+            else:
+                values, idx = out
         ctx.idx, ctx.axis = idx, axis
         return values, idx
 
@@ -138,10 +180,19 @@ class Cummax(ArrayFunction):
             return gy
         return gy.new_zeros(gy.shape).scatter_add(ctx.axis, _wrap(ctx.idx, gy._be), gy)
 
+    @staticmethod
+    def array_backward(ctx, gy, gi):
+        """scatter_add's sums in one compiled pass where there is one, else ``backward``."""
+        if ctx.axis is not None and ctx._be.xp is np:
+            g = scan_jit.add_at_indices(gy, ctx.idx, ctx.axis)
+            if g is not None:
+                return g
+        return Cummax.backward(ctx, _wrap(gy, ctx._be), None)._arr
+
 
 class Cummin(Cummax):
     node_name = "CumminBackward0"
-    combine = staticmethod(_later_wins(lambda a, b: a < b))
+    extremum = "minimum"
 
 
 _cummax_t, _cummin_t = _return_type("cummax"), _return_type("cummin")
@@ -175,6 +226,9 @@ class Logcumsumexp(ArrayFunction):
         ctx.axis = axis
         if axis is None:
             return x._arr.copy()
+        out = scan_jit.logcumsumexp(x._arr, axis) if x._be.xp is np else None
+        if out is not None:
+            return out
         return _dtype.in_opmath(lambda xp, a: _scan(xp, (a,), axis, lambda xp, e, l: (
             xp.logaddexp(e[0], l[0]),))[0], x._be.xp, x._arr)
 
@@ -193,6 +247,23 @@ class Logcumsumexp(ArrayFunction):
             t = (where(mask, log_abs, lowest) - y).flip((axis,))
             return (logcumsumexp(t, axis).flip((axis,)) + x).exp()
         return part(gy > 0) - part(gy < 0)
+
+    @staticmethod
+    def array_backward(ctx, gy):
+        """``backward``'s steps on the arrays (the same ops in the same order: the same bits),
+        where the compiled scan runs; else ``backward`` itself."""
+        x, y = ctx.saved_arrays
+        axis, xp = ctx.axis, ctx._be.xp
+        if axis is None or xp is not np or not scan_jit.takes_logcumsumexp(y.dtype):
+            return Logcumsumexp.backward(ctx, _wrap(gy, ctx._be))._arr
+        lowest = np.finfo(y.dtype).min
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            log_abs = xp.log(xp.abs(gy))
+
+            def part(mask):
+                t = xp.flip(xp.where(mask, log_abs, lowest) - y, axis)
+                return xp.exp(xp.flip(scan_jit.logcumsumexp(t, axis), axis) + x)
+            return part(gy > 0) - part(gy < 0)
 
 
 def logcumsumexp(input, dim):
@@ -522,15 +593,13 @@ def corrcoef(input):
     c = c / std.unsqueeze(1)
     c = c / std.unsqueeze(0)
     return c if c.dtype.is_complex else c.clamp(-1, 1)
-
-
+@autocast_op(cuda=FP32)
 def dist(input, other, p=2):
     """dist(input, other, p=2) -> Tensor
 
     The p-norm of input - other (broadcast), flattened.  Gradient: the norm's."""
     return (input - other).norm(p)
-
-
+@autocast_op(cuda=FP32)
 def renorm(input, p, dim, maxnorm):
     """renorm(input, p, dim, maxnorm) -> Tensor
 

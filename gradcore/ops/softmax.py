@@ -6,6 +6,7 @@ create_graph backward, so double backward needs nothing more.
 """
 import numpy as np
 
+from .._autocast import FP32_SET_OPT_DTYPE, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..backend.kernels import kernel
@@ -105,8 +106,7 @@ def _apply(cls, name, x, dim, dtype):
         kernel = f"{name}_lastdim_kernel_impl" if axis == max(n - 1, 0) else f"{name}_kernel_impl"
         raise NotImplementedError(f'"{kernel}" not implemented for \'{x.dtype.scalar_name}\'')
     return cls.apply(x, axis if n else None)
-
-
+@autocast_op(cuda=FP32_SET_OPT_DTYPE)
 def softmax(input, dim, dtype=None):
     """softmax(input, dim, dtype=None) -> Tensor
 
@@ -114,8 +114,7 @@ def softmax(input, dim, dtype=None):
     positive and sums to 1, computed with the max subtracted first.  ``dtype`` casts the input
     first; floating inputs only.  Derivative: y * (gy - sum(gy * y, dim)), from the output y."""
     return _apply(Softmax, "softmax", input, dim, dtype)
-
-
+@autocast_op(cuda=FP32_SET_OPT_DTYPE)
 def log_softmax(input, dim, dtype=None):
     """log_softmax(input, dim, dtype=None) -> Tensor
 

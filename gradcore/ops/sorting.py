@@ -2,7 +2,9 @@
 searchsorted, bucketize, argwhere, mode, median, nanmedian, quantile, nanquantile.
 
 Every selection finds int64 indices along a dim (a stable sort, NaN the largest, as PyTorch)
-and takes the values there (``Select``); its gradient goes back to those indices.
+and takes the values there (``Select``); its gradient goes back to those indices.  Slices of
+64 and more are not sorted whole: topk, kthvalue and median find the same indices by a
+partition and the occurrence among equal values (topk with k <= 16: sorting_jit.py's loop).
 """
 import collections
 import math
@@ -13,6 +15,7 @@ from .. import _dtype
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap, _wrap_dim
 from . import indexing as _ix
+from . import sorting_jit
 from .reduction import (ExtremumGrad, PutAlong, _check_nonempty, _NoGradReduction,
                         _return_type)
 
@@ -35,9 +38,78 @@ def _slab(a, axis, start, stop):
     return a[(slice(None),) * axis + (slice(start, stop),)]
 
 
+_MAX_KTH = 16  # distinct sorted positions partitioned for at once; more: a full sort
+_MIN_PARTITION = 64  # slices shorter than this are sorted (fewer array calls)
+
+
 def _at_positions(xp, a, axis, pos):
-    """Indices of the sorted positions ``pos`` (an int64 array, size 1 along axis)."""
-    return xp.take_along_axis(_order(xp, a, axis), pos, axis)
+    """Indices of the stable sorted positions ``pos`` (an int64 array, size 1 along axis), as
+    ``_order``'s without sorting: the values there by a partition (O(n)), then the index of
+    each value's right occurrence (among equal elements, index order)."""
+    if a.shape[axis] < _MIN_PARTITION:
+        return xp.take_along_axis(_order(xp, a, axis), pos, axis)
+    kth = pos.reshape(-1).tolist() if pos.size <= 1 else xp.unique(pos).tolist()
+    if len(kth) > _MAX_KTH:
+        return xp.take_along_axis(_order(xp, a, axis), pos, axis)
+    v = xp.take_along_axis(xp.partition(a, kth, axis=axis), pos, axis)
+    return _occurrence(xp, a, axis, v, pos)
+
+
+def _nan_masks(a, v):
+    """(v != v, a != a), None for an integer array (no NaN)."""
+    if not _dtype.is_floating(a.dtype):
+        return None, None
+    return v != v, a != a
+
+
+def _occurrence(xp, a, axis, v, pos):
+    """The index of the element at stable sorted position ``pos`` whose value is ``v`` (both
+    size 1 along axis; NaN sorts last): the (pos - #smaller)-th element equal to v."""
+    v_nan, a_nan = _nan_masks(a, v)
+    eq, less = a == v, a < v
+    if v_nan is not None and bool(v_nan.any()):
+        eq, less = xp.where(v_nan, a_nan, eq), xp.where(v_nan, ~a_nan, less)
+    counts = eq.sum(axis=axis, keepdims=True)
+    if bool((counts == 1).all()):  # no ties: the one equal element
+        return xp.argmax(eq, axis=axis, keepdims=True).astype(np.int64)
+    rank = pos - less.sum(axis=axis, keepdims=True)
+    hit = eq & (xp.cumsum(eq, axis=axis) == rank + 1)
+    return xp.argmax(hit, axis=axis, keepdims=True).astype(np.int64)
+
+
+def _top(xp, a, axis, k, largest):
+    """topk's indices: the first k of ``_order(xp, a, axis, largest)`` without sorting all of
+    it: the k-th value by a partition, the elements beyond it and the first ones (in index
+    order) equal to it, then a stable sort of those k."""
+    n = a.shape[axis]
+    compiled = xp is np and k <= sorting_jit.MAX_K and sorting_jit.kernels() is not None
+    if k == 0 or k == n or (n < _MIN_PARTITION and not compiled):
+        return _slab(_order(xp, a, axis, largest), axis, 0, k)
+    if a.ndim != 2 or axis != 1:  # as slices along the last axis of a 2-d array
+        moved = xp.moveaxis(a, axis, -1)
+        idx = _top(xp, moved.reshape(-1, n), 1, k, largest)
+        return xp.moveaxis(idx.reshape(moved.shape[:-1] + (k,)), -1, axis)
+    out = sorting_jit.top_rows(a, k, largest) if compiled else None
+    if out is not None:  # small k: one compiled pass per row
+        return out
+    pos = n - k if largest else k - 1
+    v = xp.partition(a, pos, axis=1)[:, pos:pos + 1]
+    v_nan, a_nan = _nan_masks(a, v)
+    eq = a == v
+    beyond = a > v if largest else a < v
+    if v_nan is not None:  # NaN counts as the largest
+        if largest:
+            beyond = beyond | a_nan
+        if bool(v_nan.any()):
+            beyond = xp.where(v_nan, False, beyond) if largest else xp.where(v_nan, ~a_nan, beyond)
+            eq = xp.where(v_nan, a_nan, eq)
+    need = k - beyond.sum(axis=1, keepdims=True)
+    if bool((eq.sum(axis=1, keepdims=True) <= need).all()):  # no ties cut at the k-th
+        chosen = beyond | eq
+    else:
+        chosen = beyond | (eq & (xp.cumsum(eq, axis=1) <= need))
+    idx = (xp.flatnonzero(chosen) % n).reshape(a.shape[0], k)  # k per row, in index order
+    return xp.take_along_axis(idx, _order(xp, xp.take_along_axis(a, idx, 1), 1, largest), 1)
 
 
 def _nan_count(a, axis):
@@ -158,8 +230,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     n = input._arr.shape[_wrap_dim(dim, input._arr.ndim)] if input._arr.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
-    return _select(Topk, "topk", input,
-                   lambda xp, a, axis: _slab(_order(xp, a, axis, largest), axis, 0, k), dim)
+    return _select(Topk, "topk", input, lambda xp, a, axis: _top(xp, a, axis, k, largest), dim)
 
 
 def _reduced(cls, kind, x, dim, keepdim, find):
@@ -179,7 +250,8 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension "
                            f"{_wrap_dim(dim, input._arr.ndim)}")
     return _reduced(Kthvalue, "kthvalue", input, dim, keepdim,
-                    lambda xp, a, axis: _slab(_order(xp, a, axis), axis, k - 1, k))
+                    lambda xp, a, axis: _at_positions(xp, a, axis, xp.full(
+                        a.shape[:axis] + (1,) + a.shape[axis + 1:], k - 1, dtype=np.int64)))
 
 
 def mode(input, dim=-1, keepdim=False):

@@ -5,11 +5,17 @@ approximations (S. L. Moshier, public domain; the ones scipy.special.erf compile
 in float64 for every dtype over ``xp``: within 2 ulp of erf and 10 of erfc over the float64
 range (erfc's tail takes exp(-x**2) through an exact split of x**2; below 1 it is 1 - erf, as
 Cephes').  ``erf_of(F, x)`` is erf in a derivative's vocabulary (gelu's uses it).
+
+On NumPy float32/float64 arrays the same algorithm runs as a compiled loop when numba is
+installed (ops/special_jit.py); the array code here is its twin: the reference, CuPy's path
+and the path without numba.
 """
 import math
+from types import SimpleNamespace
 
 import numpy as np
 
+from . import special_jit
 from .declare import TENSOR, unary
 
 _ERF_T = (9.60497373987051638749E0, 9.00260197203842689217E1, 2.23200534594684319226E3,
@@ -28,6 +34,29 @@ _ERFC_S = (1.0, 2.26052863220117276590E0, 9.39603524938001434673E0,
            1.20489539808096656605E1, 1.70814450747565897222E1, 9.60896809063285878198E0,
            3.36907645100081516050E0)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+ERF_CONSTANTS = SimpleNamespace(ERF_T=_ERF_T, ERF_U=_ERF_U, ERFC_P=_ERFC_P, ERFC_Q=_ERFC_Q,
+                                ERFC_R=_ERFC_R, ERFC_S=_ERFC_S)
+
+
+def compiled(family, name, C):
+    """``fn(xp, x)``: the compiled kernel ``name`` of ``family`` over x where there is one
+    (NumPy, float32/float64, numba installed), else None."""
+    def fn(xp, x, *args):
+        if xp is not np:
+            return None
+        k = special_jit.kernels(family, C)
+        return None if k is None else special_jit.run(getattr(k, name), x, *args)
+    return fn
+
+
+def with_kernel(kernel, twin):
+    """``twin(xp, x)`` (the array code) run as ``kernel`` where that gives a result."""
+    def fn(xp, x, *args):
+        out = kernel(xp, x, *args)
+        return twin(xp, x, *args) if out is None else out
+    fn.__name__ = twin.__name__.strip("_").replace("twin", "array")  # _erf_twin: erf_array
+    fn.__doc__, fn.twin = twin.__doc__, twin
+    return fn
 
 
 def _polyval(x, coefs):
@@ -48,7 +77,7 @@ def _erf_parts(xp, x, clip):
     return ax, z, small, tail
 
 
-def erf_array(xp, x):
+def _erf_twin(xp, x):
     """erf of a floating array: x T(x^2) / U(x^2) for |x| <= 1, else 1 - exp(-x^2) P/Q
     (R/S beyond 8), with erf's sign."""
     a = x.astype(np.float64)
@@ -57,7 +86,7 @@ def erf_array(xp, x):
     return xp.copysign(out, a).astype(x.dtype, copy=False)
 
 
-def erfc_array(xp, x):
+def _erfc_twin(xp, x):
     """erfc = 1 - erf without the cancellation: exp(-x^2) P/Q directly for x >= 1, 2 - that
     for x <= -1 (nan stays nan)."""
     a = x.astype(np.float64)
@@ -70,6 +99,10 @@ def erfc_array(xp, x):
         upper = xp.exp(-hi * hi) * xp.exp(-(2.0 * hi + lo) * lo) * tail  # erfc(|x|), |x| > 1
     out = xp.where(ax <= 1.0, 1.0 - xp.copysign(small, a), xp.where(a < 0, 2.0 - upper, upper))
     return xp.where(a != a, a, out).astype(x.dtype, copy=False)
+
+
+erf_array = with_kernel(compiled("erf", "erf", ERF_CONSTANTS), _erf_twin)
+erfc_array = with_kernel(compiled("erf", "erfc", ERF_CONSTANTS), _erfc_twin)
 
 
 def erf_of(F, x):

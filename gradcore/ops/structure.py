@@ -18,7 +18,7 @@ import numpy as np
 from .._autocast import FP32, PROMOTE, autocast_op
 from .. import _dtype
 from ..autograd.function import ArrayFunction
-from ..backend import get_backend
+from ..backend import capture, get_backend
 from ..tensor import Tensor, _wrap, _wrap_dim
 from . import elementwise as E
 from .indexing import (Index, IndexPut, _gather_key, _index_on, _on, _slice, _view, Slice,
@@ -26,6 +26,7 @@ from .indexing import (Index, IndexPut, _gather_key, _index_on, _on, _slice, _vi
 from .inplace import fill_, inplace
 from .join import _promoted, _tensor_list, cat, flip, hstack, vstack
 from .shape import UnsafeView, _as_view, broadcast_shapes, movedim, reshape, sum_to
+from .out import caller_level
 
 
 def _method(fn, name, sig):
@@ -232,7 +233,7 @@ class Trace(ArrayFunction):
         return gy * _wrap(gy._be.xp.eye(*ctx.shape, dtype=gy._arr.dtype), gy._be)
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32)
 def trace(input):
     """trace(input) -> Tensor
 
@@ -392,8 +393,7 @@ class LinalgCross(ArrayFunction):
         need_a, need_b = ctx.needs_input_grad
         return (sum_to(LinalgCross.apply(b, gy, ctx.dim), a._arr.shape) if need_a else None,
                 sum_to(LinalgCross.apply(gy, a, ctx.dim), b._arr.shape) if need_b else None)
-
-
+@autocast_op(cuda=PROMOTE)
 def cross(input, other, dim=None):
     """cross(input, other, dim=None) -> Tensor
 
@@ -405,7 +405,7 @@ def cross(input, other, dim=None):
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
                       "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
                       "default value of dim will change to agree with that of linalg.cross in "
-                      "a future release.", UserWarning, stacklevel=2)
+                      "a future release.", UserWarning, stacklevel=caller_level())
         dim = next((k for k, n in enumerate(shape) if n == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
@@ -600,7 +600,7 @@ def take(input, index):
                            f"{index.dtype.scalar_name}")
     x = input if input._arr.ndim else input.reshape(1)
     n, arr = x._arr.size, _index_on(x, index)
-    if arr.size and (int(arr.min()) < -n or int(arr.max()) >= n):
+    if arr.size and capture.host_checks() and (int(arr.min()) < -n or int(arr.max()) >= n):
         host = x._be.to_host(arr).ravel()
         bad = host[(host < -n) | (host >= n)][0]
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
@@ -741,7 +741,8 @@ def _dim_index(input, dim, index, fn, wrap=False, exc=RuntimeError, prefix="", s
     shape = input._arr.shape or (1,)
     d = _wrap_dim(dim, input._arr.ndim)
     arr, size = _index_on(input, index, saved_for).reshape(-1), shape[d]
-    if arr.size and (int(arr.min()) < (-size if wrap else 0) or int(arr.max()) >= size):
+    if arr.size and capture.host_checks() and (int(arr.min()) < (-size if wrap else 0)
+                                               or int(arr.max()) >= size):
         host = input._be.to_host(arr)
         bad = host[(host < (-size if wrap else 0)) | (host >= size)][0]
         raise exc(f"{prefix}index {bad} is out of bounds for dimension {d} with size {size}")
@@ -790,7 +791,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     return IndexAdd.apply(input, source, idx, True)
 
 
-@autocast_op(PROMOTE)
+@autocast_op(cpu=PROMOTE)
 def index_copy(input, dim, index, source):
     """index_copy(input, dim, index, source) -> Tensor
 

@@ -8,8 +8,7 @@ from ..autograd.grad_mode import is_inference
 from ..tensor import Tensor
 from . import loss, normalization
 from .conversion import is_signed
-
-
+@autocast_op(cuda=FP32)
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
     """layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05,
         cudnn_enable=True) -> Tensor
@@ -51,7 +50,7 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
 _REDUCTIONS = ("none", "mean", "sum")  # ATen's Reduction enum: 0, 1, 2
 
 
-@autocast_op(FP32)
+@autocast_op(cpu=FP32, cuda=FP32)
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
     """binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None,
         reduction=0) -> Tensor

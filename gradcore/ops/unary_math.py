@@ -12,19 +12,25 @@ asymptotic series, reflection and a Taylor series at its positive zero, polygamm
 Hurwitz zeta function (Euler-Maclaurin) with reflection, erfinv by Giles' approximation refined
 by Halley steps on erf/erfc, i1 by Cephes' Chebyshev series.  Within a few ulp of mpmath for
 positive arguments (tests/test_unary_math.py); below 0 the reflections cancel near the zeros.
+On NumPy float32/float64 arrays lgamma, digamma, polygamma and erfinv run the same algorithms
+as compiled loops when numba is installed (ops/special_jit.py); the ``_*_twin`` array code here
+is their reference, CuPy's path and the path without numba.
 """
 import collections
 import functools
 import math
 from fractions import Fraction
+from types import SimpleNamespace
 
 import numpy as np
 
 from .. import _dtype
+from .._autocast import FP32, autocast_declared
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from .declare import OPS, TENSOR, unary
-from .special import _polyval, erf_array, erfc_array
+from .special import (ERF_CONSTANTS, _erf_twin, _erfc_twin, _polyval, compiled, erf_array,
+                      erfc_array, with_kernel)
 
 _PI = math.pi
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
@@ -94,6 +100,7 @@ _LS2PI = 0.91893853320467274178  # log(sqrt(2 pi))
 
 
 _LG_NEAR = 0.5  # |x - 1|, |x - 2| below which lgamma is its Taylor series
+_LG_TINY = 1e-300  # below: lgamma(t) = -log(t) (Euler's gamma * t is far below its ulp)
 _EULER_GAMMA = 0.5772156649015329
 
 
@@ -128,17 +135,17 @@ def _lgamma_positive(xp, t):
     out = xp.where(small, low, xp.where(t == np.inf, np.inf, high))
     for q in (2, 1):  # near the zeros at 1 and 2, where the above cancels
         out = _series_where(xp, xp.abs(t - q) <= _LG_NEAR, t - q, _lg_taylor(q), out)
-    return out
+    return xp.where(t < _LG_TINY, -xp.log(t), out)  # 1 / t overflows: -log(t) - gamma t
 
 
 @_quiet
-def lgamma_array(xp, a):
+def _lgamma_twin(xp, a):
     """log|Gamma(a)| (inf at the poles 0, -1, -2 ... and at -inf), with the reflection
     log(pi / |sin(pi a)|) - lgamma(1 - a) below 0."""
     neg = a < 0
     pos = _lgamma_positive(xp, xp.where(neg, 1.0 - a, xp.abs(a)))  # -0 as 0
     s, _ = _sinpi_cospi(xp, a)
-    refl = math.log(_PI) - xp.log(xp.abs(s)) - pos
+    refl = xp.where(a > -_LG_TINY, -xp.log(-a), math.log(_PI) - xp.log(xp.abs(s)) - pos)
     return xp.where(neg, xp.where((s == 0) | (a == -np.inf), np.inf, refl), pos)
 
 
@@ -156,11 +163,11 @@ def _psi_taylor():
     """psi(x0 + h) / h = sum over k >= 1 of psi_k(x0) / k! h^(k-1) at psi's zero x0 (to
     (0.5 / x0)^36, below float64's precision), highest power first."""
     x0 = np.full((), _PSI_ROOT[0])
-    return tuple(float(polygamma_array(np, x0, k)) / math.factorial(k) for k in range(36, 0, -1))
+    return tuple(float(_polygamma_twin(np, x0, k)) / math.factorial(k) for k in range(36, 0, -1))
 
 
 @_quiet
-def digamma_array(xp, a):
+def _digamma_twin(xp, a):
     """psi(a) = Gamma'(a) / Gamma(a): -1/t recurrence up to t >= 10, then the asymptotic
     series; psi(1 - a) - pi cot(pi a) below 0.  -inf at +0, inf at -0, nan at the negative
     integers and -inf (PyTorch's values)."""
@@ -226,12 +233,12 @@ def _cot_derivative(n):
 
 
 @_quiet
-def polygamma_array(xp, a, n):
+def _polygamma_twin(xp, a, n):
     """The n-th derivative of digamma: (-1)^(n+1) n! zeta(n + 1, a) for a > 0; below 0 the
     reflection (-1)^n psi_n(1 - a) - pi^(n+1) P_n(cot(pi a)); (-1)^(n+1) inf at the poles
     0, -1, -2 ... (PyTorch's sign), nan at -inf."""
     if n == 0:
-        return digamma_array(xp, a)
+        return _digamma_twin(xp, a)
     fact = float(math.factorial(n)) if n <= 170 else np.inf
     sign = 1.0 if n % 2 else -1.0
     neg = a < 0
@@ -252,7 +259,7 @@ _GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
 
 
 @_quiet
-def erfinv_array(xp, y):
+def _erfinv_twin(xp, y):
     """The inverse of erf on [-1, 1] (+-inf at +-1, nan beyond): Giles' single-precision
     approximation (M. Giles, "Approximating the erfinv function", 2010), then Halley steps on
     erf(t) - |y| = (1 - |y|) - erfc(t) (exact where erf(t) is near 1), with y's sign."""
@@ -266,11 +273,39 @@ def erfinv_array(xp, y):
         far = xp.sqrt(-xp.log(q * far * math.sqrt(math.pi)))
     t = xp.where(ay < 1.0, xp.where(w < 16.0, t, far), 0.0)  # no inf or nan in the steps
     for _ in range(2):
-        r = xp.where(ay <= 0.5, erf_array(xp, t) - ay, (1.0 - ay) - erfc_array(xp, t))
+        r = xp.where(ay <= 0.5, _erf_twin(xp, t) - ay, (1.0 - ay) - _erfc_twin(xp, t))
         delta = r / (2 / math.sqrt(math.pi) * xp.exp(-t * t))
         t = t - delta / (1.0 + t * delta)  # Halley: erf'' / erf' = -2 t
     t = xp.where(ay == 1.0, np.inf, xp.where(ay < 1.0, t, np.nan))
     return xp.copysign(t, y)
+
+
+# ---- the compiled loops (ops/special_jit.py), the twins above as their reference ----------
+
+def _gamma_constants():
+    """The constants of the twins, for the compiled kernels (built on first use)."""
+    return SimpleNamespace(
+        LG_A=_LG_A, LG_B=_LG_B, LG_C=_LG_C, LG_TAYLOR1=_lg_taylor(1), LG_TAYLOR2=_lg_taylor(2),
+        LS2PI=_LS2PI, LG_NEAR=_LG_NEAR, LG_TINY=_LG_TINY, PSI_A=_PSI_A, PSI_TAYLOR=_psi_taylor(),
+        PSI_ROOT=_PSI_ROOT, PSI_NEAR=_PSI_NEAR, ZETA_SHIFT=_ZETA_SHIFT,
+        GILES_CENTRAL=_GILES_CENTRAL, GILES_TAIL=_GILES_TAIL, **vars(ERF_CONSTANTS))
+
+
+lgamma_array = with_kernel(compiled("gamma", "lgamma", _gamma_constants), _lgamma_twin)
+digamma_array = with_kernel(compiled("gamma", "digamma", _gamma_constants), _digamma_twin)
+erfinv_array = with_kernel(compiled("gamma", "erfinv", _gamma_constants), _erfinv_twin)
+_polygamma_kernel = compiled("gamma", "polygamma", _gamma_constants)
+
+
+def polygamma_array(xp, a, n):
+    """polygamma(n, a) on arrays: the compiled loop where there is one, else the twin
+    ``_polygamma_twin``."""
+    if n == 0:
+        return digamma_array(xp, a)
+    fact = float(math.factorial(n)) if n <= 170 else np.inf
+    out = _polygamma_kernel(xp, a, n, fact, _PI ** (n + 1),
+                            np.array(_zeta_tail_coefs(n + 1)), np.array(_cot_derivative(n)))
+    return _polygamma_twin(xp, a, n) if out is None else out
 
 
 # ---- i0, i1: modified Bessel functions of the first kind ---------------------------------------
@@ -706,3 +741,5 @@ METHODS = {"polygamma": _polygamma_method, "logit": logit, "nan_to_num": nan_to_
 # the out-of-place functions of the in-place methods logit_, nan_to_num_ and polygamma_ (for
 # ops/inplace.py, which this module cannot import: it imports this one)
 INPLACE = {"logit": logit, "nan_to_num": nan_to_num, "polygamma": _polygamma_inplace}
+autocast_declared(OPS, ("log1p", "expm1", "log2", "log10", "tan", "asin", "acos", "sinh", "cosh",
+                        "erfinv"), cuda=FP32)  # CUDA's float32 list

@@ -2,9 +2,10 @@
 exp_avg_sq by mul and addcmul, bias corrections in Python floats from the step count."""
 from ..backend.kernels import kernel
 from .optimizer import (Optimizer, _arrays, _bump, _check_betas, _check_flags,
-                        _check_nonnegative, _number, _step_tensor, _to_scalar)
+                        _check_nonnegative, _multi_tensor_groups, _number, _step_tensor,
+                        _to_scalar)
 from . import array_ops
-from .array_ops import sliced, adam_moments_, addcdiv_
+from .array_ops import grouped_, in_opmath_, sliced, adam_moments_, addcdiv_
 
 
 @kernel("adam", dtypes="fd")
@@ -27,6 +28,20 @@ def adam_step_(xp, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, b
     addcdiv_(xp, p, exp_avg, denom, -step_size, scratch)
 
 
+@kernel("multi_tensor", dtypes="efdE")
+def multi_tensor_adam(xp, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr,
+                      beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled):
+    """Adam (AdamW when ``decoupled``) on every array of ``params``, ``steps`` the step number
+    of each, as one multi-tensor launch computes it: adam_step_'s arithmetic per tensor, in
+    float32 for float16/bfloat16 arrays, rounded once."""
+    for i, p in enumerate(params):
+        arrays = (p, grads[i], exp_avgs[i], exp_avg_sqs[i],
+                  None if max_exp_avg_sqs is None else max_exp_avg_sqs[i])
+        in_opmath_(adam_step_.reference, xp, arrays, (0, 2, 3, 4),
+                   (steps[i], lr, beta1, beta2, eps, weight_decay, amsgrad, maximize,
+                    decoupled))
+
+
 class Adam(Optimizer):
     """Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, amsgrad=False, *,
     foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
@@ -47,8 +62,13 @@ class Adam(Optimizer):
         amsgrad: use the maximum of all v so far in the denominator (AMSGrad). Default: False.
         maximize: ascend the objective instead of descending it. Default: False.
         capturable: accepted for PyTorch's API (no CUDA graphs here). Default: False.
-        foreach, fused: accepted for PyTorch's API; gradcore always runs one fused update
-            per parameter (both True is a RuntimeError). Default: None.
+        foreach, fused: on CUDA, None, foreach=True and fused=True update each (device,
+            dtype) group of parameters with one multi-tensor launch (kernels/multi_tensor.cu;
+            float16/bfloat16 in float32), foreach=False with one launch per parameter; on
+            the CPU the same options update small parameters (up to 2048 elements, four or
+            more of a dtype) in one NumPy pass over them all, the others one fused NumPy
+            update each -- the same bits either way (both True is a RuntimeError).
+            Default: None.
         differentiable: run the update in Tensor ops under autograd (PyTorch's single-tensor
             differentiable update: bias corrections from the step tensor): a loss after
             ``step()`` differentiates through it to a non-leaf parameter's inputs, its
@@ -102,6 +122,38 @@ class Adam(Optimizer):
                          group["amsgrad"], group["maximize"], group["decoupled_weight_decay"])
         _bump(bufs)
 
+    def _multi_tensor_update(self, params, group):
+        """One multi_tensor_adam launch (per table) for each CUDA (device, dtype) group, each
+        tensor with its own step count (its bias corrections); a CPU group of small
+        parameters in one grouped NumPy update per step count."""
+        groups, rest = _multi_tensor_groups(params, group)
+        if groups:
+            for p in params:  # the state's entries in the parameters' order, as PyTorch's
+                self.state[p]
+        beta1, beta2 = group["betas"]
+        amsgrad = group["amsgrad"]
+        args = (_number(group["lr"]), _number(beta1), _number(beta2), group["eps"],
+                group["weight_decay"], amsgrad, group["maximize"],
+                group["decoupled_weight_decay"])
+        for (be, _), ps in groups.items():
+            states = [self._state(p, group) for p in ps]
+            steps = [self._next_step(state) for state in states]
+            bufs = [[state[k] for state in states] for k in ("exp_avg", "exp_avg_sq")]
+            bufs.append([state["max_exp_avg_sq"] for state in states] if amsgrad else None)
+            lists = [[p._arr for p in ps], [p._grad._arr for p in ps]] + [
+                None if b is None else _arrays(b) for b in bufs]
+            if be.launches_kernels:
+                multi_tensor_adam(be, *lists, steps, *args)
+            else:  # small CPU parameters: one NumPy update per step count
+                for step in sorted(set(steps)):
+                    pick = [i for i, s in enumerate(steps) if s == step]
+                    grouped_(adam_step_.reference, be.xp,
+                             [None if lst is None else [lst[i] for i in pick] for lst in lists],
+                             (0, 2, 3, 4), (step,) + args)
+            for t in ps + [t for b in bufs if b is not None for t in b]:
+                t._bump_version()
+        return rest
+
     def _differentiable_update(self, p, group):
         state = self._state(p, group)
         if state["step"].requires_grad:
@@ -149,8 +201,13 @@ class AdamW(Adam):
         amsgrad: use the maximum of all v so far in the denominator (AMSGrad). Default: False.
         maximize: ascend the objective instead of descending it. Default: False.
         capturable: accepted for PyTorch's API (no CUDA graphs here). Default: False.
-        foreach, fused: accepted for PyTorch's API; gradcore always runs one fused update
-            per parameter (both True is a RuntimeError). Default: None.
+        foreach, fused: on CUDA, None, foreach=True and fused=True update each (device,
+            dtype) group of parameters with one multi-tensor launch (kernels/multi_tensor.cu;
+            float16/bfloat16 in float32), foreach=False with one launch per parameter; on
+            the CPU the same options update small parameters (up to 2048 elements, four or
+            more of a dtype) in one NumPy pass over them all, the others one fused NumPy
+            update each -- the same bits either way (both True is a RuntimeError).
+            Default: None.
         differentiable: as Adam's (a differentiable update). Default: False.
 
     State:

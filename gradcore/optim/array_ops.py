@@ -4,8 +4,9 @@ The rules (sgd.py, adam.py, rmsprop.py, adagrad.py) are functions of the array m
 updating the parameter and its state in place; SGD's and Adam's are registered kernels
 (backend/kernels.py: their CUDA versions in kernels/optimizer.cu launch on CuPy).
 
-PyTorch's single-tensor arithmetic, op for op (its ``add(x, alpha=a)`` is x * a then +,
-``addcmul(t1, t2, value=v)`` is (v * t1) * t2 then +, ``addcdiv`` (v * t1) / t2 then +).
+PyTorch's single-tensor arithmetic, op for op (its ``add(x, alpha=a)`` is one fused
+multiply-add, as its CPU kernel: ``ops/scaled_add.py``; ``addcmul(t1, t2, value=v)`` is
+(v * t1) * t2 then +, ``addcdiv`` (v * t1) / t2 then +).
 Scalars are Python numbers, so they take the arrays' dtype, as PyTorch's do.  On the host a
 parameter larger than SLICE_BYTES is updated slice by slice (``sliced``): the rule runs on
 aligned flat slices of it and its state, so its temporaries are slice-sized, never the
@@ -17,6 +18,8 @@ updates (fewer page faults make up for the calls); 64 KiB ones made a 784x512 SG
 slower.
 """
 import numpy as np
+
+from ..ops.scaled_add import add_scaled
 
 SLICE_BYTES = 256 * 1024  # 64K float32 / 32K float64 elements a slice
 
@@ -39,28 +42,24 @@ def sliced(step, xp, arrays, args):
 
 
 def add_scaled_(xp, p, x, alpha):
-    """p += x * alpha (PyTorch's ``add_(x, alpha=alpha)``: the product, then the sum),
-    through one slice-sized scratch when ``p`` is a large contiguous host array."""
+    """p += alpha * x rounded once (PyTorch's ``add_(x, alpha=alpha)``: ops/scaled_add.py),
+    slice by slice when ``p`` is a large contiguous host array (slice-sized temporaries)."""
     per = max(1, SLICE_BYTES // p.itemsize)
     if (xp is not np or p.size <= per or x.shape != p.shape or not p.flags.c_contiguous
             or not x.flags.c_contiguous):
-        xp.add(p, xp.multiply(x, alpha), out=p)
+        add_scaled(xp, p, x, alpha, out=p)
         return
     pf, xf = p.reshape(-1), x.reshape(-1)
-    tmp = np.empty(per, dtype=np.result_type(x, alpha))
     for lo in range(0, p.size, per):
         pv = pf[lo:lo + per]
-        t = tmp[:pv.size]
-        np.multiply(xf[lo:lo + per], alpha, out=t)
-        np.add(pv, t, out=pv)
+        add_scaled(np, pv, xf[lo:lo + per], alpha, out=pv)
 
 
 def update_grad(xp, p, g, weight_decay, maximize):
     """The gradient an update uses, -g when maximizing, plus weight_decay * p; returns it
     and a scratch array the caller may overwrite (None when it is ``g`` itself)."""
-    if weight_decay != 0:
-        d = xp.multiply(p, weight_decay)
-        (xp.subtract if maximize else xp.add)(d, g, out=d)
+    if weight_decay != 0:  # grad.add(param, alpha=weight_decay): one fma
+        d = add_scaled(xp, xp.negative(g) if maximize else g, p, weight_decay)
         return d, d
     if maximize:
         d = xp.negative(g)
@@ -107,3 +106,36 @@ def addcdiv_(xp, a, t1, t2, value, tmp):
     tmp = xp.multiply(t1, value, out=tmp)
     xp.divide(tmp, t2, out=tmp)
     xp.add(a, tmp, out=a)
+
+
+def in_opmath_(step, xp, arrays, written, args):
+    """``step(xp, *arrays, *args)`` as the multi-tensor kernels compute it: float16 and
+    bfloat16 arrays widened to float32 first and the ``written`` ones (indices into
+    ``arrays``) rounded back once at the end; other dtypes updated directly."""
+    p = arrays[0]
+    if p.dtype.char not in "eE":
+        step(xp, *arrays, *args)
+        return
+    wide = [None if a is None else a.astype(np.float32) for a in arrays]
+    step(xp, *wide, *args)
+    for i in written:
+        if arrays[i] is not None:
+            arrays[i][...] = wide[i].astype(arrays[i].dtype)
+
+
+def grouped_(step, xp, lists, written, args):
+    """``step(xp, *arrays, *args)`` once on the concatenation of each list of arrays (a list
+    may be None), the ``written`` lists copied back into their arrays: the update of many
+    small parameters in a few NumPy calls, element for element the same operations as one
+    call per parameter (so the same bits).  The arrays are C-contiguous."""
+    flat = [None if arrays is None else xp.concatenate([a.reshape(-1) for a in arrays])
+            for arrays in lists]
+    step(xp, *flat, *args)
+    for k in written:
+        if lists[k] is None:
+            continue
+        src, off = flat[k], 0
+        for a in lists[k]:
+            n = a.size
+            xp.copyto(a.reshape(-1), src[off:off + n])
+            off += n

@@ -11,6 +11,15 @@ Tensor ops instead, so a loss after the step differentiates back through it (to 
 non-leaf parameter was made from, its gradient, a Tensor lr where PyTorch allows one).  As
 PyTorch's, ``defaults['differentiable']`` sets step's grad mode and each group's own flag picks
 its update (the two differ after load_state_dict of a state saved with the other flag).
+
+Multi-tensor updates (SGD, Adam, AdamW: ``_multi_tensor_update``): on CUDA the parameters of a
+group are grouped by device and dtype (``_multi_tensor_groups``, PyTorch's
+_group_tensors_by_device_and_dtype) and each group is updated by one kernel launch per table
+of 32 tensors / 320 chunks (kernels/multi_tensor.cu), for foreach=None/True and fused=True, as
+PyTorch's foreach and fused kernels; foreach=False keeps one launch per parameter.  On the CPU
+small parameters (HOST_GROUP_MAX elements) of one dtype are updated together, concatenated
+(the same elementwise operations: the same bits); the others keep the per-parameter update,
+each already one fused NumPy pass (bench/NOTES.md).
 """
 import copy
 from collections import defaultdict
@@ -18,6 +27,7 @@ from itertools import chain
 
 from .. import _dtype
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..backend.capture import check_optimizer_step
 from ..sparse import CooArray
 from ..tensor import Tensor, zero_grads
 
@@ -70,6 +80,35 @@ def _check_flags(differentiable=False, fused=None, foreach=None):
         raise RuntimeError("`fused` does not support `differentiable`")
     if fused and foreach:
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+HOST_GROUP_MAX = 2048  # elements: a CPU parameter this small joins a grouped NumPy update
+HOST_GROUP_MIN = 4     # ... when at least this many of one dtype are there
+
+
+def _multi_tensor_groups(params, group):
+    """PyTorch's ``_group_tensors_by_device_and_dtype`` for the multi-tensor updates:
+    ``({(backend, dtype): [params]}, rest)``.  A parameter joins a group when the group
+    allows it (``foreach`` not False, or ``fused``), its gradient is dense with its dtype and
+    shape, and it is C-contiguous (the update is in place), and it lives on a device that
+    launches kernels (CUDA: one multi-tensor launch per table), or on the CPU with at most
+    HOST_GROUP_MAX elements among at least HOST_GROUP_MIN such parameters of its dtype (one
+    NumPy update of them all concatenated: ``array_ops.grouped_``).  The rest take the
+    per-parameter update (a large CPU parameter's is already one fused NumPy pass)."""
+    if group.get("foreach") is False and not group.get("fused"):
+        return {}, params
+    groups = {}
+    for p in params:
+        a, g = p._arr, p._grad._arr
+        if (type(g) is not CooArray and a.dtype.char in "efdE" and g.dtype == a.dtype
+                and g.shape == a.shape and a.flags.c_contiguous
+                and (p._be.launches_kernels or a.size <= HOST_GROUP_MAX)):
+            groups.setdefault((p._be, a.dtype), []).append(p)
+    for key in [k for k, ps in groups.items()
+                if not k[0].launches_kernels and len(ps) < HOST_GROUP_MIN]:
+        del groups[key]
+    grouped = {id(p) for ps in groups.values() for p in ps}
+    return groups, [p for p in params if id(p) not in grouped]  # in the parameters' order
 
 
 def _number(x):
@@ -242,6 +281,7 @@ class Optimizer:
     def step(self, closure=None):
         """One update of every parameter that has a gradient; ``closure`` (re-evaluating the
         model and returning the loss) runs first, under enable_grad, and its loss is returned."""
+        check_optimizer_step(self)  # refusals while a CUDA graph is being captured
         loss = None
         if closure is not None:
             with enable_grad():
@@ -257,14 +297,25 @@ class Optimizer:
             return loss
         with no_grad():
             for group in self.param_groups:
+                todo = []
                 for p in group["params"]:
                     g = p._grad  # a leaf's .grad (non-leaves are refused without differentiable)
                     if g is None:
                         continue
                     if type(g._arr) is CooArray and not self._sparse_grads:
                         _refuse_sparse(self)
+                    todo.append(p)
+                if todo and not group.get("differentiable"):
+                    todo = self._multi_tensor_update(todo, group)
+                for p in todo:
                     self._update_by_group(p, group)
         return loss
+
+    def _multi_tensor_update(self, params, group):
+        """Update what one multi-tensor launch per (device, dtype) can of ``params`` (all
+        with a gradient), returning the rest for the per-parameter update (subclasses with
+        multi-tensor kernels: SGD, Adam, AdamW; here: none)."""
+        return params
 
     def _update_by_group(self, p, group):
         """``p``'s update as its group's ``differentiable`` says (PyTorch's: the group's flag

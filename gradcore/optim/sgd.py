@@ -3,9 +3,11 @@ buf = momentum * buf + (1 - dampening) * grad, Nesterov, maximize, weight decay.
 from ..backend.kernels import kernel
 from ..sparse import CooArray, add_into, rows
 from ..tensor import Tensor, _wrap
-from .optimizer import Optimizer, _check_flags, _check_nonnegative, _number, _to_scalar
+from .optimizer import (Optimizer, _check_flags, _check_nonnegative, _multi_tensor_groups,
+                        _number, _to_scalar)
 from . import array_ops
-from .array_ops import sliced, update_grad, add_scaled_
+from .array_ops import grouped_, in_opmath_, sliced, update_grad, add_scaled_
+from ..ops.scaled_add import add_scaled
 
 
 @kernel("sgd", dtypes="fd")
@@ -26,18 +28,23 @@ def sgd_step_(xp, p, g, buf, lr, momentum, dampening, nesterov, weight_decay, ma
             xp.copyto(buf, d)
         else:
             xp.multiply(buf, momentum, out=buf)
-            if dampening != 0:
-                d = scratch = xp.multiply(d, 1 - dampening, out=scratch)
-            xp.add(buf, d, out=buf)
-        if nesterov:
-            u = xp.multiply(buf, momentum)
-            d = scratch = xp.add(d, u, out=u)
-        else:
-            d = buf
-    if scratch is None:
-        add_scaled_(xp, p, d, -lr)
-    else:
-        xp.add(p, xp.multiply(d, -lr, out=scratch), out=p)
+            if dampening != 0:  # buf.mul_(momentum).add_(d, alpha=1 - dampening)
+                add_scaled(xp, buf, d, 1 - dampening, out=buf)
+            else:
+                xp.add(buf, d, out=buf)
+        d = add_scaled(xp, d, buf, momentum) if nesterov else buf  # d.add(buf, alpha=momentum)
+    add_scaled_(xp, p, d, -lr)
+
+
+@kernel("multi_tensor", dtypes="efdE")
+def multi_tensor_sgd(xp, params, grads, bufs, lr, momentum, dampening, nesterov, weight_decay,
+                     maximize, first):
+    """SGD on every array of ``params`` (their gradients ``grads``, momentum buffers ``bufs``
+    or None) as one multi-tensor launch computes it: sgd_step_'s arithmetic per tensor, in
+    float32 for float16/bfloat16 arrays, rounded once."""
+    for i, p in enumerate(params):
+        in_opmath_(sgd_step_.reference, xp, (p, grads[i], None if bufs is None else bufs[i]),
+                   (0, 2), (lr, momentum, dampening, nesterov, weight_decay, maximize, first))
 
 
 class SGD(Optimizer):
@@ -59,8 +66,13 @@ class SGD(Optimizer):
         weight_decay: the L2 penalty added to the gradient. Default: 0.
         nesterov: Nesterov momentum (needs momentum > 0 and dampening 0). Default: False.
         maximize: ascend the objective instead of descending it. Default: False.
-        foreach, fused: accepted for PyTorch's API; gradcore always runs one fused update
-            per parameter (both True is a RuntimeError). Default: None.
+        foreach, fused: on CUDA, None, foreach=True and fused=True update each (device,
+            dtype) group of parameters with one multi-tensor launch (kernels/multi_tensor.cu;
+            float16/bfloat16 in float32), foreach=False with one launch per parameter; on
+            the CPU the same options update small parameters (up to 2048 elements, four or
+            more of a dtype) in one NumPy pass over them all, the others one fused NumPy
+            update each -- the same bits either way (both True is a RuntimeError).
+            Default: None.
         differentiable: run the update in Tensor ops under autograd (PyTorch's single-tensor
             update): a loss after ``step()`` differentiates through it to a non-leaf
             parameter's inputs, its ``.grad`` and a Tensor ``lr`` (the first momentum buffer
@@ -108,6 +120,44 @@ class SGD(Optimizer):
                   group["maximize"], first)
         if buf is not None:
             buf._bump_version()
+
+    def _multi_tensor_update(self, params, group):
+        """One multi_tensor_sgd launch (per table) for each CUDA (device, dtype) group, one
+        grouped NumPy update for a CPU group of small parameters; with momentum the
+        parameters at their first step (buffer = the gradient) and the others separately."""
+        groups, rest = _multi_tensor_groups(params, group)
+        momentum = group["momentum"]
+        lr = _number(group["lr"])
+        if momentum != 0 and groups:
+            for p in params:  # the state's entries in the parameters' order, as PyTorch's
+                self.state[p]
+        for (be, _), ps in groups.items():
+            split = {False: ps}
+            if momentum != 0:
+                split = {True: [], False: []}
+                for p in ps:
+                    state = self.state[p]
+                    if state.get("momentum_buffer") is None:
+                        from ..ops.factories import empty_like
+                        state["momentum_buffer"] = empty_like(p)
+                        split[True].append(p)
+                    else:
+                        split[False].append(p)
+            for first, sub in split.items():
+                if not sub:
+                    continue
+                bufs = [self.state[p]["momentum_buffer"] for p in sub] if momentum else None
+                lists = ([p._arr for p in sub], [p._grad._arr for p in sub],
+                         None if bufs is None else [b._arr for b in bufs])
+                args = (lr, momentum, group["dampening"], group["nesterov"],
+                        group["weight_decay"], group["maximize"], first)
+                if be.launches_kernels:
+                    multi_tensor_sgd(be, *lists, *args)
+                else:  # small CPU parameters: one NumPy update of them all
+                    grouped_(sgd_step_.reference, be.xp, lists, (0, 2), args)
+                for t in sub + (bufs or []):
+                    t._bump_version()
+        return rest
 
     def _sparse_update(self, p, group, grad):
         """PyTorch's single-tensor SGD on a sparse gradient: no weight decay (its add(sparse,

@@ -1,2 +1,3 @@
-"""gradcore.utils: data loading, activation checkpointing, determinism, DLPack, safetensors."""
-from . import data, checkpoint, deterministic, dlpack, safetensors  # noqa: F401
+"""gradcore.utils: data loading, activation checkpointing, determinism, DLPack, hooks
+(RemovableHandle), safetensors."""
+from . import data, checkpoint, deterministic, dlpack, hooks, safetensors  # noqa: F401

@@ -36,6 +36,11 @@ def backend(sanitize):
     cases += [(f, d) for f in (t.test_softmax, t.test_losses, t.test_optimizers_exact)
               for d in dtypes[1:]]
     cases += [(t.test_rnn_cells, d) for d in dtypes]
+    import test_conv_cuda_kernels as tc
+    cases += [(f, d) for f in (tc.conv_cases, tc.bias_act_cases)
+              for d in dtypes + ((tc.BF16,) if tc.BF16 else ())]
+    cases += [(t.test_multi_tensor_optimizers_exact, d)
+              for d in dtypes + ((t.BF16,) if t.BF16 else ())]
     for gshape, shape in [((7, 9001), (7, 1)), ((601, 5), (5,)), ((5, 6, 7), (6, 1))]:
         for d in dtypes[1:]:
             cases.append((lambda emu, rng, dtype, g=gshape, s=shape:

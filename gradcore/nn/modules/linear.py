@@ -84,6 +84,13 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        # ``self.weight`` costs a Module.__getattr__ frame: read the table itself unless
+        # something shadows it (an instance attribute, as pruning sets, or a parametrization's
+        # class property, which also takes the entry out of _parameters)
+        d = self.__dict__
+        p = d["_parameters"]
+        if "weight" in p and "bias" in p and "weight" not in d and "bias" not in d:
+            return linear(input, p["weight"], p["bias"])
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self):

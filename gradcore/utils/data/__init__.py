@@ -6,7 +6,8 @@ per-process shard of a data-parallel job (``gradcore.utils.data.distributed``, a
 """
 from .dataloader import (  # noqa: F401
     Dataset, IterableDataset, TensorDataset, ConcatDataset, ChainDataset, Subset, random_split,
-    Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSampler, DataLoader,
+    Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler,
+    BatchSampler, DataLoader,
     default_collate, default_convert, get_worker_info, collate, default_collate_fn_map,
     collate_tensor_fn, collate_numpy_array_fn, collate_numpy_scalar_fn, collate_float_fn,
     collate_int_fn, collate_str_fn)
@@ -15,5 +16,6 @@ from . import dataloader, distributed  # noqa: F401
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
            "Subset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
-           "SubsetRandomSampler", "BatchSampler", "DataLoader", "default_collate",
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DataLoader",
+           "default_collate",
            "default_convert", "get_worker_info", "DistributedSampler"]

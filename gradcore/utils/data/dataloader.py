@@ -21,8 +21,9 @@ import numpy as np
 
 from ... import _dtype
 from ..._generator import Generator, default_generator
-from ..._dtype import int64
-from ...ops.factories import empty, tensor, from_numpy, randint, randperm
+from ..._dtype import float64, int64
+from ...ops.factories import as_tensor, empty, tensor, from_numpy, randint, randperm
+from ...ops.random import multinomial
 from ...ops.join import stack
 from ...tensor import Tensor
 
@@ -308,6 +309,40 @@ class SubsetRandomSampler(Sampler[int]):
 
     def __len__(self):
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler[int]):
+    """WeightedRandomSampler(weights, num_samples, replacement=True, generator=None):
+    ``num_samples`` indices into ``range(len(weights))``, index i drawn with probability
+    proportional to ``weights[i]`` (they need not sum to one); with replacement=False an index
+    is drawn at most once per pass.  One ``multinomial`` call per pass, so the same seed gives
+    PyTorch's indices.
+
+        g = gradcore.Generator().manual_seed(0)
+        list(WeightedRandomSampler([0.1, 0.9, 0.4], 5, generator=g))  # mostly 1s
+    """
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) \
+                or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        weights = as_tensor(weights, dtype=float64)
+        if len(weights.shape) != 1:
+            raise ValueError("weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(weights.shape)}")
+        self.weights, self.num_samples = weights, num_samples
+        self.replacement, self.generator = replacement, generator
+
+    def __iter__(self):
+        yield from multinomial(self.weights, self.num_samples, self.replacement,
+                               generator=self.generator).tolist()
+
+    def __len__(self):
+        return self.num_samples
 
 
 class BatchSampler(Sampler[list]):
