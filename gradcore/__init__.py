@@ -42,7 +42,7 @@ from .amp.grad_scaler import (_amp_foreach_non_finite_check_and_unscale_,  # noq
                               _amp_update_scale_)
 from .amp._deprecated import cuda_amp as _cuda_amp, cpu_amp as _cpu_amp  # noqa: E402
 cuda.amp = _cuda_amp  # torch.cuda.amp, deprecated (bound: cuda sits below amp)
-from .cuda.graphed_callables import make_graphed_callables as _mgc  # noqa: E402
+from ._graphed_callables import make_graphed_callables as _mgc  # noqa: E402
 cuda.make_graphed_callables = _mgc  # (bound: it needs nn and autograd, above cuda)
 from . import cpu  # noqa: E402  (torch.cpu)
 cpu.amp = _cpu_amp  # torch.cpu.amp, deprecated (bound: cpu sits below amp)

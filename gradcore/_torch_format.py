@@ -114,9 +114,8 @@ class _Reader:
             view = -view
         t = _wrap(view, be)
         if rec.param is not None:
-            if self._parameter is None:
-                from .nn.parameter import Parameter
-                self._parameter = Parameter
+            if self._parameter is None:  # nn sits above this module; `import gradcore` loads it
+                self._parameter = sys.modules["gradcore.nn.parameter"].Parameter
             return self._parameter(t, requires_grad=rec.param)
         return t.requires_grad_(rec.requires_grad) if rec.requires_grad else t
 

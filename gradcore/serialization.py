@@ -359,8 +359,8 @@ def _check_array_refs(record, count):
 
 def _make_tensor(rec, arrays, place):
     t = place(arrays[rec["array"]], rec["device"])
-    if rec["type"] == "Parameter":
-        from .nn.parameter import Parameter
+    if rec["type"] == "Parameter":  # nn sits above this module; `import gradcore` loads it
+        Parameter = sys.modules["gradcore.nn.parameter"].Parameter
         return Parameter(t, requires_grad=rec["requires_grad"])
     return t.requires_grad_(rec["requires_grad"])
 

@@ -20,7 +20,7 @@ succeeds, once the problem is fixed).
 
 Streams (streams.py: ``Stream``, ``current_stream``, ``stream(s)`` ...) and CUDA graphs
 (graphs.py: ``CUDAGraph``, ``graph``, ``graph_pool_handle``, ``is_current_stream_capturing``;
-graphed_callables.py: ``make_graphed_callables``, bound here by gradcore/__init__) live in
+gradcore/_graphed_callables.py: ``make_graphed_callables``, bound here by gradcore/__init__) live in
 their own modules; docs/design.md "CUDA graphs" says how a capture works and what it refuses.
 """
 from ..backend import capture as _capture, get_backend
@@ -29,7 +29,7 @@ from .graphs import (CUDAGraph, _POOL_HANDLE, graph, graph_pool_handle,  # noqa:
                      is_current_stream_capturing)
 from .streams import Stream, StreamContext, current_stream, default_stream, stream  # noqa: F401
 
-# make_graphed_callables (graphed_callables.py) needs nn and autograd, which sit above this
+# make_graphed_callables (gradcore/_graphed_callables.py) needs nn and autograd, above this
 # package: gradcore/__init__ binds it here.
 
 

@@ -12,14 +12,14 @@ anything touches CUDA.
 It needs nn and autograd, which sit above gradcore.cuda: gradcore/__init__ binds it onto
 gradcore.cuda (as it binds cuda.amp), so nothing below imports this module.
 """
-from .. import _autocast
-from ..autograd import Function, once_differentiable
-from ..autograd.engine import grad as _autograd_grad
-from ..nn.module import Module
-from ..ops.factories import empty_like
-from ..tensor import Tensor
-from . import graphs
-from .streams import Stream, StreamContext, api
+from . import _autocast
+from .autograd import Function, once_differentiable
+from .autograd.engine import grad as _autograd_grad
+from .nn.module import Module
+from .ops.factories import empty_like
+from .tensor import Tensor
+from .cuda import graphs
+from .cuda.streams import Stream, StreamContext, api
 
 
 def _leaves(args):
