@@ -23,7 +23,7 @@ import numpy as np
 from ..backend import jit
 
 
-_F64 = np.dtype(np.float64)
+_F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
 JIT_MIN_SIZE = 1 << 12  # smaller arrays stay on NumPy (``import numba`` costs ~0.15 s once)
 _SPLIT = 134217729.0  # 2**27 + 1
 
@@ -35,7 +35,7 @@ def add_scaled(xp, a, b, alpha, out=None):
     if xp is not np or dt.char not in "fdeE":  # CuPy, integers, complex: two operations
         y = b * alpha
         return xp.add(a, y, out=out) if out is not None else a + y
-    al = float(np.asarray(alpha).astype(dt))  # PyTorch casts alpha to the tensor's dtype
+    al = float(dt.type(alpha))  # PyTorch casts alpha to the tensor's dtype
     if (a.size >= JIT_MIN_SIZE and dt.char in "fd" and type(b) is np.ndarray
             and b.dtype == dt and b.shape == a.shape and a.flags.c_contiguous
             and b.flags.c_contiguous and (out is None or out.flags.c_contiguous
@@ -48,10 +48,13 @@ def add_scaled(xp, a, b, alpha, out=None):
     if dt == _F64:
         r = _fma64(a, np.asarray(b, dtype=_F64), al)
     else:
-        bb = np.asarray(b).astype(dt).astype(_F64) if np.ndim(b) == 0 else b
-        r = np.add(a, np.multiply(bb, al, dtype=_F64), dtype=_F64)
-        if dt != np.float32:
-            r = r.astype(np.float32)
+        bb = float(dt.type(b)) if np.ndim(b) == 0 else b
+        prod = np.multiply(bb, al, dtype=_F64)
+        if dt == _F32 and out is not None:  # the float64 sum, rounded once into out
+            return np.add(prod, a, out=out, casting="unsafe")
+        r = np.add(prod, a, dtype=_F64)
+        if dt != _F32:
+            r = r.astype(_F32)
     if out is None:
         return r.astype(dt)
     np.copyto(out, r, casting="unsafe")

@@ -97,6 +97,8 @@ def _multi_tensor_groups(params, group):
     per-parameter update (a large CPU parameter's is already one fused NumPy pass)."""
     if group.get("foreach") is False and not group.get("fused"):
         return {}, params
+    if len(params) < HOST_GROUP_MIN and not any(p._be.launches_kernels for p in params):
+        return {}, params  # too few for a CPU group (the tutorial's two): no grouping work
     groups = {}
     for p in params:
         a, g = p._arr, p._grad._arr
