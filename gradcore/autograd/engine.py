@@ -353,39 +353,7 @@ def _run(outputs, grads, retain_graph, create_graph, wanted, accumulate):
             gin = buffers.pop(node)  # the gradient, or a list of them for a multi-output node
             if node._is_accumulate:
                 gout = g = None  # hold no gradient here: _accumulate counts its references
-                var = node.variable
-                like = var._arr
-                if not (plain and not node._hk and not var._hooks
-                        and type(gin) is type(like) is not CooArray
-                        and gin.shape == like.shape and gin.dtype == like.dtype):
-                    _accumulate(node, gin, wanted_set, captured, accumulate, arrays, owned)
-                    continue
-                # _accumulate's common case inline: first order, no hooks, no capture, a
-                # gradient of the leaf's shape, dtype and array type
-                node._ran = True
-                with _grad_lock:
-                    old = var._grad
-                    if old is None:
-                        # held by ``gin``, _stealable's argument and getrefcount's: 3 when
-                        # nothing else holds it (see _accumulate)
-                        if id(gin) in owned or not _stealable(gin, like, 3):
-                            gin = gin.copy()
-                        owned.add(id(gin))
-                        var._grad = _wrap(gin, var._be)
-                    elif type(old._arr) is CooArray:
-                        var._grad = accumulate_sparse(old, gin, var._be)
-                    else:
-                        acc = old._arr
-                        try:
-                            acc += gin
-                        except RuntimeWarning:  # raised after the sum is written
-                            pass
-                        vc = old._vc  # Tensor._bump_version, inlined
-                        if vc is None:
-                            old._bump_version()
-                        else:
-                            vc.v += 1
-                gin = old = None
+                _accumulate(node, gin, wanted_set, captured, accumulate, arrays, owned)
                 continue
             single = node._n_outputs == 1
             fn = node._array_backward
